@@ -1,0 +1,33 @@
+/* Inodes: one for each entry the kernel has looked up and not yet forgotten.  The
+ * inode number given to the kernel is the inode's address; an entry looked up again
+ * under the same parent and name gets the same inode. */
+#ifndef OSFS_INODE_H
+#define OSFS_INODE_H
+
+#include <stdint.h>
+
+#include "node.h"
+
+struct inode {
+	const struct node *node;
+	struct inode *parent;
+	const char *arg; /* own name if computed, else the parent's arg */
+	char *name;
+	uint64_t nlookup;    /* the kernel's references */
+	unsigned long holds; /* open handles and remembered children */
+	struct inode *next;  /* hash chain */
+};
+
+void inode_init(const struct node *root);
+struct inode *inode_root(void);
+/* The inode of parent/name, counting one kernel reference; NULL if out of memory. */
+struct inode *inode_get(struct inode *parent, const char *name, const struct node *row,
+			int computed);
+void inode_forget(struct inode *ino, uint64_t n);
+void inode_hold(struct inode *ino);
+void inode_drop(struct inode *ino);
+/* "errno/strerror/2": the path below the mount point ("" for the root). */
+void inode_path(const struct inode *ino, struct osfs_buf *out);
+unsigned long inode_count(void);
+
+#endif

@@ -1,0 +1,387 @@
+/* The FUSE adapter: struct fuse_lowlevel_ops onto nodes and inodes.  Every refusal
+ * goes through refused(), which logs it in `errors` and answers the kernel.
+ *
+ * The low-level API: the inode number is the inode's address, so no request walks a
+ * path; the kernel caches entries and attributes of the static tree, and constant
+ * files' pages (keep_cache) with their exact size, while generated files use
+ * direct_io and report size 0, as procfs does. */
+#include "ops.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inode.h"
+#include "node.h"
+#include "osfs/refuse.h"
+
+#define TIMEOUT 3600.0 /* seconds the kernel may trust a name or attribute */
+
+static const char *const xattr_names[] = {"user.osfs.doc", "user.osfs.kind"};
+
+static struct inode *I(fuse_ino_t ino)
+{
+	return ino == FUSE_ROOT_ID ? inode_root() : (struct inode *)(uintptr_t)ino;
+}
+
+static struct req make_req(fuse_req_t r, const struct inode *ino)
+{
+	const struct fuse_ctx *c = fuse_req_ctx(r);
+	return (struct req){.arg = ino ? ino->arg : NULL, .pid = c->pid, .uid = c->uid, .gid = c->gid};
+}
+
+/* Answers a refusal (err < 0), logging `TIME PID NODE ERRNAME: message`. */
+static void refused(fuse_req_t r, const struct inode *at, const char *name, int err)
+{
+	struct osfs_buf path = {0};
+	inode_path(at, &path);
+	if (name) {
+		if (path.len)
+			osfs_buf_putc(&path, '/');
+		osfs_buf_puts(&path, name);
+	}
+	osfs_errlog_add(fuse_req_ctx(r)->pid, path.data ? path.data : "/", -err, NULL);
+	osfs_refusal_clear();
+	osfs_buf_free(&path);
+	fuse_reply_err(r, -err);
+}
+
+static void osfs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	/* O_TRUNC arrives with open, not as a separate setattr round trip. */
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+}
+
+static void osfs_lookup(fuse_req_t r, fuse_ino_t parent, const char *name)
+{
+	struct inode *dir = I(parent);
+	struct req rq = make_req(r, dir);
+	const struct node *row;
+	int computed;
+	int err = node_find(dir->node, name, &rq, &row, &computed);
+	if (err)
+		return refused(r, dir, name, err);
+	struct inode *ino = inode_get(dir, name, row, computed);
+	if (!ino)
+		return refused(r, dir, name, osfs_refuse(ENOMEM, "out of memory"));
+	struct fuse_entry_param e = {.ino = (uintptr_t)ino, .generation = 1};
+	rq.arg = ino->arg;
+	err = node_stat(row, &rq, &e.attr);
+	if (err) {
+		inode_forget(ino, 1);
+		return refused(r, dir, name, err);
+	}
+	e.attr.st_ino = e.ino;
+	e.attr_timeout = e.entry_timeout = TIMEOUT;
+	fuse_reply_entry(r, &e);
+}
+
+static void osfs_forget(fuse_req_t r, fuse_ino_t ino, uint64_t nlookup)
+{
+	inode_forget(I(ino), nlookup);
+	fuse_reply_none(r);
+}
+
+static void osfs_forget_multi(fuse_req_t r, size_t count, struct fuse_forget_data *forgets)
+{
+	for (size_t i = 0; i < count; i++)
+		inode_forget(I(forgets[i].ino), forgets[i].nlookup);
+	fuse_reply_none(r);
+}
+
+static void osfs_getattr(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct inode *in = I(ino);
+	struct req rq = make_req(r, in);
+	struct stat st;
+	int err = node_stat(in->node, &rq, &st);
+	if (err)
+		return refused(r, in, NULL, err);
+	st.st_ino = ino;
+	fuse_reply_attr(r, &st, TIMEOUT);
+}
+
+static void osfs_setattr(fuse_req_t r, fuse_ino_t ino, struct stat *attr, int to_set,
+			 struct fuse_file_info *fi)
+{
+	struct inode *in = I(ino);
+	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))
+		return refused(r, in, NULL,
+			       osfs_refuse(EPERM, "the owner and mode of osfs nodes are fixed"));
+	refused(r, in, NULL,
+		osfs_refuse(EACCES, "the size and times of a %s cannot be set",
+			    node_kind_name(in->node)));
+}
+
+static void osfs_readlink(fuse_req_t r, fuse_ino_t ino)
+{
+	struct inode *in = I(ino);
+	struct req rq = make_req(r, in);
+	struct osfs_buf target = {0};
+	int err = node_readlink(in->node, &rq, &target);
+	if (err)
+		refused(r, in, NULL, err);
+	else
+		fuse_reply_readlink(r, target.data ? target.data : "");
+	osfs_buf_free(&target);
+}
+
+/* Creating, removing and renaming are refused everywhere so far: osfs makes its nodes. */
+static void refuse_create(fuse_req_t r, fuse_ino_t parent, const char *name)
+{
+	refused(r, I(parent), name,
+		osfs_refuse(EACCES, "cannot create '%s': osfs makes its own nodes", name));
+}
+
+static void refuse_remove(fuse_req_t r, fuse_ino_t parent, const char *name)
+{
+	refused(r, I(parent), name,
+		osfs_refuse(EACCES, "cannot remove '%s': osfs nodes stay while mounted", name));
+}
+
+static void osfs_mknod(fuse_req_t r, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+	refuse_create(r, parent, name);
+}
+
+static void osfs_mkdir(fuse_req_t r, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	refuse_create(r, parent, name);
+}
+
+static void osfs_symlink(fuse_req_t r, const char *link, fuse_ino_t parent, const char *name)
+{
+	refuse_create(r, parent, name);
+}
+
+static void osfs_link(fuse_req_t r, fuse_ino_t ino, fuse_ino_t parent, const char *name)
+{
+	refuse_create(r, parent, name);
+}
+
+static void osfs_create(fuse_req_t r, fuse_ino_t parent, const char *name, mode_t mode,
+			struct fuse_file_info *fi)
+{
+	refuse_create(r, parent, name);
+}
+
+static void osfs_unlink(fuse_req_t r, fuse_ino_t parent, const char *name)
+{
+	refuse_remove(r, parent, name);
+}
+
+static void osfs_rmdir(fuse_req_t r, fuse_ino_t parent, const char *name)
+{
+	refuse_remove(r, parent, name);
+}
+
+static void osfs_rename(fuse_req_t r, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+			const char *newname, unsigned int flags)
+{
+	refused(r, I(parent), name,
+		osfs_refuse(EACCES, "cannot rename '%s': osfs names are fixed", name));
+}
+
+static struct handle *new_handle(struct inode *in)
+{
+	struct handle *h = calloc(1, sizeof *h);
+	if (h) {
+		h->ino = in;
+		inode_hold(in);
+	}
+	return h;
+}
+
+static void free_handle(struct handle *h)
+{
+	node_release(h);
+	inode_drop(h->ino);
+	free(h);
+}
+
+static void osfs_open(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct inode *in = I(ino);
+	struct req rq = make_req(r, in);
+	struct handle *h = new_handle(in);
+	if (!h)
+		return refused(r, in, NULL, osfs_refuse(ENOMEM, "out of memory"));
+	int err = node_open(h, in->node, fi->flags, &rq);
+	if (err) {
+		free_handle(h);
+		return refused(r, in, NULL, err);
+	}
+	fi->fh = (uintptr_t)h;
+	if (node_is_cached(in->node))
+		fi->keep_cache = 1;
+	else
+		fi->direct_io = 1;
+	fi->noflush = 1;
+	if (fuse_reply_open(r, fi) != 0)
+		free_handle(h); /* the opener was interrupted: no release will come */
+}
+
+static void osfs_read(fuse_req_t r, fuse_ino_t ino, size_t size, off_t off,
+		      struct fuse_file_info *fi)
+{
+	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	const char *data;
+	size_t len;
+	int err = node_read(h, off, size, &data, &len);
+	if (err)
+		return refused(r, I(ino), NULL, err);
+	fuse_reply_buf(r, data, len);
+}
+
+static void osfs_write(fuse_req_t r, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct inode *in = I(ino);
+	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	struct req rq = make_req(r, in);
+	int err = node_write(h, buf, size, off, &rq);
+	if (err < 0)
+		return refused(r, in, NULL, err);
+	fuse_reply_write(r, size); /* never a short count: all of it, or an error */
+}
+
+static void osfs_release(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	free_handle((struct handle *)(uintptr_t)fi->fh);
+	fuse_reply_err(r, 0);
+}
+
+struct dirfill {
+	fuse_req_t r;
+	struct osfs_buf *buf;
+};
+
+static void add_entry(void *ctx, const char *name, const struct node *row)
+{
+	struct dirfill *f = ctx;
+	struct stat st = {.st_mode = row ? node_type(row) : S_IFDIR};
+	/* d_ino: any stable nonzero number; some programs skip entries with 0. */
+	size_t h = 5381;
+	for (const char *p = name; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	st.st_ino = (ino_t)(h | 1);
+	size_t need = fuse_add_direntry(f->r, NULL, 0, name, NULL, 0);
+	size_t at = f->buf->len;
+	char *slot = osfs_buf_extend(f->buf, need);
+	if (slot)
+		fuse_add_direntry(f->r, slot, need, name, &st, (off_t)(at + need));
+}
+
+static void osfs_opendir(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct inode *in = I(ino);
+	struct req rq = make_req(r, in);
+	struct handle *h = new_handle(in);
+	if (!h)
+		return refused(r, in, NULL, osfs_refuse(ENOMEM, "out of memory"));
+	h->node = in->node;
+	struct dirfill f = {r, &h->content};
+	add_entry(&f, ".", NULL);
+	add_entry(&f, "..", NULL);
+	int err = node_list(in->node, &rq, add_entry, &f);
+	if (!err)
+		err = osfs_buf_error(&h->content);
+	if (err) {
+		free_handle(h);
+		return refused(r, in, NULL, err);
+	}
+	fi->fh = (uintptr_t)h;
+	fi->cache_readdir = node_is_cached(in->node) && !in->node->dir->list;
+	if (fuse_reply_open(r, fi) != 0)
+		free_handle(h);
+}
+
+static void osfs_readdir(fuse_req_t r, fuse_ino_t ino, size_t size, off_t off,
+			 struct fuse_file_info *fi)
+{
+	osfs_read(r, ino, size, off, fi);
+}
+
+static void osfs_releasedir(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	osfs_release(r, ino, fi);
+}
+
+static int xattr_value(const struct inode *in, const char *name, const char **value)
+{
+	if (strcmp(name, xattr_names[0]) == 0)
+		*value = in->node->doc ? in->node->doc : "";
+	else if (strcmp(name, xattr_names[1]) == 0)
+		*value = node_kind_name(in->node);
+	else
+		return -ENODATA;
+	return 0;
+}
+
+static void reply_xattr(fuse_req_t r, const char *data, size_t len, size_t size)
+{
+	if (size == 0)
+		fuse_reply_xattr(r, len);
+	else if (size < len)
+		fuse_reply_err(r, ERANGE);
+	else
+		fuse_reply_buf(r, data, len);
+}
+
+static void osfs_getxattr(fuse_req_t r, fuse_ino_t ino, const char *name, size_t size)
+{
+	const char *value;
+	/* An absent attribute is an answer, not a refusal: ls asks for several. */
+	if (xattr_value(I(ino), name, &value) < 0)
+		return (void)fuse_reply_err(r, ENODATA);
+	reply_xattr(r, value, strlen(value), size);
+}
+
+static void osfs_listxattr(fuse_req_t r, fuse_ino_t ino, size_t size)
+{
+	static const char list[] = "user.osfs.doc\0user.osfs.kind";
+	reply_xattr(r, list, sizeof list, size);
+}
+
+static void osfs_setxattr(fuse_req_t r, fuse_ino_t ino, const char *name, const char *value,
+			  size_t size, int flags)
+{
+	refused(r, I(ino), NULL, osfs_refuse(EACCES, "extended attributes of osfs nodes are fixed"));
+}
+
+static void osfs_removexattr(fuse_req_t r, fuse_ino_t ino, const char *name)
+{
+	refused(r, I(ino), NULL, osfs_refuse(EACCES, "extended attributes of osfs nodes are fixed"));
+}
+
+const struct fuse_lowlevel_ops osfs_ops = {
+	.init = osfs_init,
+	.lookup = osfs_lookup,
+	.forget = osfs_forget,
+	.forget_multi = osfs_forget_multi,
+	.getattr = osfs_getattr,
+	.setattr = osfs_setattr,
+	.readlink = osfs_readlink,
+	.mknod = osfs_mknod,
+	.mkdir = osfs_mkdir,
+	.unlink = osfs_unlink,
+	.rmdir = osfs_rmdir,
+	.symlink = osfs_symlink,
+	.rename = osfs_rename,
+	.link = osfs_link,
+	.open = osfs_open,
+	.read = osfs_read,
+	.write = osfs_write,
+	.release = osfs_release,
+	.opendir = osfs_opendir,
+	.readdir = osfs_readdir,
+	.releasedir = osfs_releasedir,
+	.setxattr = osfs_setxattr,
+	.getxattr = osfs_getxattr,
+	.listxattr = osfs_listxattr,
+	.removexattr = osfs_removexattr,
+	.create = osfs_create,
+};

@@ -1,0 +1,10 @@
+/* The FUSE low-level operations of osfs. */
+#ifndef OSFS_OPS_H
+#define OSFS_OPS_H
+
+#define FUSE_USE_VERSION 314
+#include <fuse_lowlevel.h>
+
+extern const struct fuse_lowlevel_ops osfs_ops;
+
+#endif

@@ -1,0 +1,78 @@
+/* The root of the tree: README, version, errors, and one directory per module. */
+#include "tree.h"
+
+#include "osfs-config.h"
+#include "osfs/refuse.h"
+
+static const char readme[] =
+	"osfs: Python's generic operating system services as files.\n"
+	"\n"
+	"Read a file to ask a question; write a control file to act.\n"
+	"\n"
+	"  errno/      ENOENT -> 2, errorcode/2 -> ENOENT, strerror/2, table, table.json\n"
+	"  platform/   system node release version machine processor architecture\n"
+	"              platform libc_ver uname uname.json freedesktop_os_release/KEY\n"
+	"  version     osfs's version\n"
+	"  errors      every refused request: TIME PID NODE ERRNAME: message\n"
+	"\n"
+	"Every node explains itself: getfattr -d FILE (user.osfs.doc, user.osfs.kind).\n";
+
+static int show_readme(struct osfs_buf *out, const struct req *rq)
+{
+	osfs_buf_puts(out, readme);
+	return 0;
+}
+
+static int show_errors(struct osfs_buf *out, const struct req *rq)
+{
+	osfs_errlog_dump(out);
+	return 0;
+}
+
+static const struct node root_rows[] = {
+	CONST_ROW("README", show_readme, "a short tour of the tree"),
+	STRING_ROW("version", OSFS_VERSION, "the version of osfs"),
+	VALUE_ROW("errors", show_errors,
+		  "refused requests, oldest first: TIME PID NODE ERRNAME: message"),
+	DIR_ROW("errno", errno_dir, "Python's errno: error numbers by name, and back"),
+	DIR_ROW("platform", platform_dir, "Python's platform: what this machine is"),
+	END_ROW,
+};
+
+static const struct dir root_dir = {.rows = root_rows};
+
+const struct node osfs_root = {
+	.name = "",
+	.kind = KIND_DIR,
+	.mode = 0555,
+	.doc = "osfs: Python's generic operating system services as files",
+	.dir = &root_dir,
+};
+
+/* Each module's start-up, in order; shutdown runs in reverse. */
+static const struct {
+	int (*init)(void);
+	void (*fini)(void);
+} modules[] = {
+	{platform_tree_init, platform_tree_fini},
+};
+#define NMODULES (sizeof modules / sizeof modules[0])
+
+int tree_init(void)
+{
+	for (size_t i = 0; i < NMODULES; i++) {
+		int err = modules[i].init();
+		if (err) {
+			while (i-- > 0)
+				modules[i].fini();
+			return err;
+		}
+	}
+	return 0;
+}
+
+void tree_fini(void)
+{
+	for (size_t i = NMODULES; i-- > 0;)
+		modules[i].fini();
+}

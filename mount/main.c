@@ -1,0 +1,118 @@
+/* osfs: mount Python's generic operating system services as a directory of files.
+ * Options, start-up, signals and shutdown; everything else is in fs/ and modules/. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops.h"
+#include "inode.h"
+#include "osfs-config.h"
+#include "tree/tree.h"
+
+static const char usage[] =
+	"usage: osfs MOUNTPOINT [-f] [-d] [-s] [-o OPTION[,OPTION...]]\n"
+	"\n"
+	"Puts Python's generic operating system services (errno, platform, ...) into a\n"
+	"directory of files: reading a file asks a question, writing a control file acts.\n"
+	"\n"
+	"  cat MOUNTPOINT/errno/ENOENT            2\n"
+	"  cat MOUNTPOINT/errno/strerror/2        No such file or directory\n"
+	"  cat MOUNTPOINT/platform/platform       Linux-...-x86_64-with-glibc2.36\n"
+	"\n"
+	"Stop it with `fusermount3 -u MOUNTPOINT` or SIGTERM; both unmount cleanly.\n"
+	"\n"
+	"options:\n"
+	"  -h, --help       this text, then FUSE's own options\n"
+	"  -V, --version    the versions of osfs and libfuse\n"
+	"  -f               stay in the foreground\n"
+	"  -d               debug: foreground, and print every FUSE request\n"
+	"  -s               serve requests on one thread\n"
+	"  -o allow_other   let other users in (the kernel still checks each node's mode)\n"
+	"\n";
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts opts;
+	int status = 1;
+
+	if (fuse_parse_cmdline(&args, &opts) != 0)
+		return 2;
+	if (opts.show_help) {
+		fputs(usage, stdout);
+		fflush(stdout);
+		fuse_cmdline_help();
+		fuse_lowlevel_help();
+		status = 0;
+		goto out_args;
+	}
+	if (opts.show_version) {
+		printf("osfs %s\nFUSE library version %s\n", OSFS_VERSION, fuse_pkgversion());
+		fflush(stdout);
+		fuse_lowlevel_version();
+		status = 0;
+		goto out_args;
+	}
+	if (!opts.mountpoint) {
+		fprintf(stderr, "osfs: no mount point given\n%s", usage);
+		status = 2;
+		goto out_args;
+	}
+
+	int err = tree_init();
+	if (err) {
+		fprintf(stderr, "osfs: cannot start: %s\n", strerror(-err));
+		goto out_args;
+	}
+	inode_init(&osfs_root);
+
+	/* The kernel checks every node's mode; the mount names itself in /proc/mounts. */
+	if (fuse_opt_add_arg(&args, "-odefault_permissions,fsname=osfs,subtype=osfs") != 0)
+		goto out_tree;
+	struct fuse_session *se = fuse_session_new(&args, &osfs_ops, sizeof osfs_ops, NULL);
+	if (!se)
+		goto out_tree;
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_session;
+	/* SIGHUP means "reload"; with no configuration to reload yet it is ignored
+	 * rather than allowed to unmount. */
+	signal(SIGHUP, SIG_IGN);
+	if (fuse_session_mount(se, opts.mountpoint) != 0)
+		goto out_signals;
+	if (fuse_daemonize(opts.foreground) != 0)
+		goto out_unmount;
+
+	int ret;
+	if (opts.singlethread) {
+		ret = fuse_session_loop(se);
+	} else {
+		struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+		if (!cfg)
+			goto out_unmount;
+		fuse_loop_cfg_set_clone_fd(cfg, (unsigned)opts.clone_fd);
+		fuse_loop_cfg_set_idle_threads(cfg, opts.max_idle_threads);
+		if (opts.max_threads != 0 && opts.max_threads != UINT_MAX) /* UINT_MAX: unset */
+			fuse_loop_cfg_set_max_threads(cfg, opts.max_threads);
+		ret = fuse_session_loop_mt(se, cfg);
+		fuse_loop_cfg_destroy(cfg);
+	}
+	/* The loop returns 0 after an unmount, the signal's number after SIGTERM or
+	 * SIGINT (both clean stops), and -errno when serving failed. */
+	status = ret < 0 ? 1 : 0;
+
+out_unmount:
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_session:
+	fuse_session_destroy(se);
+out_tree:
+	tree_fini();
+out_args:
+	free(opts.mountpoint);
+	fuse_opt_free_args(&args);
+	return status;
+}

@@ -1,0 +1,135 @@
+"""pytest harness: mounts a real osfs in a temporary directory.
+
+As libfuse's test/util.py: wait for the mount while checking the daemon is alive,
+always unmount in `finally`, assert a clean exit, and scan the daemon's output for
+warnings, sanitizer reports and crash lines (libfuse's OutputChecker).
+"""
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OSFS = os.environ.get("OSFS_BIN", os.path.join(ROOT, "build", "mount", "osfs"))
+
+# Lines that fail a test wherever they appear in the daemon's output.
+BAD_OUTPUT = re.compile(
+    r"(ERROR: \w+Sanitizer|runtime error:|LeakSanitizer|Segmentation fault|"
+    r"Aborted|[Ww]arning|WARNING|assertion|Assertion)"
+)
+
+
+class Mount:
+    """A running osfs: .path is the mount point, .proc the daemon."""
+
+    def __init__(self, path, *options, foreground=True):
+        self.path = str(path)
+        self.log_path = self.path + ".log"
+        self.log = open(self.log_path, "w+")
+        argv = [OSFS, self.path]
+        if foreground:
+            argv.append("-f")
+        argv += list(options)
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        self.wait_mounted()
+
+    def wait_mounted(self, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if os.path.ismount(self.path):
+                return
+            code = self.proc.poll()
+            if code is not None:
+                raise RuntimeError(f"osfs exited with {code} before mounting:\n{self.output()}")
+            time.sleep(0.02)
+        raise TimeoutError(f"osfs did not mount {self.path} within {timeout}s")
+
+    def p(self, *parts):
+        return os.path.join(self.path, *parts)
+
+    def read(self, *parts):
+        with open(self.p(*parts), "rb") as f:
+            return f.read().decode()
+
+    def errors(self):
+        return self.read("errors").splitlines()
+
+    def output(self):
+        if not self.log.closed:
+            self.log.flush()
+        with open(self.log_path) as f:
+            return f.read()
+
+    def unmount(self, how="fusermount"):
+        """Stops the daemon (fusermount3 -u, or a signal) and returns its exit status."""
+        try:
+            if how == "fusermount":
+                subprocess.run(["fusermount3", "-u", "-z", self.path], check=False)
+            else:
+                self.proc.send_signal(how)
+            return self.proc.wait(timeout=10)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            if os.path.ismount(self.path):
+                subprocess.run(["fusermount3", "-u", "-z", self.path], check=False)
+            self.log.close()
+
+    def check_output(self):
+        bad = [line for line in self.output().splitlines() if BAD_OUTPUT.search(line)]
+        assert not bad, "daemon output:\n" + "\n".join(bad)
+
+
+def mounted(tmp_path_factory, *options):
+    path = tmp_path_factory.mktemp("osfs") / "mnt"
+    path.mkdir()
+    return Mount(path, *options)
+
+
+@pytest.fixture(scope="session")
+def osfs(tmp_path_factory):
+    """One mount shared by the tests that only read."""
+    m = mounted(tmp_path_factory)
+    try:
+        yield m
+    finally:
+        code = m.unmount()
+        m.check_output()
+        assert code == 0, f"osfs exited with {code}"
+
+
+@pytest.fixture
+def fresh(tmp_path_factory):
+    """A mount of the test's own, for tests that look at `errors` or the daemon."""
+    m = mounted(tmp_path_factory)
+    try:
+        yield m
+    finally:
+        code = m.unmount()
+        m.check_output()
+        assert code == 0, f"osfs exited with {code}"
+
+
+@pytest.fixture
+def make_mount(tmp_path_factory):
+    """Mounts with options; the test stops it, or it is stopped after the test."""
+    made = []
+
+    def make(*options, **kw):
+        path = tmp_path_factory.mktemp("osfs") / "mnt"
+        path.mkdir()
+        m = Mount(path, *options, **kw)
+        made.append(m)
+        return m
+
+    try:
+        yield make
+    finally:
+        for m in made:
+            if m.proc.poll() is None:
+                m.unmount()

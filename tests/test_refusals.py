@@ -1,0 +1,89 @@
+"""Refusals: the right errno, a line in `errors` worded for a person, and no crash."""
+import errno
+import os
+import re
+import subprocess
+
+import pytest
+
+LINE = re.compile(r"^(\d+\.\d{9}) (\d+) (\S+) (E[A-Z0-9]+): (.+)$")
+
+
+def refused(fn, err):
+    with pytest.raises(OSError) as e:
+        fn()
+    assert e.value.errno == err, os.strerror(e.value.errno)
+
+
+def test_writing_a_value(fresh):
+    refused(lambda: open(fresh.p("errno", "ENOENT"), "w"), errno.EACCES)
+    refused(lambda: os.open(fresh.p("platform", "system"), os.O_RDWR), errno.EACCES)
+    refused(lambda: os.truncate(fresh.p("version"), 0), errno.EACCES)
+    lines = fresh.errors()
+    assert "errno/ENOENT EACCES: a value can be read, not written" in lines[0]
+    assert "platform/system EACCES:" in lines[1]
+    assert "version EACCES:" in lines[2]
+
+
+def test_creating_and_removing(fresh):
+    refused(lambda: open(fresh.p("errno", "EMINE"), "w"), errno.EACCES)
+    refused(lambda: os.mkdir(fresh.p("platform", "new")), errno.EACCES)
+    refused(lambda: os.unlink(fresh.p("errno", "ENOENT")), errno.EACCES)
+    refused(lambda: os.rmdir(fresh.p("errno")), errno.EACCES)
+    refused(lambda: os.rename(fresh.p("version"), fresh.p("v2")), errno.EACCES)
+    refused(lambda: os.symlink("x", fresh.p("link")), errno.EACCES)
+    refused(lambda: os.chmod(fresh.p("version"), 0o666), errno.EPERM)
+    text = "\n".join(fresh.errors())
+    for expected in ("errno/EMINE EACCES: cannot create 'EMINE'",
+                     "platform/new EACCES: cannot create",
+                     "errno/ENOENT EACCES: cannot remove",
+                     "errno EACCES: cannot remove",
+                     "version EACCES: cannot rename",
+                     "link EACCES: cannot create",
+                     "version EPERM:"):
+        assert expected in text
+
+
+def test_error_lines_are_well_formed(fresh):
+    for path in ("nope", "errno/ENOPE", "platform/freedesktop_os_release/NOPE"):
+        refused(lambda: open(fresh.p(path)), errno.ENOENT)
+    lines = fresh.errors()
+    assert len(lines) == 3
+    for line, path in zip(lines, ("nope", "errno/ENOPE", "platform/freedesktop_os_release/NOPE")):
+        m = LINE.match(line)
+        assert m, line
+        assert int(m.group(2)) == os.getpid()
+        assert m.group(3) == path and m.group(4) == "ENOENT"
+
+
+def test_caller_pid_is_the_reader(fresh):
+    subprocess.run(["cat", fresh.p("errno", "EBOGUS")], capture_output=True)
+    out = subprocess.run(["sh", "-c", f'cat "{fresh.p("errno", "EBOGUS2")}"; echo $$'],
+                         capture_output=True, text=True)
+    lines = fresh.errors()
+    pids = [int(LINE.match(l).group(2)) for l in lines]
+    assert pids[0] != os.getpid()          # cat's own pid, not ours
+    assert pids[1] != int(out.stdout.split()[-1])  # the child cat, not the shell
+
+
+def test_errors_is_bounded(fresh):
+    for i in range(600):
+        try:
+            open(fresh.p("errno", f"EX{i}"))
+        except OSError:
+            pass
+    lines = fresh.errors()
+    assert len(lines) == 512
+    assert lines[-1].split()[2] == "errno/EX599"
+    assert lines[0].split()[2] == "errno/EX88"
+
+
+def test_writing_errors_is_refused(fresh):
+    refused(lambda: open(fresh.p("errors"), "w"), errno.EACCES)
+
+
+def test_shell_sees_the_refusal(fresh):
+    r = subprocess.run(["bash", "-c", f'echo 3 > "{fresh.p("errno", "ENOENT")}"'],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "Permission denied" in r.stderr
+    assert fresh.read("errno", "ENOENT") == "2\n"
