@@ -25,6 +25,22 @@ void inode_init(const struct node *root)
 	tab.root = (struct inode){.node = root, .name = (char *)"", .nlookup = 1};
 }
 
+void inode_fini(void)
+{
+	pthread_mutex_lock(&tab.lock);
+	for (size_t i = 0; i < tab.nbuckets; i++) {
+		for (struct inode *ino = tab.buckets[i], *next; ino; ino = next) {
+			next = ino->next;
+			free(ino->name);
+			free(ino);
+		}
+	}
+	free(tab.buckets);
+	tab.buckets = NULL;
+	tab.nbuckets = tab.count = 0;
+	pthread_mutex_unlock(&tab.lock);
+}
+
 struct inode *inode_root(void)
 {
 	return &tab.root;

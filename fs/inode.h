@@ -19,6 +19,7 @@ struct inode {
 };
 
 void inode_init(const struct node *root);
+void inode_fini(void); /* frees every inode; no handle may be left */
 struct inode *inode_root(void);
 /* The inode of parent/name, counting one kernel reference; NULL if out of memory. */
 struct inode *inode_get(struct inode *parent, const char *name, const struct node *row,

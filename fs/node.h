@@ -84,11 +84,15 @@ int show_string(struct osfs_buf *out, const struct req *rq);
 	 .data = (str), .doc = (doc_)}
 #define END_ROW {.name = NULL}
 
-/* An open file: the snapshot made at open, served to every read of this open. */
+/* An open file: the snapshot made at open, served to every read of this open.
+ * refs counts the open itself and each request still using the handle: a release
+ * may be processed while another thread is still sending a read's reply. */
 struct inode;
 struct handle {
 	struct inode *ino;
 	const struct node *node;
+	unsigned refs; /* atomic */
+	struct handle *prev, *next; /* every live handle, for shutdown */
 	struct osfs_buf content;
 };
 

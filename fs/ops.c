@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,18 +186,45 @@ static void osfs_rename(fuse_req_t r, fuse_ino_t parent, const char *name, fuse_
 		osfs_refuse(EACCES, "cannot rename '%s': osfs names are fixed", name));
 }
 
+/* Every live handle: at shutdown, files still open are released like a close. */
+static struct {
+	pthread_mutex_t lock;
+	struct handle head;
+} live = {.lock = PTHREAD_MUTEX_INITIALIZER, .head = {.prev = &live.head, .next = &live.head}};
+
 static struct handle *new_handle(struct inode *in)
 {
 	struct handle *h = calloc(1, sizeof *h);
-	if (h) {
-		h->ino = in;
-		inode_hold(in);
-	}
+	if (!h)
+		return NULL;
+	h->ino = in;
+	h->refs = 1;
+	inode_hold(in);
+	pthread_mutex_lock(&live.lock);
+	h->next = &live.head;
+	h->prev = live.head.prev;
+	h->prev->next = h;
+	live.head.prev = h;
+	pthread_mutex_unlock(&live.lock);
 	return h;
 }
 
-static void free_handle(struct handle *h)
+/* The handle of a request, held until put_handle(). */
+static struct handle *get_handle(struct fuse_file_info *fi)
 {
+	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	__atomic_add_fetch(&h->refs, 1, __ATOMIC_RELAXED);
+	return h;
+}
+
+static void put_handle(struct handle *h)
+{
+	if (__atomic_sub_fetch(&h->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	pthread_mutex_lock(&live.lock);
+	h->prev->next = h->next;
+	h->next->prev = h->prev;
+	pthread_mutex_unlock(&live.lock);
 	node_release(h);
 	inode_drop(h->ino);
 	free(h);
@@ -211,7 +239,7 @@ static void osfs_open(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
 		return refused(r, in, NULL, osfs_refuse(ENOMEM, "out of memory"));
 	int err = node_open(h, in->node, fi->flags, &rq);
 	if (err) {
-		free_handle(h);
+		put_handle(h);
 		return refused(r, in, NULL, err);
 	}
 	fi->fh = (uintptr_t)h;
@@ -221,37 +249,41 @@ static void osfs_open(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
 		fi->direct_io = 1;
 	fi->noflush = 1;
 	if (fuse_reply_open(r, fi) != 0)
-		free_handle(h); /* the opener was interrupted: no release will come */
+		put_handle(h); /* the opener was interrupted: no release will come */
 }
 
 static void osfs_read(fuse_req_t r, fuse_ino_t ino, size_t size, off_t off,
 		      struct fuse_file_info *fi)
 {
-	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	struct handle *h = get_handle(fi);
 	const char *data;
 	size_t len;
 	int err = node_read(h, off, size, &data, &len);
 	if (err)
-		return refused(r, I(ino), NULL, err);
-	fuse_reply_buf(r, data, len);
+		refused(r, I(ino), NULL, err);
+	else
+		fuse_reply_buf(r, data, len);
+	put_handle(h);
 }
 
 static void osfs_write(fuse_req_t r, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
 	struct inode *in = I(ino);
-	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	struct handle *h = get_handle(fi);
 	struct req rq = make_req(r, in);
 	int err = node_write(h, buf, size, off, &rq);
 	if (err < 0)
-		return refused(r, in, NULL, err);
-	fuse_reply_write(r, size); /* never a short count: all of it, or an error */
+		refused(r, in, NULL, err);
+	else
+		fuse_reply_write(r, size); /* never a short count: all of it, or an error */
+	put_handle(h);
 }
 
 static void osfs_release(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	free_handle((struct handle *)(uintptr_t)fi->fh);
 	fuse_reply_err(r, 0);
+	put_handle((struct handle *)(uintptr_t)fi->fh);
 }
 
 struct dirfill {
@@ -290,13 +322,13 @@ static void osfs_opendir(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi
 	if (!err)
 		err = osfs_buf_error(&h->content);
 	if (err) {
-		free_handle(h);
+		put_handle(h);
 		return refused(r, in, NULL, err);
 	}
 	fi->fh = (uintptr_t)h;
 	fi->cache_readdir = node_is_cached(in->node) && !in->node->dir->list;
 	if (fuse_reply_open(r, fi) != 0)
-		free_handle(h);
+		put_handle(h);
 }
 
 static void osfs_readdir(fuse_req_t r, fuse_ino_t ino, size_t size, off_t off,
@@ -355,6 +387,14 @@ static void osfs_setxattr(fuse_req_t r, fuse_ino_t ino, const char *name, const 
 static void osfs_removexattr(fuse_req_t r, fuse_ino_t ino, const char *name)
 {
 	refused(r, I(ino), NULL, osfs_refuse(EACCES, "extended attributes of osfs nodes are fixed"));
+}
+
+void osfs_ops_shutdown(void)
+{
+	/* No request runs any more: what the kernel still holds open is closed here. */
+	while (live.head.next != &live.head)
+		put_handle(live.head.next);
+	inode_fini();
 }
 
 const struct fuse_lowlevel_ops osfs_ops = {

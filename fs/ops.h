@@ -7,4 +7,7 @@
 
 extern const struct fuse_lowlevel_ops osfs_ops;
 
+/* After the session loop: releases the files still open and forgets every inode. */
+void osfs_ops_shutdown(void);
+
 #endif

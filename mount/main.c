@@ -93,8 +93,10 @@ int main(int argc, char *argv[])
 		if (!cfg)
 			goto out_unmount;
 		fuse_loop_cfg_set_clone_fd(cfg, (unsigned)opts.clone_fd);
-		fuse_loop_cfg_set_idle_threads(cfg, opts.max_idle_threads);
-		if (opts.max_threads != 0 && opts.max_threads != UINT_MAX) /* UINT_MAX: unset */
+		/* UINT_MAX means "not given": keep libfuse's defaults. */
+		if (opts.max_idle_threads != UINT_MAX)
+			fuse_loop_cfg_set_idle_threads(cfg, opts.max_idle_threads);
+		if (opts.max_threads != 0 && opts.max_threads != UINT_MAX)
 			fuse_loop_cfg_set_max_threads(cfg, opts.max_threads);
 		ret = fuse_session_loop_mt(se, cfg);
 		fuse_loop_cfg_destroy(cfg);
@@ -102,6 +104,7 @@ int main(int argc, char *argv[])
 	/* The loop returns 0 after an unmount, the signal's number after SIGTERM or
 	 * SIGINT (both clean stops), and -errno when serving failed. */
 	status = ret < 0 ? 1 : 0;
+	osfs_ops_shutdown();
 
 out_unmount:
 	fuse_session_unmount(se);

@@ -68,7 +68,7 @@ class Mount:
         """Stops the daemon (fusermount3 -u, or a signal) and returns its exit status."""
         try:
             if how == "fusermount":
-                subprocess.run(["fusermount3", "-u", "-z", self.path], check=False)
+                subprocess.run(["fusermount3", "-u", self.path], check=True)
             else:
                 self.proc.send_signal(how)
             return self.proc.wait(timeout=10)

@@ -1,0 +1,47 @@
+# Sourced by mount/run and tests/run: installs, from Debian's archive, whatever the
+# build (and, with "tests", the test suite) needs and this machine lacks.
+
+osfs_build_packages="meson ninja-build gcc pkg-config libfuse3-dev fuse3 libcjson-dev"
+# file(1): Python's platform.architecture(), the tests' reference, asks it.
+osfs_test_packages="python3 python3-pytest attr file util-linux procps"
+
+osfs_missing() {
+	local p missing=""
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+			missing="$missing $p"
+	done
+	echo "$missing"
+}
+
+# osfs_deps [tests]
+osfs_deps() {
+	local want="$osfs_build_packages"
+	[ "${1:-}" = tests ] && want="$want $osfs_test_packages"
+	local missing
+	missing=$(osfs_missing $want)
+	[ -z "$missing" ] && return 0
+	echo "osfs: installing:$missing" >&2
+	local sudo=""
+	if [ "$(id -u)" != 0 ]; then
+		command -v sudo >/dev/null || {
+			echo "osfs: need root (or sudo) to install:$missing" >&2
+			return 1
+		}
+		sudo=sudo
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	$sudo apt-get update -q >/dev/null
+	# shellcheck disable=SC2086
+	$sudo apt-get install -y -q --no-install-recommends $missing >/dev/null
+}
+
+# osfs_build DIR [MESON-OPTIONS...]: configures DIR once, then builds it.
+osfs_build() {
+	local dir=$1
+	shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@" >/dev/null || meson setup "$dir" "$@"
+	fi
+	ninja -C "$dir" >/dev/null || ninja -C "$dir"
+}
