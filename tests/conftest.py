@@ -4,6 +4,7 @@ As libfuse's test/util.py: wait for the mount while checking the daemon is alive
 always unmount in `finally`, assert a clean exit, and scan the daemon's output for
 warnings, sanitizer reports and crash lines (libfuse's OutputChecker).
 """
+import contextlib
 import os
 import re
 import subprocess
@@ -85,34 +86,32 @@ class Mount:
         assert not bad, "daemon output:\n" + "\n".join(bad)
 
 
-def mounted(tmp_path_factory, *options):
+@contextlib.contextmanager
+def serving(tmp_path_factory, *options):
+    """A mount for the duration of a with-block: stopped, then checked for a clean exit."""
     path = tmp_path_factory.mktemp("osfs") / "mnt"
     path.mkdir()
-    return Mount(path, *options)
+    m = Mount(path, *options)
+    try:
+        yield m
+    finally:
+        code = m.unmount()
+        m.check_output()
+        assert code == 0, f"osfs exited with {code}"
 
 
 @pytest.fixture(scope="session")
 def osfs(tmp_path_factory):
     """One mount shared by the tests that only read."""
-    m = mounted(tmp_path_factory)
-    try:
+    with serving(tmp_path_factory) as m:
         yield m
-    finally:
-        code = m.unmount()
-        m.check_output()
-        assert code == 0, f"osfs exited with {code}"
 
 
 @pytest.fixture
 def fresh(tmp_path_factory):
     """A mount of the test's own, for tests that look at `errors` or the daemon."""
-    m = mounted(tmp_path_factory)
-    try:
+    with serving(tmp_path_factory) as m:
         yield m
-    finally:
-        code = m.unmount()
-        m.check_output()
-        assert code == 0, f"osfs exited with {code}"
 
 
 @pytest.fixture
