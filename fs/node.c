@@ -4,10 +4,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "osfs/errno.h"
 #include "osfs/refuse.h"
 
 /* What each kind does with an open file.  A NULL read serves the snapshot made at
@@ -16,22 +18,179 @@ struct kind_ops {
 	const char *name; /* user.osfs.kind */
 	mode_t type;
 	int (*open)(struct handle *h, int flags, const struct req *rq);
-	int (*write)(struct handle *h, const char *data, size_t size, off_t off,
-		     const struct req *rq);
-	void (*release)(struct handle *h);
+	int (*read)(struct handle *h, off_t off, size_t size, const struct req *rq,
+		    reply_fn *reply, void *ctx);
+	int (*write)(struct handle *h, const char *data, size_t size, const struct req *rq);
+	int (*release)(struct handle *h);
 };
+
+static int writing(int flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY;
+}
+
+static int reading(int flags)
+{
+	return (flags & O_ACCMODE) != O_WRONLY;
+}
+
+/* Written text arrives as bytes: a NUL in it cannot be part of a value. */
+static int text_of(const char *data, size_t size, struct osfs_buf *out)
+{
+	if (memchr(data, '\0', size))
+		return osfs_refuse(EINVAL, "the text written holds a NUL byte");
+	osfs_buf_add(out, data, size);
+	if (!out->data)
+		osfs_buf_add(out, "", 0);
+	return osfs_buf_error(out);
+}
 
 /* A value: the snapshot made at open is the whole answer. */
 static int value_open(struct handle *h, int flags, const struct req *rq)
 {
-	if ((flags & O_ACCMODE) != O_RDONLY)
+	if (writing(flags))
 		return osfs_refuse(EACCES, "a value can be read, not written");
 	return node_show(h->node, rq, &h->content);
+}
+
+/* A setting: read the value as it was at open; each write() sets a new one. */
+static int setting_open(struct handle *h, int flags, const struct req *rq)
+{
+	if (!reading(flags))
+		return 0; /* `echo x > setting` needs no snapshot, and must work when unset */
+	return node_show(h->node, rq, &h->content);
+}
+
+static int setting_write(struct handle *h, const char *data, size_t size, const struct req *rq)
+{
+	if (size && data[size - 1] == '\n')
+		size--;
+	struct osfs_buf value = {0};
+	int err = text_of(data, size, &value);
+	if (!err)
+		err = h->node->store(value.data, rq);
+	osfs_buf_free(&value);
+	return err;
+}
+
+/* A transaction: each write() is one request; its response (or "error: ...") is
+ * what the next reads give, from wherever the descriptor's offset then is. */
+static int transaction_open(struct handle *h, int flags, const struct req *rq)
+{
+	return 0;
+}
+
+static int transaction_write(struct handle *h, const char *data, size_t size,
+			     const struct req *rq)
+{
+	if (size && data[size - 1] == '\n')
+		size--;
+	struct osfs_buf request = {0};
+	osfs_buf_reset(&h->content);
+	int err = text_of(data, size, &request);
+	if (!err)
+		err = h->node->call(request.data, &h->content, rq);
+	if (!err)
+		err = osfs_buf_error(&h->content);
+	osfs_buf_free(&request);
+	if (err) {
+		const char *name = osfs_errno_name(-err);
+		osfs_buf_reset(&h->content);
+		osfs_buf_printf(&h->content, "error: %s: %s\n", name ? name : "E?", osfs_refusal());
+	}
+	h->fresh = 1;
+	return err;
+}
+
+static int transaction_read(struct handle *h, off_t off, size_t size, const struct req *rq,
+			    reply_fn *reply, void *ctx)
+{
+	if (h->fresh) {
+		h->base = off;
+		h->fresh = 0;
+	}
+	size_t pos = off > h->base ? (size_t)(off - h->base) : 0;
+	size_t len = pos < h->content.len ? h->content.len - pos : 0;
+	reply(ctx, len ? h->content.data + pos : NULL, len < size ? len : size);
+	return 0;
+}
+
+/* A record stream: every complete line is taken in the write() that completes it;
+ * the first line refused fails the write (the lines before it were taken). */
+static int records_open(struct handle *h, int flags, const struct req *rq)
+{
+	if (reading(flags))
+		return osfs_refuse(EACCES, "a record stream is written, not read");
+	return 0;
+}
+
+static int take_lines(struct handle *h, const struct req *rq, int final)
+{
+	struct osfs_buf *p = &h->pending;
+	size_t start = 0;
+	int err = 0;
+	while (!err && start < p->len) {
+		char *nl = memchr(p->data + start, '\n', p->len - start);
+		if (!nl && !final)
+			break;
+		size_t end = nl ? (size_t)(nl - p->data) : p->len;
+		p->data[end] = '\0';
+		err = h->node->take(p->data + start, rq);
+		start = end + 1;
+	}
+	if (err || start >= p->len) {
+		osfs_buf_reset(p);
+	} else if (start) {
+		memmove(p->data, p->data + start, p->len - start);
+		p->len -= start;
+		p->data[p->len] = '\0';
+	}
+	return err;
+}
+
+static int records_write(struct handle *h, const char *data, size_t size, const struct req *rq)
+{
+	int err = text_of(data, size, &h->pending);
+	return err ? err : take_lines(h, rq, 0);
+}
+
+static int records_release(struct handle *h)
+{
+	return h->pending.len ? take_lines(h, &h->opener, 1) : 0;
+}
+
+/* A stream: every read is fresh bytes, never a snapshot. */
+static int stream_open(struct handle *h, int flags, const struct req *rq)
+{
+	if (writing(flags))
+		return osfs_refuse(EACCES, "a stream can be read, not written");
+	return 0;
+}
+
+static int stream_read(struct handle *h, off_t off, size_t size, const struct req *rq,
+		       reply_fn *reply, void *ctx)
+{
+	char *buf = malloc(size ? size : 1);
+	if (!buf)
+		return osfs_refuse(ENOMEM, "out of memory");
+	int err = h->node->fill(buf, size, rq);
+	if (!err)
+		reply(ctx, buf, size);
+	free(buf);
+	return err;
 }
 
 static const struct kind_ops kinds[KIND_COUNT] = {
 	[KIND_DIR] = {.name = "directory", .type = S_IFDIR},
 	[KIND_VALUE] = {.name = "value", .type = S_IFREG, .open = value_open},
+	[KIND_SETTING] = {.name = "setting", .type = S_IFREG, .open = setting_open,
+			  .write = setting_write},
+	[KIND_TRANSACTION] = {.name = "transaction", .type = S_IFREG, .open = transaction_open,
+			      .read = transaction_read, .write = transaction_write},
+	[KIND_RECORDS] = {.name = "record stream", .type = S_IFREG, .open = records_open,
+			  .write = records_write, .release = records_release},
+	[KIND_STREAM] = {.name = "stream", .type = S_IFREG, .open = stream_open,
+			 .read = stream_read},
 	[KIND_LINK] = {.name = "link", .type = S_IFLNK},
 };
 
@@ -47,14 +206,21 @@ mode_t node_type(const struct node *n)
 
 int node_is_cached(const struct node *n)
 {
+	if (n->flags & NODE_CALLER)
+		return 0;
 	return n->kind == KIND_DIR || n->kind == KIND_LINK || (n->flags & NODE_CONST);
+}
+
+int node_is_stream(const struct node *n)
+{
+	return n->kind == KIND_STREAM;
 }
 
 int node_find(const struct node *dir, const char *name, const struct req *rq,
 	      const struct node **row, int *computed)
 {
 	if (dir->kind != KIND_DIR)
-		return osfs_refuse(ENOTDIR, "'%s' is not a directory", dir->name);
+		return osfs_refuse(ENOTDIR, "not a directory");
 	for (const struct node *r = dir->dir->rows; r && r->name; r++) {
 		if (strcmp(r->name, name) == 0) {
 			*row = r;
@@ -96,14 +262,6 @@ int node_list(const struct node *dir, const struct req *rq, entry_fn *emit, void
 	return dir->dir->list(emit_computed, &lc, rq);
 }
 
-static struct timespec mount_time(void)
-{
-	static struct timespec t;
-	if (t.tv_sec == 0)
-		clock_gettime(CLOCK_REALTIME, &t);
-	return t;
-}
-
 int show_string(struct osfs_buf *out, const struct req *rq)
 {
 	osfs_buf_printf(out, "%s\n", (const char *)rq->node->data);
@@ -131,6 +289,14 @@ int node_show(const struct node *n, const struct req *outer, struct osfs_buf *ou
 	return err ? err : osfs_buf_error(out);
 }
 
+static struct timespec mount_time(void)
+{
+	static struct timespec t;
+	if (t.tv_sec == 0)
+		clock_gettime(CLOCK_REALTIME, &t);
+	return t;
+}
+
 int node_stat(const struct node *n, const struct req *rq, struct stat *st)
 {
 	memset(st, 0, sizeof *st);
@@ -151,24 +317,37 @@ int node_stat(const struct node *n, const struct req *rq, struct stat *st)
 	return 0;
 }
 
+void node_handle_init(struct handle *h)
+{
+	pthread_mutex_init(&h->lock, NULL);
+}
+
 int node_open(struct handle *h, const struct node *n, int flags, const struct req *rq)
 {
 	const struct kind_ops *k = &kinds[n->kind];
 	h->node = n;
+	h->opener = *rq;
+	h->opener.node = n;
 	if (!k->open)
 		return osfs_refuse(EISDIR, "a directory cannot be opened as a file");
 	return k->open(h, flags, rq);
 }
 
-int node_read(struct handle *h, off_t off, size_t size, const char **data, size_t *len)
+int node_read(struct handle *h, off_t off, size_t size, const struct req *rq, reply_fn *reply,
+	      void *ctx)
 {
-	*data = NULL;
-	*len = 0;
-	if (off < 0 || (size_t)off >= h->content.len)
-		return 0;
-	*data = h->content.data + off;
-	*len = h->content.len - (size_t)off < size ? h->content.len - (size_t)off : size;
-	return 0;
+	const struct kind_ops *k = &kinds[h->node->kind];
+	pthread_mutex_lock(&h->lock);
+	int err = 0;
+	if (k->read) {
+		err = k->read(h, off, size, rq, reply, ctx);
+	} else {
+		size_t pos = off > 0 ? (size_t)off : 0;
+		size_t len = pos < h->content.len ? h->content.len - pos : 0;
+		reply(ctx, len ? h->content.data + pos : NULL, len < size ? len : size);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return err;
 }
 
 int node_write(struct handle *h, const char *data, size_t size, off_t off, const struct req *rq)
@@ -176,15 +355,22 @@ int node_write(struct handle *h, const char *data, size_t size, off_t off, const
 	const struct kind_ops *k = &kinds[h->node->kind];
 	if (!k->write)
 		return osfs_refuse(EBADF, "this node takes no writes");
-	return k->write(h, data, size, off, rq);
+	struct req r = *rq;
+	r.node = h->node;
+	pthread_mutex_lock(&h->lock);
+	int err = k->write(h, data, size, &r);
+	pthread_mutex_unlock(&h->lock);
+	return err;
 }
 
-void node_release(struct handle *h)
+int node_release(struct handle *h)
 {
-	const struct kind_ops *k = &kinds[h->node->kind];
-	if (k->release)
-		k->release(h);
+	const struct kind_ops *k = &kinds[h->node ? h->node->kind : KIND_DIR];
+	int err = k->release ? k->release(h) : 0;
 	osfs_buf_free(&h->content);
+	osfs_buf_free(&h->pending);
+	pthread_mutex_destroy(&h->lock);
+	return err;
 }
 
 int node_readlink(const struct node *n, const struct req *rq, struct osfs_buf *out)

@@ -7,6 +7,7 @@
 #ifndef OSFS_NODE_H
 #define OSFS_NODE_H
 
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -15,8 +16,12 @@
 
 enum node_kind {
 	KIND_DIR,
-	KIND_VALUE, /* read: the value and one '\n'; write: refused */
-	KIND_LINK,  /* a symbolic link; show() gives the target */
+	KIND_VALUE,       /* read: the value and one '\n'; write: refused */
+	KIND_SETTING,     /* read: the value; each write() replaces it (one '\n' stripped) */
+	KIND_TRANSACTION, /* each write() is a request; reads give its response */
+	KIND_RECORDS,     /* every complete line written is taken, in the write that ends it */
+	KIND_STREAM,      /* endless fresh bytes */
+	KIND_LINK,        /* a symbolic link; show() gives the target */
 	KIND_COUNT,
 };
 
@@ -24,8 +29,8 @@ enum node_kind {
 struct node;
 struct req {
 	const struct node *node; /* the node asked about */
-	const char *arg; /* the name of the nearest computed entry on the path, or NULL */
-	pid_t pid;
+	const char *arg;         /* the name of the nearest computed entry on the path, or NULL */
+	pid_t tid;               /* the calling thread, as FUSE reports it */
 	uid_t uid;
 	gid_t gid;
 };
@@ -34,11 +39,21 @@ struct req {
 typedef int show_fn(struct osfs_buf *out, const struct req *rq);
 /* Fills kv with a structured value's fields: 0, or -errno after osfs_refuse(). */
 typedef int fields_fn(struct osfs_kv *kv, const struct req *rq);
+/* A setting's new value (one trailing '\n' already stripped). */
+typedef int store_fn(const char *value, const struct req *rq);
+/* A transaction: the response to one request. */
+typedef int call_fn(const char *request, struct osfs_buf *out, const struct req *rq);
+/* A record stream: one complete line, without its '\n'. */
+typedef int take_fn(const char *line, const struct req *rq);
+/* A stream: fills buf with size fresh bytes. */
+typedef int fill_fn(char *buf, size_t size, const struct req *rq);
 /* Is NAME an entry (rq->arg is the directory's own arg)?  0, or -ENOENT after osfs_refuse(). */
 typedef int match_fn(const char *name, const struct req *rq);
 /* Calls emit for every computed name. */
 typedef void emit_fn(void *ctx, const char *name);
 typedef int list_fn(emit_fn *emit, void *ctx, const struct req *rq);
+/* Makes or removes the computed entry NAME. */
+typedef int name_fn(const char *name, const struct req *rq);
 
 struct dir;
 
@@ -50,20 +65,25 @@ struct node {
 	const char *doc;
 	show_fn *show;     /* the content, or else: */
 	fields_fn *fields; /* a structured value, as key=value lines or (NODE_JSON) JSON */
+	store_fn *store;
+	call_fn *call;
+	take_fn *take;
+	fill_fn *fill;
 	const struct dir *dir;
 	const void *data; /* for the row's function: what this row shows */
 };
 
-/* The content never changes while mounted: the kernel may cache it, with its size. */
-#define NODE_CONST 0x1u
-/* A structured value shown as one JSON object rather than key=value lines. */
-#define NODE_JSON 0x2u
+#define NODE_CONST 0x1u  /* the content never changes: the kernel may cache it, with its size */
+#define NODE_JSON 0x2u   /* a structured value shown as one JSON object */
+#define NODE_CALLER 0x4u /* depends on who asks: the kernel must not keep its name or size */
 
 struct dir {
 	const struct node *rows; /* ended by a row whose name is NULL */
 	const struct node *each; /* the row every computed entry is made from */
 	match_fn *match;
 	list_fn *list;
+	name_fn *create; /* where a user may create names (os/environ) */
+	name_fn *remove;
 };
 
 #define DIR_ROW(n, d, doc_) {.name = (n), .kind = KIND_DIR, .mode = 0555, .dir = &(d), .doc = (doc_)}
@@ -72,34 +92,54 @@ struct dir {
 #define CONST_ROW(n, fn, doc_) \
 	{.name = (n), .kind = KIND_VALUE, .mode = 0444, .flags = NODE_CONST, .show = (fn), .doc = (doc_)}
 #define FIELDS_ROW(n, fn, doc_) \
-	{.name = (n), .kind = KIND_VALUE, .mode = 0444, .flags = NODE_CONST, .fields = (fn), .doc = (doc_)}
-#define JSON_ROW(n, fn, doc_)                                                       \
-	{.name = (n), .kind = KIND_VALUE, .mode = 0444, .flags = NODE_CONST | NODE_JSON, \
-	 .fields = (fn), .doc = (doc_)}
-#define LINK_ROW(n, fn, doc_) {.name = (n), .kind = KIND_LINK, .mode = 0777, .show = (fn), .doc = (doc_)}
+	{.name = (n), .kind = KIND_VALUE, .mode = 0444, .fields = (fn), .doc = (doc_)}
+#define JSON_ROW(n, fn, doc_) \
+	{.name = (n), .kind = KIND_VALUE, .mode = 0444, .flags = NODE_JSON, .fields = (fn), .doc = (doc_)}
+#define SETTING_ROW(n, show_, store_, doc_) \
+	{.name = (n), .kind = KIND_SETTING, .mode = 0644, .show = (show_), .store = (store_), .doc = (doc_)}
+#define TRANSACTION_ROW(n, fn, doc_) \
+	{.name = (n), .kind = KIND_TRANSACTION, .mode = 0666, .call = (fn), .doc = (doc_)}
+#define RECORDS_ROW(n, fn, mode_, doc_) \
+	{.name = (n), .kind = KIND_RECORDS, .mode = (mode_), .take = (fn), .doc = (doc_)}
+#define STREAM_ROW(n, fn, doc_) \
+	{.name = (n), .kind = KIND_STREAM, .mode = 0444, .fill = (fn), .doc = (doc_)}
+#define LINK_ROW(n, fn, doc_) \
+	{.name = (n), .kind = KIND_LINK, .mode = 0777, .flags = NODE_CALLER, .show = (fn), .doc = (doc_)}
 /* A constant string, shown with one '\n'. */
 int show_string(struct osfs_buf *out, const struct req *rq);
 #define STRING_ROW(n, str, doc_) \
 	{.name = (n), .kind = KIND_VALUE, .mode = 0444, .flags = NODE_CONST, .show = show_string, \
 	 .data = (str), .doc = (doc_)}
+/* The constant structured values: FIELDS_ROW / JSON_ROW the kernel may cache. */
+#define CONST_FIELDS_ROW(n, fn, doc_) \
+	{.name = (n), .kind = KIND_VALUE, .mode = 0444, .flags = NODE_CONST, .fields = (fn), .doc = (doc_)}
+#define CONST_JSON_ROW(n, fn, doc_)                                                     \
+	{.name = (n), .kind = KIND_VALUE, .mode = 0444, .flags = NODE_CONST | NODE_JSON, \
+	 .fields = (fn), .doc = (doc_)}
 #define END_ROW {.name = NULL}
 
-/* An open file: the snapshot made at open, served to every read of this open.
- * refs counts the open itself and each request still using the handle: a release
- * may be processed while another thread is still sending a read's reply. */
+/* An open file.  refs counts the open itself and each request still using it (a
+ * release may be processed while another thread is still sending a read's reply);
+ * lock orders the requests of one open file against each other. */
 struct inode;
 struct handle {
 	struct inode *ino;
 	const struct node *node;
 	unsigned refs; /* atomic */
 	struct handle *prev, *next; /* every live handle, for shutdown */
-	struct osfs_buf content;
+	pthread_mutex_t lock;
+	struct req opener;      /* who opened it, for what is done at close */
+	struct osfs_buf content; /* the snapshot, or a transaction's response */
+	struct osfs_buf pending; /* a record stream's unfinished last line */
+	off_t base;              /* a transaction's response starts at this offset */
+	int fresh;               /* a response waits for its first read */
 };
 
 /* What the FUSE adapter needs to answer about a node. */
 const char *node_kind_name(const struct node *n);
 mode_t node_type(const struct node *n); /* S_IFDIR, S_IFREG or S_IFLNK */
 int node_is_cached(const struct node *n);
+int node_is_stream(const struct node *n);
 
 /* Finds NAME in directory `dir` (its inode gives rq->arg): the row, and whether it
  * is computed (then the entry's own name becomes the arg of everything below it). */
@@ -113,10 +153,16 @@ int node_list(const struct node *dir, const struct req *rq, entry_fn *emit, void
 /* A node's content, from show() or rendered from fields(): 0 or -errno. */
 int node_show(const struct node *n, const struct req *rq, struct osfs_buf *out);
 int node_stat(const struct node *n, const struct req *rq, struct stat *st);
+
+void node_handle_init(struct handle *h);
 int node_open(struct handle *h, const struct node *n, int flags, const struct req *rq);
-int node_read(struct handle *h, off_t off, size_t size, const char **data, size_t *len);
+/* Reads answer through reply, called once, under the handle's lock. */
+typedef void reply_fn(void *ctx, const char *data, size_t len);
+int node_read(struct handle *h, off_t off, size_t size, const struct req *rq, reply_fn *reply,
+	      void *ctx);
 int node_write(struct handle *h, const char *data, size_t size, off_t off, const struct req *rq);
-void node_release(struct handle *h);
+/* The close: what a kind does then (a record stream takes its last partial line). */
+int node_release(struct handle *h);
 int node_readlink(const struct node *n, const struct req *rq, struct osfs_buf *out);
 
 #endif

@@ -10,12 +10,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "inode.h"
 #include "node.h"
+#include "osfs/os.h"
 #include "osfs/refuse.h"
 
 #define TIMEOUT 3600.0 /* seconds the kernel may trust a name or attribute */
@@ -30,11 +32,16 @@ static struct inode *I(fuse_ino_t ino)
 static struct req make_req(fuse_req_t r, const struct inode *ino)
 {
 	const struct fuse_ctx *c = fuse_req_ctx(r);
-	return (struct req){.arg = ino ? ino->arg : NULL, .pid = c->pid, .uid = c->uid, .gid = c->gid};
+	return (struct req){.node = ino ? ino->node : NULL,
+			    .arg = ino ? ino->arg : NULL,
+			    .tid = c->pid,
+			    .uid = c->uid,
+			    .gid = c->gid};
 }
 
-/* Answers a refusal (err < 0), logging `TIME PID NODE ERRNAME: message`. */
-static void refused(fuse_req_t r, const struct inode *at, const char *name, int err)
+/* Logs a refusal as `TIME PID NODE ERRNAME: message`.  FUSE reports the calling
+ * thread; the log names its process. */
+static void log_refusal(pid_t tid, const struct inode *at, const char *name, int err)
 {
 	struct osfs_buf path = {0};
 	inode_path(at, &path);
@@ -43,10 +50,31 @@ static void refused(fuse_req_t r, const struct inode *at, const char *name, int 
 			osfs_buf_putc(&path, '/');
 		osfs_buf_puts(&path, name);
 	}
-	osfs_errlog_add(fuse_req_ctx(r)->pid, path.data ? path.data : "/", -err, NULL);
+	char message[OSFS_REFUSAL_MAX];
+	snprintf(message, sizeof message, "%s", osfs_refusal());
+	struct osfs_proc caller;
+	pid_t pid = osfs_proc_read(tid, &caller) == 0 ? caller.pid : tid;
+	osfs_errlog_add(pid, path.data ? path.data : "/", -err, message);
 	osfs_refusal_clear();
 	osfs_buf_free(&path);
+}
+
+/* Answers a refusal (err < 0), and logs it. */
+static void refused(fuse_req_t r, const struct inode *at, const char *name, int err)
+{
+	log_refusal(fuse_req_ctx(r)->pid, at, name, err);
 	fuse_reply_err(r, -err);
+}
+
+/* How long the kernel may keep a name and its attributes: not at all for what
+ * depends on the caller or may be removed. */
+static double timeout_of(const struct inode *dir, const struct node *row, int computed)
+{
+	if (row->flags & NODE_CALLER)
+		return 0;
+	if (computed && dir && dir->node->dir->remove)
+		return 0;
+	return TIMEOUT;
 }
 
 static void osfs_init(void *userdata, struct fuse_conn_info *conn)
@@ -56,6 +84,33 @@ static void osfs_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 }
 
+/* Answers with the entry dir/name (with fi: as created and opened): 0 or -errno. */
+static int open_handle(fuse_req_t r, struct inode *in, struct fuse_file_info *fi);
+
+static int reply_entry(fuse_req_t r, struct inode *dir, const char *name, const struct node *row,
+		       int computed, struct fuse_file_info *fi)
+{
+	struct inode *ino = inode_get(dir, name, row, computed);
+	if (!ino)
+		return osfs_refuse(ENOMEM, "out of memory");
+	struct req rq = make_req(r, ino);
+	struct fuse_entry_param e = {.ino = (uintptr_t)ino, .generation = 1};
+	int err = node_stat(row, &rq, &e.attr);
+	if (!err && fi)
+		err = open_handle(r, ino, fi);
+	if (err) {
+		inode_forget(ino, 1);
+		return err;
+	}
+	e.attr.st_ino = e.ino;
+	e.attr_timeout = e.entry_timeout = timeout_of(dir, row, computed);
+	if (fi)
+		fuse_reply_create(r, &e, fi);
+	else
+		fuse_reply_entry(r, &e);
+	return 0;
+}
+
 static void osfs_lookup(fuse_req_t r, fuse_ino_t parent, const char *name)
 {
 	struct inode *dir = I(parent);
@@ -63,21 +118,17 @@ static void osfs_lookup(fuse_req_t r, fuse_ino_t parent, const char *name)
 	const struct node *row;
 	int computed;
 	int err = node_find(dir->node, name, &rq, &row, &computed);
+	if (err == -ENOENT && dir->node->kind == KIND_DIR && dir->node->dir->create) {
+		/* Where names may be created, a missing one is a question, not a refusal:
+		 * `echo x > os/environ/NEW` looks NEW up first. */
+		osfs_refusal_clear();
+		return (void)fuse_reply_err(r, ENOENT);
+	}
 	if (err)
 		return refused(r, dir, name, err);
-	struct inode *ino = inode_get(dir, name, row, computed);
-	if (!ino)
-		return refused(r, dir, name, osfs_refuse(ENOMEM, "out of memory"));
-	struct fuse_entry_param e = {.ino = (uintptr_t)ino, .generation = 1};
-	rq.arg = ino->arg;
-	err = node_stat(row, &rq, &e.attr);
-	if (err) {
-		inode_forget(ino, 1);
-		return refused(r, dir, name, err);
-	}
-	e.attr.st_ino = e.ino;
-	e.attr_timeout = e.entry_timeout = TIMEOUT;
-	fuse_reply_entry(r, &e);
+	err = reply_entry(r, dir, name, row, computed, NULL);
+	if (err)
+		refused(r, dir, name, err);
 }
 
 static void osfs_forget(fuse_req_t r, fuse_ino_t ino, uint64_t nlookup)
@@ -102,7 +153,7 @@ static void osfs_getattr(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi
 	if (err)
 		return refused(r, in, NULL, err);
 	st.st_ino = ino;
-	fuse_reply_attr(r, &st, TIMEOUT);
+	fuse_reply_attr(r, &st, timeout_of(NULL, in->node, 0));
 }
 
 static void osfs_setattr(fuse_req_t r, fuse_ino_t ino, struct stat *attr, int to_set,
@@ -130,22 +181,39 @@ static void osfs_readlink(fuse_req_t r, fuse_ino_t ino)
 	osfs_buf_free(&target);
 }
 
-/* Creating, removing and renaming are refused everywhere so far: osfs makes its nodes. */
+/* Creating and removing: only in a directory that allows it (os/environ). */
 static void refuse_create(fuse_req_t r, fuse_ino_t parent, const char *name)
 {
 	refused(r, I(parent), name,
-		osfs_refuse(EACCES, "cannot create '%s': osfs makes its own nodes", name));
+		osfs_refuse(EACCES, "cannot create '%s': osfs makes its own nodes here", name));
 }
 
-static void refuse_remove(fuse_req_t r, fuse_ino_t parent, const char *name)
+static void create_entry(fuse_req_t r, fuse_ino_t parent, const char *name,
+			 struct fuse_file_info *fi)
 {
-	refused(r, I(parent), name,
-		osfs_refuse(EACCES, "cannot remove '%s': osfs nodes stay while mounted", name));
+	struct inode *dir = I(parent);
+	const struct dir *d = dir->node->kind == KIND_DIR ? dir->node->dir : NULL;
+	if (!d || !d->create)
+		return refuse_create(r, parent, name);
+	struct req rq = make_req(r, dir);
+	int err = d->create(name, &rq);
+	if (!err)
+		err = reply_entry(r, dir, name, d->each, 1, fi);
+	if (err)
+		refused(r, dir, name, err);
+}
+
+static void osfs_create(fuse_req_t r, fuse_ino_t parent, const char *name, mode_t mode,
+			struct fuse_file_info *fi)
+{
+	create_entry(r, parent, name, fi);
 }
 
 static void osfs_mknod(fuse_req_t r, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
 {
-	refuse_create(r, parent, name);
+	if (!S_ISREG(mode))
+		return refuse_create(r, parent, name);
+	create_entry(r, parent, name, NULL);
 }
 
 static void osfs_mkdir(fuse_req_t r, fuse_ino_t parent, const char *name, mode_t mode)
@@ -163,20 +231,27 @@ static void osfs_link(fuse_req_t r, fuse_ino_t ino, fuse_ino_t parent, const cha
 	refuse_create(r, parent, name);
 }
 
-static void osfs_create(fuse_req_t r, fuse_ino_t parent, const char *name, mode_t mode,
-			struct fuse_file_info *fi)
-{
-	refuse_create(r, parent, name);
-}
-
 static void osfs_unlink(fuse_req_t r, fuse_ino_t parent, const char *name)
 {
-	refuse_remove(r, parent, name);
+	struct inode *dir = I(parent);
+	const struct dir *d = dir->node->kind == KIND_DIR ? dir->node->dir : NULL;
+	const struct node *row;
+	int computed;
+	struct req rq = make_req(r, dir);
+	int err = node_find(dir->node, name, &rq, &row, &computed);
+	if (!err && (!computed || !d->remove))
+		err = osfs_refuse(EACCES, "cannot remove '%s': osfs nodes stay while mounted", name);
+	if (!err)
+		err = d->remove(name, &rq);
+	if (err)
+		return refused(r, dir, name, err);
+	fuse_reply_err(r, 0);
 }
 
 static void osfs_rmdir(fuse_req_t r, fuse_ino_t parent, const char *name)
 {
-	refuse_remove(r, parent, name);
+	refused(r, I(parent), name,
+		osfs_refuse(EACCES, "cannot remove '%s': osfs nodes stay while mounted", name));
 }
 
 static void osfs_rename(fuse_req_t r, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
@@ -199,6 +274,7 @@ static struct handle *new_handle(struct inode *in)
 		return NULL;
 	h->ino = in;
 	h->refs = 1;
+	node_handle_init(h);
 	inode_hold(in);
 	pthread_mutex_lock(&live.lock);
 	h->next = &live.head;
@@ -225,44 +301,58 @@ static void put_handle(struct handle *h)
 	h->prev->next = h->next;
 	h->next->prev = h->prev;
 	pthread_mutex_unlock(&live.lock);
-	node_release(h);
+	int err = node_release(h);
+	if (err) /* refused at close: nobody to answer, so the log must say it */
+		log_refusal(h->opener.tid, h->ino, NULL, err);
 	inode_drop(h->ino);
 	free(h);
 }
 
-static void osfs_open(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
+static int open_handle(fuse_req_t r, struct inode *in, struct fuse_file_info *fi)
 {
-	struct inode *in = I(ino);
 	struct req rq = make_req(r, in);
 	struct handle *h = new_handle(in);
 	if (!h)
-		return refused(r, in, NULL, osfs_refuse(ENOMEM, "out of memory"));
+		return osfs_refuse(ENOMEM, "out of memory");
 	int err = node_open(h, in->node, fi->flags, &rq);
 	if (err) {
 		put_handle(h);
-		return refused(r, in, NULL, err);
+		return err;
 	}
 	fi->fh = (uintptr_t)h;
 	if (node_is_cached(in->node))
 		fi->keep_cache = 1;
 	else
 		fi->direct_io = 1;
+	if (node_is_stream(in->node))
+		fi->nonseekable = 1;
 	fi->noflush = 1;
+	return 0;
+}
+
+static void osfs_open(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct inode *in = I(ino);
+	int err = open_handle(r, in, fi);
+	if (err)
+		return refused(r, in, NULL, err);
 	if (fuse_reply_open(r, fi) != 0)
-		put_handle(h); /* the opener was interrupted: no release will come */
+		put_handle((struct handle *)(uintptr_t)fi->fh); /* interrupted: no release comes */
+}
+
+static void reply_buf(void *ctx, const char *data, size_t len)
+{
+	fuse_reply_buf(ctx, data, len);
 }
 
 static void osfs_read(fuse_req_t r, fuse_ino_t ino, size_t size, off_t off,
 		      struct fuse_file_info *fi)
 {
 	struct handle *h = get_handle(fi);
-	const char *data;
-	size_t len;
-	int err = node_read(h, off, size, &data, &len);
+	struct req rq = make_req(r, h->ino);
+	int err = node_read(h, off, size, &rq, reply_buf, r);
 	if (err)
 		refused(r, I(ino), NULL, err);
-	else
-		fuse_reply_buf(r, data, len);
 	put_handle(h);
 }
 

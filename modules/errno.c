@@ -1,6 +1,8 @@
 /* errno: Python's errno module over the names generated from <errno.h>. */
 #include "osfs/errno.h"
 
+#include "osfs/fmt.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -84,14 +86,11 @@ void osfs_strerror(int code, struct osfs_buf *out)
 
 int osfs_parse_int(const char *s, int *out)
 {
-	if (!*s || (*s != '-' && *s != '+' && (*s < '0' || *s > '9')))
-		return -EINVAL;
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (*end)
-		return -EINVAL;
-	if (errno == ERANGE || v < INT_MIN || v > INT_MAX)
+	long long v;
+	int err = osfs_parse_ll(s, &v);
+	if (err)
+		return err;
+	if (v < INT_MIN || v > INT_MAX)
 		return -ERANGE;
 	*out = (int)v;
 	return 0;

@@ -68,6 +68,19 @@ const char *osfs_kv_get(const struct osfs_kv *kv, const char *key)
 	return f ? f->text : NULL;
 }
 
+int osfs_kv_del(struct osfs_kv *kv, const char *key)
+{
+	struct osfs_kv_field *f = find(kv, key);
+	if (!f)
+		return 0;
+	free(f->key);
+	free(f->text);
+	size_t i = (size_t)(f - kv->fields);
+	memmove(f, f + 1, (kv->count - i - 1) * sizeof *f);
+	kv->count--;
+	return 1;
+}
+
 void osfs_kv_free(struct osfs_kv *kv)
 {
 	for (size_t i = 0; i < kv->count; i++) {
@@ -97,6 +110,8 @@ static cJSON *json_value(const struct osfs_kv_field *f)
 		return cJSON_CreateRaw(f->text);
 	case OSFS_KV_BOOL:
 		return cJSON_CreateBool(strcmp(f->text, "0") != 0);
+	case OSFS_KV_NULL:
+		return cJSON_CreateNull();
 	case OSFS_KV_STR:
 		break;
 	}

@@ -125,8 +125,8 @@ static const struct dir strerror_dir = {
 static const struct node errno_rows[] = {
 	DIR_ROW("errorcode", errorcode_dir, "errno.errorcode: errorcode/N is the name of N"),
 	DIR_ROW("strerror", strerror_dir, "os.strerror: strerror/N or strerror/NAME"),
-	FIELDS_ROW("table", table_fields, "every errno name and its number: NAME=N, by number"),
-	JSON_ROW("table.json", table_fields, "every errno name and its number, as JSON"),
+	CONST_FIELDS_ROW("table", table_fields, "every errno name and its number: NAME=N, by number"),
+	CONST_JSON_ROW("table.json", table_fields, "every errno name and its number, as JSON"),
 	END_ROW,
 };
 

@@ -36,6 +36,9 @@ static const struct node root_rows[] = {
 		  "refused requests, oldest first: TIME PID NODE ERRNAME: message"),
 	DIR_ROW("errno", errno_dir, "Python's errno: error numbers by name, and back"),
 	DIR_ROW("platform", platform_dir, "Python's platform: what this machine is"),
+	DIR_ROW("os", os_dir, "Python's os: this machine, the daemon's environment, the caller"),
+	DIR_ROW("io", io_dir, "Python's io: default buffer size and encodings"),
+	DIR_ROW("time", time_dir, "Python's time: clocks, zones, strftime and strptime"),
 	END_ROW,
 };
 
@@ -55,6 +58,8 @@ static const struct {
 	void (*fini)(void);
 } modules[] = {
 	{platform_tree_init, platform_tree_fini},
+	{os_tree_init, os_tree_fini},
+	{time_tree_init, time_tree_fini},
 };
 #define NMODULES (sizeof modules / sizeof modules[0])
 

@@ -8,6 +8,15 @@ extern const struct node osfs_root;
 
 extern const struct dir errno_dir;
 extern const struct dir platform_dir;
+extern const struct dir os_dir;
+extern const struct dir self_dir;
+extern const struct dir io_dir;
+extern const struct dir time_dir;
+
+/* The calling process, from the thread FUSE names (os/self, time/process_time). */
+struct osfs_proc;
+int tree_caller(const struct req *rq, struct osfs_proc *p);
+int show_process_cpu_count(struct osfs_buf *out, const struct req *rq);
 
 /* Start-up and shutdown of the modules behind the tree: 0 or -errno. */
 int tree_init(void);
@@ -15,5 +24,9 @@ void tree_fini(void);
 
 int platform_tree_init(void);
 void platform_tree_fini(void);
+int os_tree_init(void);
+void os_tree_fini(void);
+int time_tree_init(void);
+void time_tree_fini(void);
 
 #endif

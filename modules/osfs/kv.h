@@ -12,6 +12,7 @@ enum osfs_kv_type {
 	OSFS_KV_STR,  /* a string */
 	OSFS_KV_NUM,  /* a number, kept as its exact decimal text */
 	OSFS_KV_BOOL, /* "1" or "0" */
+	OSFS_KV_NULL, /* no value: empty in key=value form, null in JSON */
 };
 
 struct osfs_kv_field {
@@ -30,6 +31,8 @@ struct osfs_kv {
 void osfs_kv_set(struct osfs_kv *kv, const char *key, enum osfs_kv_type type, const char *text);
 void osfs_kv_str(struct osfs_kv *kv, const char *key, const char *value);
 void osfs_kv_int(struct osfs_kv *kv, const char *key, long long value);
+/* Removes KEY: 1 if it was there, else 0. */
+int osfs_kv_del(struct osfs_kv *kv, const char *key);
 const char *osfs_kv_get(const struct osfs_kv *kv, const char *key);
 void osfs_kv_free(struct osfs_kv *kv);
 int osfs_kv_error(const struct osfs_kv *kv);

@@ -1,0 +1,242 @@
+/* os/self/: the calling process, from the FUSE request context and /proc, as
+ * /proc/self does: a child reading the same path sees itself. */
+#include "tree.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "osfs/os.h"
+#include "osfs/refuse.h"
+
+int tree_caller(const struct req *rq, struct osfs_proc *p)
+{
+	return osfs_proc_read(rq->tid, p);
+}
+
+/* One row per number of struct osfs_proc: its offset and type there. */
+struct proc_field {
+	size_t offset;
+	int is_pid; /* pid_t, else uid_t/gid_t */
+};
+
+static int show_proc_field(struct osfs_buf *out, const struct req *rq)
+{
+	const struct proc_field *f = rq->node->data;
+	struct osfs_proc p;
+	int err = tree_caller(rq, &p);
+	if (err)
+		return err;
+	const char *at = (const char *)&p + f->offset;
+	if (f->is_pid)
+		osfs_buf_printf(out, "%d\n", (int)*(const pid_t *)at);
+	else
+		osfs_buf_printf(out, "%u\n", (unsigned)*(const uid_t *)at);
+	return 0;
+}
+
+#define PROC_ROW(n, member, pid_, doc_)                                                   \
+	{.name = (n), .kind = KIND_VALUE, .mode = 0444, .flags = NODE_CALLER,             \
+	 .show = show_proc_field,                                                          \
+	 .data = &(const struct proc_field){offsetof(struct osfs_proc, member), (pid_)}, \
+	 .doc = (doc_)}
+
+static int show_pgid(struct osfs_buf *out, const struct req *rq)
+{
+	struct osfs_proc p;
+	int err = tree_caller(rq, &p);
+	pid_t g = err ? -1 : getpgid(p.pid);
+	if (!err && g < 0)
+		err = osfs_refuse(errno, "getpgid: %s", strerror(errno));
+	if (!err)
+		osfs_buf_printf(out, "%d\n", (int)g);
+	return err;
+}
+
+static int show_sid(struct osfs_buf *out, const struct req *rq)
+{
+	struct osfs_proc p;
+	int err = tree_caller(rq, &p);
+	pid_t s = err ? -1 : getsid(p.pid);
+	if (!err && s < 0)
+		err = osfs_refuse(errno, "getsid: %s", strerror(errno));
+	if (!err)
+		osfs_buf_printf(out, "%d\n", (int)s);
+	return err;
+}
+
+static int show_groups(struct osfs_buf *out, const struct req *rq)
+{
+	struct osfs_proc p;
+	int err = tree_caller(rq, &p);
+	for (int i = 0; !err && i < p.ngroups; i++)
+		osfs_buf_printf(out, "%u\n", (unsigned)p.groups[i]);
+	return err;
+}
+
+static int show_link(struct osfs_buf *out, const struct req *rq)
+{
+	struct osfs_proc p;
+	int err = tree_caller(rq, &p);
+	return err ? err : osfs_proc_link(p.pid, rq->node->data, out);
+}
+
+static int show_cmdline(struct osfs_buf *out, const struct req *rq)
+{
+	struct osfs_proc p;
+	int err = tree_caller(rq, &p);
+	return err ? err : osfs_proc_cmdline(p.pid, out);
+}
+
+/* nice, affinity: per thread, as os.nice(0) and sched_getaffinity(0) see them. */
+static int show_nice(struct osfs_buf *out, const struct req *rq)
+{
+	errno = 0;
+	int v = getpriority(PRIO_PROCESS, (id_t)rq->tid);
+	if (v == -1 && errno)
+		return osfs_refuse(errno, "getpriority: %s", strerror(errno));
+	osfs_buf_printf(out, "%d\n", v);
+	return 0;
+}
+
+static int show_affinity(struct osfs_buf *out, const struct req *rq)
+{
+	int count;
+	return osfs_proc_affinity(rq->tid, out, &count);
+}
+
+int show_process_cpu_count(struct osfs_buf *out, const struct req *rq)
+{
+	int count;
+	int err = osfs_proc_affinity(rq->tid, NULL, &count);
+	if (!err)
+		osfs_buf_printf(out, "%d\n", count);
+	return err;
+}
+
+static int times_fields(struct osfs_kv *kv, const struct req *rq)
+{
+	struct osfs_proc p;
+	int err = tree_caller(rq, &p);
+	return err ? err : osfs_proc_times(p.pid, kv);
+}
+
+static int terminal_fields(struct osfs_kv *kv, const struct req *rq)
+{
+	struct osfs_proc p;
+	int err = tree_caller(rq, &p);
+	return err ? err : osfs_proc_terminal_size(p.pid, kv);
+}
+
+/* environ/NAME: the caller's own environment. */
+static int caller_environ(const struct req *rq, struct osfs_kv *env)
+{
+	struct osfs_proc p;
+	int err = tree_caller(rq, &p);
+	return err ? err : osfs_proc_environ(p.pid, env);
+}
+
+static int match_env(const char *name, const struct req *rq)
+{
+	struct osfs_kv env = {0};
+	int err = caller_environ(rq, &env);
+	if (!err && !osfs_kv_get(&env, name))
+		err = osfs_refuse(ENOENT, "'%s' is not in the caller's environment", name);
+	osfs_kv_free(&env);
+	return err;
+}
+
+static int list_env(emit_fn *emit, void *ctx, const struct req *rq)
+{
+	struct osfs_kv env = {0};
+	int err = caller_environ(rq, &env);
+	for (size_t i = 0; !err && i < env.count; i++)
+		emit(ctx, env.fields[i].key);
+	osfs_kv_free(&env);
+	return err;
+}
+
+static int show_env(struct osfs_buf *out, const struct req *rq)
+{
+	struct osfs_kv env = {0};
+	int err = caller_environ(rq, &env);
+	const char *v = err ? NULL : osfs_kv_get(&env, rq->arg);
+	if (!err && !v)
+		err = osfs_refuse(ENOENT, "'%s' is not in the caller's environment", rq->arg);
+	if (!err)
+		osfs_buf_printf(out, "%s\n", v);
+	osfs_kv_free(&env);
+	return err;
+}
+
+static int match_rlimit(const char *name, const struct req *rq)
+{
+	size_t n;
+	const struct osfs_named *t = osfs_rlimit_names(&n);
+	return osfs_named_find(t, n, name) ? 0
+					   : osfs_refuse(ENOENT, "unknown resource limit '%s'", name);
+}
+
+static int list_rlimit(emit_fn *emit, void *ctx, const struct req *rq)
+{
+	size_t n;
+	const struct osfs_named *t = osfs_rlimit_names(&n);
+	for (size_t i = 0; i < n; i++)
+		emit(ctx, t[i].name);
+	return 0;
+}
+
+static int rlimit_fields(struct osfs_kv *kv, const struct req *rq)
+{
+	struct osfs_proc p;
+	int err = tree_caller(rq, &p);
+	return err ? err : osfs_proc_rlimit(p.pid, rq->arg, kv);
+}
+
+#define CALLER(kind_, n, fn, doc_) \
+	{.name = (n), .kind = KIND_VALUE, .mode = 0444, .flags = NODE_CALLER | (kind_), fn, .doc = (doc_)}
+
+static const struct node env_each = {.kind = KIND_VALUE, .mode = 0444, .flags = NODE_CALLER,
+				     .show = show_env, .doc = "the caller's environment variable"};
+static const struct dir env_dir = {.each = &env_each, .match = match_env, .list = list_env};
+
+static const struct node rlimit_each = {.kind = KIND_VALUE, .mode = 0444, .flags = NODE_CALLER,
+					.fields = rlimit_fields,
+					.doc = "resource.getrlimit(): soft and hard, -1 for none"};
+static const struct dir rlimit_dir = {.each = &rlimit_each, .match = match_rlimit,
+				      .list = list_rlimit};
+
+static const struct node self_rows[] = {
+	PROC_ROW("pid", pid, 1, "os.getpid() of the caller"),
+	PROC_ROW("ppid", ppid, 1, "os.getppid() of the caller"),
+	CALLER(0, "pgid", .show = show_pgid, "os.getpgrp() of the caller"),
+	CALLER(0, "sid", .show = show_sid, "os.getsid(0) of the caller"),
+	PROC_ROW("uid", uid, 0, "os.getuid() of the caller"),
+	PROC_ROW("euid", euid, 0, "os.geteuid() of the caller"),
+	PROC_ROW("gid", gid, 0, "os.getgid() of the caller"),
+	PROC_ROW("egid", egid, 0, "os.getegid() of the caller"),
+	CALLER(0, "groups", .show = show_groups, "os.getgroups() of the caller, one per line"),
+	{.name = "cwd", .kind = KIND_LINK, .mode = 0777, .flags = NODE_CALLER, .show = show_link,
+	 .data = "cwd", .doc = "os.getcwd() of the caller, as a link"},
+	{.name = "exe", .kind = KIND_LINK, .mode = 0777, .flags = NODE_CALLER, .show = show_link,
+	 .data = "exe", .doc = "the caller's executable, as a link"},
+	CALLER(0, "cmdline", .show = show_cmdline, "the caller's arguments, one per line"),
+	{.name = "environ", .kind = KIND_DIR, .mode = 0555, .flags = NODE_CALLER, .dir = &env_dir,
+	 .doc = "the caller's environment: environ/NAME"},
+	CALLER(0, "terminal_size", .fields = terminal_fields,
+	       "os.get_terminal_size() of the caller's stdout: columns, lines"),
+	CALLER(NODE_JSON, "terminal_size.json", .fields = terminal_fields,
+	       "os.get_terminal_size() of the caller's stdout, as JSON"),
+	CALLER(0, "nice", .show = show_nice, "os.nice(0) of the caller"),
+	CALLER(0, "cpu_affinity", .show = show_affinity,
+	       "os.sched_getaffinity(0) of the caller, one CPU per line"),
+	{.name = "rlimit", .kind = KIND_DIR, .mode = 0555, .dir = &rlimit_dir,
+	 .doc = "resource.getrlimit() of the caller: rlimit/RLIMIT_NOFILE"},
+	CALLER(0, "times", .fields = times_fields, "os.times() of the caller"),
+	CALLER(NODE_JSON, "times.json", .fields = times_fields, "os.times() of the caller, as JSON"),
+	END_ROW,
+};
+
+const struct dir self_dir = {.rows = self_rows};

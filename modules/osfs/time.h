@@ -1,0 +1,64 @@
+/* time: Python's time module.  Local time follows one zone setting for the whole
+ * library (osfs_tz_set), guarded by a lock so that conversions never see a zone
+ * half-changed. */
+#ifndef OSFS_TIME_H
+#define OSFS_TIME_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "buf.h"
+#include "kv.h"
+
+/* time.CLOCK_* and what they measure; caller clocks are the asking process's. */
+enum osfs_clock_scope { OSFS_CLOCK_SYSTEM, OSFS_CLOCK_CALLER_PROCESS, OSFS_CLOCK_CALLER_THREAD };
+struct osfs_clock {
+	const char *name; /* "CLOCK_REALTIME" */
+	clockid_t id;
+	enum osfs_clock_scope scope;
+};
+const struct osfs_clock *osfs_clocks(size_t *count);
+const struct osfs_clock *osfs_clock_find(const char *name);
+/* Reads a clock; caller clocks read the CPU time of process pid / thread tid. */
+int osfs_clock_read(const struct osfs_clock *c, pid_t pid, pid_t tid, struct timespec *ts);
+
+/* time.get_clock_info(NAME). */
+struct osfs_clock_info {
+	const char *name; /* "time", "monotonic", ... */
+	const char *clock;  /* the clock behind it: "CLOCK_REALTIME" */
+	int monotonic, adjustable;
+};
+const struct osfs_clock_info *osfs_clock_infos(size_t *count);
+const struct osfs_clock_info *osfs_clock_info_find(const char *name);
+
+/* The zone local time uses: "" means the system's (/etc/localtime). */
+int osfs_tz_set(const char *zone);
+void osfs_tz_get(struct osfs_buf *out);
+void osfs_tz_init(void);
+
+/* time.localtime(t) and time.gmtime(t) as struct tm (tm_zone "UTC" for gmtime). */
+int osfs_localtime(time_t t, struct tm *tm);
+int osfs_gmtime(time_t t, struct tm *tm);
+/* struct_time fields: tm_year ... tm_isdst, tm_zone, tm_gmtoff, as Python numbers them. */
+void osfs_struct_time(const struct tm *tm, struct osfs_kv *out);
+/* time.asctime(t) */
+void osfs_asctime(const struct tm *tm, struct osfs_buf *out);
+/* time.timezone, altzone, daylight, tzname for the current zone. */
+struct osfs_tzinfo {
+	long timezone, altzone;
+	int daylight;
+	char tzname[2][16];
+};
+void osfs_tzinfo(struct osfs_tzinfo *info);
+
+/* time.strftime(format, tm), Python's result (including its empty answers). */
+int osfs_strftime(const char *format, const struct tm *tm, struct osfs_buf *out);
+/* A strftime request: "FORMAT[\tSECONDS[\tutc|local]]", default now, local time. */
+int osfs_strftime_request(const char *request, struct osfs_buf *out);
+
+/* time.strptime(string, format): struct_time fields.  Request: "STRING[\tFORMAT]". */
+int osfs_strptime(const char *string, const char *format, struct osfs_kv *out);
+int osfs_strptime_request(const char *request, struct osfs_kv *out);
+
+#endif

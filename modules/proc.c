@@ -1,0 +1,225 @@
+/* The calling process, read from /proc as /proc/self would show it to that process. */
+#include "osfs/os.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/times.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "osfs/fmt.h"
+#include "osfs/refuse.h"
+
+/* Reads /proc/PID/WHAT whole into out. */
+static int slurp(pid_t pid, const char *what, struct osfs_buf *out)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, what);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return osfs_refuse(errno == ENOENT ? ESRCH : errno, "cannot read %s: %s", path,
+				   strerror(errno));
+	char chunk[4096];
+	ssize_t n;
+	while ((n = read(fd, chunk, sizeof chunk)) > 0)
+		osfs_buf_add(out, chunk, (size_t)n);
+	int err = n < 0 ? errno : 0;
+	close(fd);
+	if (err)
+		return osfs_refuse(err, "cannot read %s: %s", path, strerror(err));
+	return osfs_buf_error(out);
+}
+
+static int ids(const char *line, unsigned *a, unsigned *b, unsigned *c)
+{
+	return sscanf(line, "%u %u %u", a, b, c) == 3 ? 0 : -1;
+}
+
+int osfs_proc_read(pid_t tid, struct osfs_proc *p)
+{
+	struct osfs_buf b = {0};
+	int err = slurp(tid, "status", &b);
+	if (err) {
+		osfs_buf_free(&b);
+		return err;
+	}
+	memset(p, 0, sizeof *p);
+	p->tid = tid;
+	unsigned u[3] = {0}, g[3] = {0};
+	for (char *line = b.data, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		char *v = strchr(line, ':');
+		if (!v)
+			continue;
+		*v++ = '\0';
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (strcmp(line, "Name") == 0)
+			snprintf(p->comm, sizeof p->comm, "%s", v);
+		else if (strcmp(line, "Tgid") == 0)
+			p->pid = atoi(v);
+		else if (strcmp(line, "PPid") == 0)
+			p->ppid = atoi(v);
+		else if (strcmp(line, "Uid") == 0)
+			ids(v, &u[0], &u[1], &u[2]);
+		else if (strcmp(line, "Gid") == 0)
+			ids(v, &g[0], &g[1], &g[2]);
+		else if (strcmp(line, "Groups") == 0) {
+			char *end;
+			for (long x = strtol(v, &end, 10); end != v && p->ngroups < 256;
+			     x = strtol(v, &end, 10)) {
+				p->groups[p->ngroups++] = (gid_t)x;
+				v = end;
+			}
+		}
+	}
+	osfs_buf_free(&b);
+	p->uid = u[0], p->euid = u[1], p->suid = u[2];
+	p->gid = g[0], p->egid = g[1], p->sgid = g[2];
+	return p->pid ? 0 : osfs_refuse(ESRCH, "no process %d", (int)tid);
+}
+
+/* os.times(): the process's own and its children's CPU times, and the time since
+ * an arbitrary point (boot), all from clock ticks, printed as Python's floats. */
+int osfs_proc_times(pid_t pid, struct osfs_kv *out)
+{
+	struct osfs_buf b = {0};
+	int err = slurp(pid, "stat", &b);
+	/* Fields after the command name, which sits in parentheses and may hold anything. */
+	char *rest = err ? NULL : strrchr(b.data, ')');
+	unsigned long long f[15] = {0};
+	if (!err && (!rest || sscanf(rest + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu",
+				      &f[0], &f[1], &f[2], &f[3]) != 4))
+		err = osfs_refuse(EIO, "cannot parse /proc/%d/stat", (int)pid);
+	osfs_buf_free(&b);
+	if (err)
+		return err;
+	double hz = (double)sysconf(_SC_CLK_TCK);
+	struct tms dummy;
+	double values[] = {f[0] / hz, f[1] / hz, f[2] / hz, f[3] / hz, (double)times(&dummy) / hz};
+	static const char *const names[] = {"user", "system", "children_user", "children_system",
+					    "elapsed"};
+	for (int i = 0; i < 5; i++) {
+		struct osfs_buf t = {0};
+		osfs_fmt_repr(&t, values[i]);
+		osfs_kv_set(out, names[i], OSFS_KV_NUM, t.data ? t.data : "0.0");
+		osfs_buf_free(&t);
+	}
+	return 0;
+}
+
+/* os.get_terminal_size(): TIOCGWINSZ on the caller's standard output.  Only a
+ * character device is opened (with O_NONBLOCK | O_NOCTTY), never a pipe or file. */
+int osfs_proc_terminal_size(pid_t pid, struct osfs_kv *out)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd/1", (int)pid);
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return osfs_refuse(errno == ENOENT ? EBADF : errno, "the caller has no standard output");
+	if (!S_ISCHR(st.st_mode))
+		return osfs_refuse(ENOTTY, "the caller's standard output is not a terminal");
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return osfs_refuse(errno, "cannot open the caller's terminal: %s", strerror(errno));
+	struct winsize w;
+	int err = ioctl(fd, TIOCGWINSZ, &w) < 0 ? errno : 0;
+	close(fd);
+	if (err)
+		return osfs_refuse(err, "the caller's standard output is not a terminal");
+	osfs_kv_int(out, "columns", w.ws_col);
+	osfs_kv_int(out, "lines", w.ws_row);
+	return 0;
+}
+
+int osfs_proc_environ(pid_t pid, struct osfs_kv *out)
+{
+	struct osfs_buf b = {0};
+	int err = slurp(pid, "environ", &b);
+	for (size_t i = 0; !err && i < b.len;) {
+		char *entry = b.data + i;
+		size_t len = strnlen(entry, b.len - i);
+		char *eq = memchr(entry, '=', len);
+		if (eq && eq != entry) {
+			*eq = '\0';
+			entry[len] = '\0';
+			osfs_kv_str(out, entry, eq + 1);
+		}
+		i += len + 1;
+	}
+	osfs_buf_free(&b);
+	return err ? err : osfs_kv_error(out);
+}
+
+/* The arguments, one per line (the NULs of /proc/PID/cmdline become newlines). */
+int osfs_proc_cmdline(pid_t pid, struct osfs_buf *out)
+{
+	size_t start = out->len;
+	int err = slurp(pid, "cmdline", out);
+	if (err)
+		return err;
+	for (size_t i = start; i < out->len; i++)
+		if (out->data[i] == '\0')
+			out->data[i] = '\n';
+	if (out->len > start && out->data[out->len - 1] != '\n')
+		osfs_buf_putc(out, '\n');
+	return 0;
+}
+
+int osfs_proc_link(pid_t pid, const char *which, struct osfs_buf *out)
+{
+	char path[64], target[4096];
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, which);
+	ssize_t n = readlink(path, target, sizeof target);
+	if (n < 0)
+		return osfs_refuse(errno == ENOENT ? ESRCH : errno, "cannot read %s: %s", path,
+				   strerror(errno));
+	osfs_buf_add(out, target, (size_t)n);
+	return 0;
+}
+
+/* os.sched_getaffinity(0): the CPUs the caller may run on, one per line. */
+int osfs_proc_affinity(pid_t tid, struct osfs_buf *out, int *count)
+{
+	cpu_set_t *set = CPU_ALLOC(CPU_SETSIZE);
+	size_t size = CPU_ALLOC_SIZE(CPU_SETSIZE);
+	if (!set)
+		return -ENOMEM;
+	int err = sched_getaffinity(tid, size, set) < 0 ? errno : 0;
+	*count = 0;
+	for (int cpu = 0; !err && cpu < CPU_SETSIZE; cpu++) {
+		if (CPU_ISSET_S(cpu, size, set)) {
+			if (out)
+				osfs_buf_printf(out, "%d\n", cpu);
+			(*count)++;
+		}
+	}
+	CPU_FREE(set);
+	return err ? osfs_refuse(err, "sched_getaffinity(%d): %s", (int)tid, strerror(err)) : 0;
+}
+
+/* resource.getrlimit(): soft and hard, -1 for no limit (RLIM_INFINITY). */
+int osfs_proc_rlimit(pid_t pid, const char *name, struct osfs_kv *out)
+{
+	size_t n;
+	const struct osfs_named *t = osfs_rlimit_names(&n);
+	const struct osfs_named *e = osfs_named_find(t, n, name);
+	if (!e)
+		return osfs_refuse(ENOENT, "unknown resource limit '%s'", name);
+	struct rlimit lim;
+	if (prlimit(pid, (enum __rlimit_resource)e->value, NULL, &lim) < 0)
+		return osfs_refuse(errno, "prlimit(%d, %s): %s", (int)pid, name, strerror(errno));
+	osfs_kv_int(out, "soft", lim.rlim_cur == RLIM_INFINITY ? -1 : (long long)lim.rlim_cur);
+	osfs_kv_int(out, "hard", lim.rlim_max == RLIM_INFINITY ? -1 : (long long)lim.rlim_max);
+	return 0;
+}

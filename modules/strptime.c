@@ -1,0 +1,661 @@
+/* strptime: Python's time.strptime, a port of Lib/_strptime.py for the C locale.
+ * The format becomes tokens that are matched with backtracking, each directive
+ * offering its alternatives in the order Python's regular expression tries them;
+ * as in Python, the first match counts even if text remains (then it is an error).
+ * Python's arithmetic then fills in the fields the format did not give. */
+#include "osfs/time.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "osfs/refuse.h"
+
+#define MAX_TOKENS 256
+#define MAX_ALTS 16
+
+enum tok_kind { T_LIT, T_SPACE, T_DIRECTIVE };
+
+struct tok {
+	enum tok_kind kind;
+	char c; /* the literal, or the directive letter */
+};
+
+struct pattern {
+	struct tok tok[MAX_TOKENS];
+	int n;
+	const char *zones[4]; /* %Z alternatives: lowercase, longest first */
+	int nzones;
+};
+
+/* Numeric directives: alternatives in Python's order.  '#' is a digit, [..] a class. */
+static const struct {
+	char d;
+	const char *alts[9];
+} numeric[] = {
+	{'d', {"3[01]", "[12]#", "0[1-9]", "[1-9]", " [1-9]"}},
+	{'H', {"2[0-3]", "[01]#", "#"}},
+	{'I', {"1[0-2]", "0[1-9]", "[1-9]"}},
+	{'G', {"####"}},
+	{'j', {"36[0-6]", "3[0-5]#", "[12]##", "0[1-9]#", "00[1-9]", "[1-9]#", "0[1-9]", "[1-9]"}},
+	{'m', {"1[0-2]", "0[1-9]", "[1-9]"}},
+	{'M', {"[0-5]#", "#"}},
+	{'S', {"6[01]", "[0-5]#", "#"}},
+	{'U', {"5[0-3]", "[0-4]#", "#"}},
+	{'W', {"5[0-3]", "[0-4]#", "#"}},
+	{'w', {"[0-6]"}},
+	{'u', {"[1-7]"}},
+	{'V', {"5[0-3]", "0[1-9]", "[1-4]#", "#"}},
+	{'y', {"##"}},
+	{'Y', {"####"}},
+};
+
+/* Word directives of the C locale, sorted longest first as Python sorts them. */
+static const struct {
+	char d;
+	const char *words[12];
+} wordlists[] = {
+	{'a', {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}},
+	{'A', {"wednesday", "thursday", "saturday", "tuesday", "monday", "friday", "sunday"}},
+	{'b', {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}},
+	{'B', {"september", "february", "november", "december", "january", "october", "august",
+	       "march", "april", "june", "july", "may"}},
+	{'p', {"am", "pm"}},
+};
+
+static const char *const month_names[] = {"january", "february", "march", "april",
+					  "may", "june", "july", "august",
+					  "september", "october", "november", "december"};
+static const char *const day_names[] = {"monday", "tuesday", "wednesday", "thursday",
+					"friday", "saturday", "sunday"};
+
+/* The C locale's %c, %x and %X, as _strptime's LocaleTime derives them. */
+static const struct {
+	char d;
+	const char *format;
+} composite[] = {{'c', "%a %b %d %H:%M:%S %Y"}, {'x', "%m/%d/%y"}, {'X', "%H:%M:%S"}};
+
+static int is_space(char c)
+{
+	return strchr(" \t\n\r\f\v\x1c\x1d\x1e\x1f", c) && c;
+}
+
+static int known_directive(char d)
+{
+	if (strchr("fzZ%", d))
+		return 1;
+	for (size_t i = 0; i < sizeof numeric / sizeof numeric[0]; i++)
+		if (numeric[i].d == d)
+			return 1;
+	for (size_t i = 0; i < sizeof wordlists / sizeof wordlists[0]; i++)
+		if (wordlists[i].d == d)
+			return 1;
+	return 0;
+}
+
+static int add_tok(struct pattern *p, enum tok_kind kind, char c)
+{
+	if (p->n == MAX_TOKENS)
+		return osfs_refuse(EMSGSIZE, "the format is too long");
+	p->tok[p->n++] = (struct tok){kind, c};
+	return 0;
+}
+
+static int compile(struct pattern *p, const char *format, const char *whole)
+{
+	for (const char *f = format; *f;) {
+		int err = 0;
+		if (is_space(*f)) {
+			while (is_space(*f))
+				f++;
+			err = add_tok(p, T_SPACE, ' ');
+		} else if (*f != '%') {
+			err = add_tok(p, T_LIT, *f++);
+		} else {
+			char d = f[1];
+			if (!d)
+				return osfs_refuse(EINVAL, "stray %% in format '%s'", whole);
+			f += 2;
+			size_t k;
+			for (k = 0; k < sizeof composite / sizeof composite[0]; k++)
+				if (composite[k].d == d)
+					break;
+			if (k < sizeof composite / sizeof composite[0])
+				err = compile(p, composite[k].format, whole);
+			else if (d == '%')
+				err = add_tok(p, T_LIT, '%');
+			else if (known_directive(d))
+				err = add_tok(p, T_DIRECTIVE, d);
+			else /* Python escapes regex characters first: "%." reads as "%\" */
+				return osfs_refuse(EINVAL, "'%c' is a bad directive in format '%s'",
+						   strchr("\\.^$*+?(){}[]|", d) || is_space(d) ? '%' : d,
+						   whole);
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Where one alternative ("3[01]", "[12]#") matches at s: its end, or NULL. */
+static const char *match_alt(const char *alt, const char *s)
+{
+	while (*alt) {
+		if (*alt == '#') {
+			if (!isdigit((unsigned char)*s))
+				return NULL;
+			alt++;
+		} else if (*alt == '[') {
+			int ok = 0;
+			for (alt++; *alt != ']'; alt++) {
+				if (alt[1] == '-' && alt[2] != ']') {
+					ok |= *s >= alt[0] && *s <= alt[2];
+					alt += 2;
+				} else {
+					ok |= *s == *alt;
+				}
+			}
+			alt++;
+			if (!ok || !*s)
+				return NULL;
+		} else if (*s != *alt++) {
+			return NULL;
+		}
+		s++;
+	}
+	return s;
+}
+
+/* The ends at which directive d can match at s, in the order Python tries them. */
+static int candidates(const struct pattern *p, char d, const char *s, const char **ends)
+{
+	int n = 0;
+	for (size_t i = 0; i < sizeof numeric / sizeof numeric[0]; i++) {
+		if (numeric[i].d != d)
+			continue;
+		for (int a = 0; numeric[i].alts[a]; a++) {
+			const char *e = match_alt(numeric[i].alts[a], s);
+			if (e)
+				ends[n++] = e;
+		}
+		return n;
+	}
+	for (size_t i = 0; i < sizeof wordlists / sizeof wordlists[0]; i++) {
+		if (wordlists[i].d != d)
+			continue;
+		for (int w = 0; wordlists[i].words[w]; w++) {
+			size_t len = strlen(wordlists[i].words[w]);
+			if (strncasecmp(s, wordlists[i].words[w], len) == 0)
+				ends[n++] = s + len;
+		}
+		return n;
+	}
+	if (d == 'Z') {
+		for (int z = 0; z < p->nzones; z++) {
+			size_t len = strlen(p->zones[z]);
+			if (len && strncasecmp(s, p->zones[z], len) == 0)
+				ends[n++] = s + len;
+		}
+		return n;
+	}
+	if (d == 'f') { /* [0-9]{1,6}, greedy */
+		int k = 0;
+		while (k < 6 && isdigit((unsigned char)s[k]))
+			k++;
+		for (; k >= 1; k--)
+			ends[n++] = s + k;
+		return n;
+	}
+	/* %z: [+-]\d\d:?[0-5]\d(:?[0-5]\d(\.\d{1,6})?)?|(?-i:Z) */
+	if ((s[0] == '+' || s[0] == '-') && isdigit((unsigned char)s[1]) &&
+	    isdigit((unsigned char)s[2])) {
+		for (int c1 = 1; c1 >= 0; c1--) {
+			const char *q = s + 3;
+			if (c1 && *q != ':')
+				continue;
+			q += c1;
+			const char *r = match_alt("[0-5]#", q);
+			if (!r)
+				continue;
+			for (int c2 = 1; c2 >= 0; c2--) {
+				const char *t = r;
+				if (c2 && *t != ':')
+					continue;
+				const char *u = match_alt("[0-5]#", t + c2);
+				if (!u)
+					continue;
+				if (u[0] == '.') {
+					int k = 0;
+					while (k < 6 && isdigit((unsigned char)u[1 + k]))
+						k++;
+					for (; k >= 1 && n < MAX_ALTS - 2; k--)
+						ends[n++] = u + 1 + k;
+				}
+				if (n < MAX_ALTS - 1)
+					ends[n++] = u;
+			}
+			if (n < MAX_ALTS - 1)
+				ends[n++] = r;
+		}
+	}
+	if (s[0] == 'Z')
+		ends[n++] = s + 1;
+	return n;
+}
+
+struct capture {
+	const char *start, *end;
+};
+
+/* Matches tokens i.. at s; on success *end is where the whole match ended. */
+static int match(const struct pattern *p, int i, const char *s, struct capture *cap,
+		 const char **end)
+{
+	if (i == p->n) {
+		*end = s;
+		return 1;
+	}
+	const struct tok *t = &p->tok[i];
+	switch (t->kind) {
+	case T_LIT:
+		return tolower((unsigned char)*s) == tolower((unsigned char)t->c) && *s &&
+		       match(p, i + 1, s + 1, cap, end);
+	case T_SPACE: {
+		const char *e = s;
+		while (is_space(*e))
+			e++;
+		for (; e > s; e--) /* \s+, greedy */
+			if (match(p, i + 1, e, cap, end))
+				return 1;
+		return 0;
+	}
+	case T_DIRECTIVE: {
+		const char *ends[MAX_ALTS];
+		int n = candidates(p, t->c, s, ends);
+		for (int k = 0; k < n; k++) {
+			cap[i] = (struct capture){s, ends[k]};
+			if (match(p, i + 1, ends[k], cap, end))
+				return 1;
+		}
+		return 0;
+	}
+	}
+	return 0;
+}
+
+/* Dates, as Python's datetime.date computes them (proleptic Gregorian). */
+static int is_leap(long y)
+{
+	return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+}
+
+static int days_in_month(long y, int m)
+{
+	static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	return m == 2 && is_leap(y) ? 29 : dim[m - 1];
+}
+
+static long toordinal(long y, int m, int d)
+{
+	long yy = y - 1, days = yy * 365 + yy / 4 - yy / 100 + yy / 400;
+	for (int k = 1; k < m; k++)
+		days += days_in_month(y, k);
+	return days + d;
+}
+
+static int check_date(long y, int m, int d)
+{
+	if (y < 1 || y > 9999)
+		return osfs_refuse(EINVAL, "year %ld is out of range", y);
+	if (m < 1 || m > 12)
+		return osfs_refuse(EINVAL, "month must be in 1..12");
+	if (d < 1 || d > days_in_month(y, m))
+		return osfs_refuse(EINVAL, "day is out of range for month");
+	return 0;
+}
+
+static int fromordinal(long n, long *y, int *m, int *d)
+{
+	if (n < 1)
+		return osfs_refuse(EINVAL, "ordinal must be >= 1");
+	long year = n / 366 + 1;
+	while (toordinal(year + 1, 1, 1) <= n)
+		year++;
+	if (year > 9999)
+		return osfs_refuse(EINVAL, "year %ld is out of range", year);
+	long left = n - toordinal(year, 1, 1);
+	int month = 1;
+	while (left >= days_in_month(year, month))
+		left -= days_in_month(year, month++);
+	*y = year, *m = month, *d = (int)left + 1;
+	return 0;
+}
+
+static int weekday(long y, int m, int d)
+{
+	return (int)((toordinal(y, m, d) + 6) % 7);
+}
+
+/* The index of a matched name: a full name, or its three-letter abbreviation
+ * (in the C locale every abbreviation is the name's first three letters). */
+static int word_index(const char *const *words, int n, const char *s, size_t len)
+{
+	for (int i = 0; i < n; i++)
+		if (strlen(words[i]) >= len && strncasecmp(words[i], s, len) == 0 &&
+		    (strlen(words[i]) == len || len == 3))
+			return i;
+	return -1;
+}
+
+static long num(const struct capture *c)
+{
+	long v = 0;
+	for (const char *s = c->start; s < c->end; s++)
+		if (isdigit((unsigned char)*s))
+			v = v * 10 + (*s - '0');
+	return v;
+}
+
+/* The fields the matched text gives, then Python's defaults and arithmetic. */
+struct fields {
+	long year, iso_year;
+	int have_year, have_iso_year;
+	int month, day, hour, minute, second;
+	int weekday, have_weekday;
+	long julian;
+	int have_julian;
+	int week_of_year, have_week, week_starts_mon;
+	int iso_week, have_iso_week;
+	int tz;
+	long gmtoff;
+	int have_gmtoff;
+	char zone[64];
+	int have_zone;
+};
+
+static int gmtoff_of(const struct capture *c, long *off)
+{
+	char z[32];
+	size_t len = (size_t)(c->end - c->start);
+	if (len >= sizeof z)
+		return osfs_refuse(EINVAL, "bad UTC offset");
+	memcpy(z, c->start, len);
+	z[len] = '\0';
+	if (strcmp(z, "Z") == 0) {
+		*off = 0;
+		return 0;
+	}
+	if (z[3] == ':') {
+		memmove(z + 3, z + 4, strlen(z + 4) + 1);
+		if (strlen(z) > 5) {
+			if (z[5] != ':')
+				return osfs_refuse(EINVAL, "Inconsistent use of : in %.*s", (int)len,
+						   c->start);
+			memmove(z + 5, z + 6, strlen(z + 6) + 1);
+		}
+	}
+	int h = (z[1] - '0') * 10 + (z[2] - '0'), m = (z[3] - '0') * 10 + (z[4] - '0');
+	int sec = strlen(z) >= 7 ? (z[5] - '0') * 10 + (z[6] - '0') : 0;
+	*off = (h * 3600L + m * 60L + sec) * (z[0] == '-' ? -1 : 1);
+	return 0;
+}
+
+static int take(const struct pattern *p, const struct capture *cap, struct fields *f,
+		const struct osfs_tzinfo *tzi)
+{
+	const char *ampm = NULL;
+	for (int i = 0; i < p->n; i++)
+		if (p->tok[i].kind == T_DIRECTIVE && p->tok[i].c == 'p')
+			ampm = cap[i].start;
+	for (int i = 0; i < p->n; i++) {
+		if (p->tok[i].kind != T_DIRECTIVE)
+			continue;
+		const struct capture *c = &cap[i];
+		size_t len = (size_t)(c->end - c->start);
+		long v = num(c);
+		switch (p->tok[i].c) {
+		case 'y':
+			f->year = v <= 68 ? v + 2000 : v + 1900, f->have_year = 1;
+			break;
+		case 'Y':
+			f->year = v, f->have_year = 1;
+			break;
+		case 'G':
+			f->iso_year = v, f->have_iso_year = 1;
+			break;
+		case 'm':
+			f->month = (int)v;
+			break;
+		case 'B':
+		case 'b':
+			f->month = word_index(month_names, 12, c->start, len) + 1;
+			break;
+		case 'd':
+			f->day = (int)v;
+			break;
+		case 'H':
+			f->hour = (int)v;
+			break;
+		case 'I':
+			f->hour = (int)v;
+			if (!ampm || tolower((unsigned char)*ampm) == 'a')
+				f->hour = f->hour == 12 ? 0 : f->hour;
+			else if (f->hour != 12)
+				f->hour += 12;
+			break;
+		case 'M':
+			f->minute = (int)v;
+			break;
+		case 'S':
+			f->second = (int)v;
+			break;
+		case 'A':
+		case 'a':
+			f->weekday = word_index(day_names, 7, c->start, len), f->have_weekday = 1;
+			break;
+		case 'w':
+			f->weekday = v == 0 ? 6 : (int)v - 1, f->have_weekday = 1;
+			break;
+		case 'u':
+			f->weekday = (int)v - 1, f->have_weekday = 1;
+			break;
+		case 'j':
+			f->julian = v, f->have_julian = 1;
+			break;
+		case 'U':
+		case 'W':
+			f->week_of_year = (int)v, f->have_week = 1;
+			f->week_starts_mon = p->tok[i].c == 'W';
+			break;
+		case 'V':
+			f->iso_week = (int)v, f->have_iso_week = 1;
+			break;
+		case 'z': {
+			int err = gmtoff_of(c, &f->gmtoff);
+			if (err)
+				return err;
+			f->have_gmtoff = 1;
+			break;
+		}
+		case 'Z': {
+			snprintf(f->zone, sizeof f->zone, "%.*s", (int)len, c->start);
+			f->have_zone = 1;
+			char lower[64];
+			for (size_t k = 0; k <= strlen(f->zone); k++)
+				lower[k] = (char)tolower((unsigned char)f->zone[k]);
+			int utc = strcmp(lower, "utc") == 0 || strcmp(lower, "gmt") == 0;
+			int std = utc || strcasecmp(lower, tzi->tzname[0]) == 0;
+			int dst = tzi->daylight && strcasecmp(lower, tzi->tzname[1]) == 0;
+			if (std || dst) {
+				if (!(strcmp(tzi->tzname[0], tzi->tzname[1]) == 0 && tzi->daylight && !utc))
+					f->tz = std ? 0 : 1;
+			}
+			break;
+		}
+		}
+	}
+	return 0;
+}
+
+static int settle(struct fields *f)
+{
+	if (!f->have_year && f->have_iso_year) {
+		if (!f->have_iso_week || !f->have_weekday)
+			return osfs_refuse(EINVAL, "ISO year directive '%%G' must be used with the ISO "
+					   "week directive '%%V' and a weekday directive ('%%A', "
+					   "'%%a', '%%w', or '%%u').");
+		if (f->have_julian)
+			return osfs_refuse(EINVAL, "Day of the year directive '%%j' is not compatible "
+					   "with ISO year directive '%%G'. Use '%%Y' instead.");
+	} else if (!f->have_week && f->have_iso_week) {
+		if (!f->have_weekday)
+			return osfs_refuse(EINVAL, "ISO week directive '%%V' must be used with the ISO "
+					   "year directive '%%G' and a weekday directive ('%%A', "
+					   "'%%a', '%%w', or '%%u').");
+		return osfs_refuse(EINVAL, "ISO week directive '%%V' is incompatible with the year "
+				   "directive '%%Y'. Use the ISO year '%%G' instead.");
+	}
+	int leap_year_fix = 0;
+	if (!f->have_year && f->month == 2 && f->day == 29) {
+		f->year = 1904, leap_year_fix = 1;
+	} else if (!f->have_year) {
+		f->year = 1900;
+	}
+	int err;
+	if (!f->have_julian && f->have_weekday) {
+		if (f->have_week) {
+			if ((err = check_date(f->year, 1, 1)))
+				return err;
+			int first = weekday(f->year, 1, 1), dow = f->weekday;
+			if (!f->week_starts_mon) {
+				first = (first + 1) % 7;
+				dow = (dow + 1) % 7;
+			}
+			int week0 = (7 - first) % 7;
+			f->julian = f->week_of_year == 0 ? 1 + dow - first
+							 : 1 + week0 + 7 * (f->week_of_year - 1) + dow;
+			f->have_julian = 1;
+		} else if (f->have_iso_year && f->have_iso_week) {
+			if ((err = check_date(f->iso_year, 1, 4)))
+				return err;
+			long correction = weekday(f->iso_year, 1, 4) + 1 + 3;
+			long ordinal = f->iso_week * 7L + f->weekday + 1 - correction;
+			long iso_year = f->iso_year;
+			if (ordinal < 1) {
+				ordinal += toordinal(iso_year, 1, 1);
+				iso_year -= 1;
+				if ((err = check_date(iso_year, 1, 1)))
+					return err;
+				ordinal -= toordinal(iso_year, 1, 1);
+			}
+			f->year = iso_year, f->julian = ordinal, f->have_julian = 1;
+		}
+		if (f->have_julian && f->julian <= 0) {
+			f->year -= 1;
+			f->julian += is_leap(f->year) ? 366 : 365;
+		}
+	}
+	if (!f->have_julian) {
+		if ((err = check_date(f->year, f->month, f->day)))
+			return err;
+		f->julian = toordinal(f->year, f->month, f->day) - toordinal(f->year, 1, 1) + 1;
+	} else {
+		if ((err = check_date(f->year, 1, 1)))
+			return err;
+		long y = 0;
+		if ((err = fromordinal(f->julian - 1 + toordinal(f->year, 1, 1), &y, &f->month,
+				       &f->day)))
+			return err;
+		f->year = y;
+	}
+	if (!f->have_weekday)
+		f->weekday = weekday(f->year, f->month, f->day);
+	if (leap_year_fix)
+		f->year = 1900;
+	return 0;
+}
+
+int osfs_strptime(const char *string, const char *format, struct osfs_kv *out)
+{
+	struct pattern *p = calloc(1, sizeof *p);
+	struct capture *cap = calloc(MAX_TOKENS, sizeof *cap);
+	int err = !p || !cap ? -ENOMEM : compile(p, format, format);
+	for (int i = 0; !err && i < p->n; i++)
+		for (int k = 0; !err && k < i; k++)
+			if (p->tok[i].kind == T_DIRECTIVE && p->tok[k].kind == T_DIRECTIVE &&
+			    p->tok[i].c == p->tok[k].c)
+				err = osfs_refuse(EINVAL, "redefinition of group name '%c'", p->tok[i].c);
+	struct osfs_tzinfo tzi;
+	osfs_tzinfo(&tzi);
+	if (!err) {
+		/* Python's %Z: utc, gmt and the zone's names, longest first. */
+		char std[16], dst[16];
+		for (size_t k = 0; k <= strlen(tzi.tzname[0]); k++)
+			std[k] = (char)tolower((unsigned char)tzi.tzname[0][k]);
+		for (size_t k = 0; k <= strlen(tzi.tzname[1]); k++)
+			dst[k] = (char)tolower((unsigned char)tzi.tzname[1][k]);
+		const char *names[] = {std, tzi.daylight ? dst : "", "utc", "gmt"};
+		for (int k = 0; k < 4; k++) {
+			int dup = !*names[k];
+			for (int j = 0; j < p->nzones && !dup; j++)
+				dup = strcmp(p->zones[j], names[k]) == 0;
+			if (!dup)
+				p->zones[p->nzones++] = names[k];
+		}
+		for (int a = 1; a < p->nzones; a++) /* longest first, stable */
+			for (int b = a; b > 0 && strlen(p->zones[b]) > strlen(p->zones[b - 1]); b--) {
+				const char *t = p->zones[b];
+				p->zones[b] = p->zones[b - 1];
+				p->zones[b - 1] = t;
+			}
+		const char *end;
+		if (!match(p, 0, string, cap, &end))
+			err = osfs_refuse(EINVAL, "time data '%s' does not match format '%s'", string,
+					  format);
+		else if (*end)
+			err = osfs_refuse(EINVAL, "unconverted data remains: %s", end);
+	}
+	struct fields f = {.month = 1, .day = 1, .tz = -1};
+	if (!err)
+		err = take(p, cap, &f, &tzi);
+	if (!err)
+		err = settle(&f);
+	if (!err) {
+		osfs_kv_int(out, "tm_year", f.year);
+		osfs_kv_int(out, "tm_mon", f.month);
+		osfs_kv_int(out, "tm_mday", f.day);
+		osfs_kv_int(out, "tm_hour", f.hour);
+		osfs_kv_int(out, "tm_min", f.minute);
+		osfs_kv_int(out, "tm_sec", f.second);
+		osfs_kv_int(out, "tm_wday", f.weekday);
+		osfs_kv_int(out, "tm_yday", f.julian);
+		osfs_kv_int(out, "tm_isdst", f.tz);
+		if (f.have_zone)
+			osfs_kv_str(out, "tm_zone", f.zone);
+		else
+			osfs_kv_set(out, "tm_zone", OSFS_KV_NULL, "");
+		if (f.have_gmtoff)
+			osfs_kv_int(out, "tm_gmtoff", f.gmtoff);
+		else
+			osfs_kv_set(out, "tm_gmtoff", OSFS_KV_NULL, "");
+	}
+	free(p);
+	free(cap);
+	return err;
+}
+
+int osfs_strptime_request(const char *request, struct osfs_kv *out)
+{
+	char *copy = strdup(request);
+	if (!copy)
+		return -ENOMEM;
+	char *tab = strchr(copy, '\t');
+	if (tab)
+		*tab++ = '\0';
+	int err = osfs_strptime(copy, tab ? tab : "%a %b %d %H:%M:%S %Y", out);
+	free(copy);
+	return err;
+}
