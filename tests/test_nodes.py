@@ -18,6 +18,8 @@ def walk(root):
 def test_every_node_has_doc_and_kind(osfs):
     count = 0
     for path in walk(osfs.path):
+        if os.path.islink(path):
+            continue  # the kernel allows user.* attributes on files and directories only
         doc = os.getxattr(path, "user.osfs.doc", follow_symlinks=False).decode()
         kind = os.getxattr(path, "user.osfs.kind", follow_symlinks=False).decode()
         assert doc and "\n" not in doc, path
