@@ -216,6 +216,11 @@ int node_is_stream(const struct node *n)
 	return n->kind == KIND_STREAM;
 }
 
+int node_ignores_truncate(const struct node *n)
+{
+	return n->kind == KIND_SETTING || n->kind == KIND_RECORDS;
+}
+
 int node_find(const struct node *dir, const char *name, const struct req *rq,
 	      const struct node **row, int *computed)
 {

@@ -140,6 +140,7 @@ const char *node_kind_name(const struct node *n);
 mode_t node_type(const struct node *n); /* S_IFDIR, S_IFREG or S_IFLNK */
 int node_is_cached(const struct node *n);
 int node_is_stream(const struct node *n);
+int node_ignores_truncate(const struct node *n); /* settings and record streams */
 
 /* Finds NAME in directory `dir` (its inode gives rq->arg): the row, and whether it
  * is computed (then the entry's own name becomes the arg of everything below it). */

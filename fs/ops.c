@@ -163,9 +163,19 @@ static void osfs_setattr(fuse_req_t r, fuse_ino_t ino, struct stat *attr, int to
 	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))
 		return refused(r, in, NULL,
 			       osfs_refuse(EPERM, "the owner and mode of osfs nodes are fixed"));
-	refused(r, in, NULL,
-		osfs_refuse(EACCES, "the size and times of a %s cannot be set",
-			    node_kind_name(in->node)));
+	if (!node_ignores_truncate(in->node))
+		return refused(r, in, NULL,
+			       osfs_refuse(EACCES, "the size and times of a %s cannot be set",
+					   node_kind_name(in->node)));
+	/* Settings and record streams ignore truncation (and times), so that
+	 * `echo x > f`, `truncate` and `touch` all work on them. */
+	struct req rq = make_req(r, in);
+	struct stat st;
+	int err = node_stat(in->node, &rq, &st);
+	if (err)
+		return refused(r, in, NULL, err);
+	st.st_ino = ino;
+	fuse_reply_attr(r, &st, timeout_of(NULL, in->node, 0));
 }
 
 static void osfs_readlink(fuse_req_t r, fuse_ino_t ino)

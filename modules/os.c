@@ -40,21 +40,17 @@ static int by_name(const void *a, const void *b)
 	return strcmp(((const struct osfs_named *)a)->name, ((const struct osfs_named *)b)->name);
 }
 
-/* Sorts the tables; keeps one name per resource limit (RLIMIT_OFILE is NOFILE's
- * alias) and drops RLIMIT_NLIMITS, which counts them. */
+/* Sorts the tables, and drops RLIMIT_NLIMITS, which counts the limits (aliases
+ * such as RLIMIT_OFILE stay: Python's resource module has them too). */
 static void tidy(void)
 {
 	qsort(sysconf_names, COUNT(sysconf_names), sizeof sysconf_names[0], by_name);
 	qsort(confstr_names, COUNT(confstr_names), sizeof confstr_names[0], by_name);
 	qsort(rlimit_names, COUNT(rlimit_names), sizeof rlimit_names[0], by_name);
 	size_t kept = 0;
-	for (size_t i = 0; i < COUNT(rlimit_names); i++) {
-		int dup = rlimit_names[i].value >= RLIMIT_NLIMITS;
-		for (size_t k = 0; k < kept && !dup; k++)
-			dup = rlimit_names[k].value == rlimit_names[i].value;
-		if (!dup)
+	for (size_t i = 0; i < COUNT(rlimit_names); i++)
+		if (rlimit_names[i].value < RLIMIT_NLIMITS)
 			rlimit_names[kept++] = rlimit_names[i];
-	}
 	n_rlimits = kept;
 }
 

@@ -34,7 +34,7 @@ struct pattern {
 /* Numeric directives: alternatives in Python's order.  '#' is a digit, [..] a class. */
 static const struct {
 	char d;
-	const char *alts[9];
+	const char *alts[9]; /* NULL-ended */
 } numeric[] = {
 	{'d', {"3[01]", "[12]#", "0[1-9]", "[1-9]", " [1-9]"}},
 	{'H', {"2[0-3]", "[01]#", "#"}},
@@ -56,7 +56,7 @@ static const struct {
 /* Word directives of the C locale, sorted longest first as Python sorts them. */
 static const struct {
 	char d;
-	const char *words[12];
+	const char *words[13]; /* NULL-ended */
 } wordlists[] = {
 	{'a', {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}},
 	{'A', {"wednesday", "thursday", "saturday", "tuesday", "monday", "friday", "sunday"}},
@@ -376,6 +376,20 @@ struct fields {
 	int have_zone;
 };
 
+/* int(text) for a slice of the matched text: digits only, else Python's error. */
+static int py_int(const char *s, size_t len, long *out)
+{
+	long v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return osfs_refuse(EINVAL, "invalid literal for int() with base 10: '%.*s'",
+					   (int)len, s);
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
 static int gmtoff_of(const struct capture *c, long *off)
 {
 	char z[32];
@@ -397,8 +411,16 @@ static int gmtoff_of(const struct capture *c, long *off)
 			memmove(z + 5, z + 6, strlen(z + 6) + 1);
 		}
 	}
-	int h = (z[1] - '0') * 10 + (z[2] - '0'), m = (z[3] - '0') * 10 + (z[4] - '0');
-	int sec = strlen(z) >= 7 ? (z[5] - '0') * 10 + (z[6] - '0') : 0;
+	/* Python slices z and calls int() on each part; a ':' left there fails it. */
+	long h = 0, m = 0, sec = 0;
+	size_t zl = strlen(z);
+	int err = py_int(z + 1, 2, &h);
+	if (!err)
+		err = py_int(z + 3, 2, &m);
+	if (!err && zl > 5)
+		err = py_int(z + 5, zl < 7 ? zl - 5 : 2, &sec);
+	if (err)
+		return err;
 	*off = (h * 3600L + m * 60L + sec) * (z[0] == '-' ? -1 : 1);
 	return 0;
 }

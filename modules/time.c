@@ -267,8 +267,7 @@ int osfs_gmtime(time_t t, struct tm *tm)
 {
 	if (!gmtime_r(&t, tm))
 		return osfs_refuse(EOVERFLOW, "timestamp %lld is out of range", (long long)t);
-	tm->tm_zone = "UTC"; /* as Python's gmtime() names it */
-	return 0;
+	return 0; /* tm_zone is glibc's "GMT", as Python on glibc shows it */
 }
 
 void osfs_struct_time(const struct tm *tm, struct osfs_kv *out)

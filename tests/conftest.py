@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -26,7 +27,7 @@ BAD_OUTPUT = re.compile(
 class Mount:
     """A running osfs: .path is the mount point, .proc the daemon."""
 
-    def __init__(self, path, *options, foreground=True):
+    def __init__(self, path, *options, foreground=True, env=None):
         self.path = str(path)
         self.log_path = self.path + ".log"
         self.log = open(self.log_path, "w+")
@@ -35,7 +36,7 @@ class Mount:
             argv.append("-f")
         argv += list(options)
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, env=env)
         self.wait_mounted()
 
     def wait_mounted(self, timeout=10.0):
@@ -119,9 +120,12 @@ def make_mount(tmp_path_factory):
     """Mounts with options; the test stops it, or it is stopped after the test."""
     made = []
 
-    def make(*options, **kw):
-        path = tmp_path_factory.mktemp("osfs") / "mnt"
-        path.mkdir()
+    def make(*options, public=False, **kw):
+        # public: a mount point every user can reach (pytest's own tree is 0700)
+        base = tempfile.mkdtemp(prefix="osfs-") if public else tmp_path_factory.mktemp("osfs")
+        os.chmod(base, 0o755)
+        path = os.path.join(base, "mnt")
+        os.mkdir(path)
         m = Mount(path, *options, **kw)
         made.append(m)
         return m

@@ -37,7 +37,7 @@ int osfs_tz_set(const char *zone);
 void osfs_tz_get(struct osfs_buf *out);
 void osfs_tz_init(void);
 
-/* time.localtime(t) and time.gmtime(t) as struct tm (tm_zone "UTC" for gmtime). */
+/* time.localtime(t) and time.gmtime(t) as struct tm. */
 int osfs_localtime(time_t t, struct tm *tm);
 int osfs_gmtime(time_t t, struct tm *tm);
 /* struct_time fields: tm_year ... tm_isdst, tm_zone, tm_gmtoff, as Python numbers them. */
