@@ -1,11 +1,17 @@
 /* Unit tests of libosfs: linked alone, without FUSE. */
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "osfs/buf.h"
 #include "osfs/errno.h"
+#include "osfs/fmt.h"
+#include "osfs/os.h"
+#include "osfs/time.h"
 #include "osfs/kv.h"
 #include "osfs/platform.h"
 #include "osfs/refuse.h"
@@ -201,8 +207,167 @@ static void test_refusals(void)
 	osfs_errlog_clear();
 }
 
+static void repr_case(double v, const char *want)
+{
+	struct osfs_buf b = {0};
+	osfs_fmt_repr(&b, v);
+	CHECK_STR(b.data, want);
+	osfs_buf_free(&b);
+}
+
+static void test_fmt(void)
+{
+	/* Python's repr() of the same doubles */
+	repr_case(0.1, "0.1");
+	repr_case(1e-09, "1e-09");
+	repr_case(2.0, "2.0");
+	repr_case(1e16, "1e+16");
+	repr_case(123456789012345680.0, "1.2345678901234568e+17");
+	repr_case(0.0001, "0.0001");
+	repr_case(0.00001, "1e-05");
+	repr_case(-0.5, "-0.5");
+	repr_case(1234.5, "1234.5");
+	repr_case(100.0, "100.0");
+	repr_case(5e-324, "5e-324");
+	repr_case(1.7976931348623157e+308, "1.7976931348623157e+308");
+	repr_case(0.0, "0.0");
+	repr_case(17181289.87, "17181289.87");
+	repr_case(9999999999999998.0, "9999999999999998.0");
+	repr_case(1e15, "1000000000000000.0");
+
+	struct osfs_buf b = {0};
+	osfs_fmt_ns(&b, 1764051234123456789LL);
+	CHECK_STR(b.data, "1764051234.123456789");
+	osfs_buf_reset(&b);
+	osfs_fmt_ns(&b, -1500000000LL);
+	CHECK_STR(b.data, "-1.500000000");
+	osfs_buf_free(&b);
+
+	int v;
+	static const char *const yes[] = {"1", "y", "YES", "true", "On"};
+	static const char *const no[] = {"0", "n", "no", "FALSE", "off"};
+	for (int i = 0; i < 5; i++) {
+		CHECK(osfs_parse_bool(yes[i], &v) == 0 && v == 1);
+		CHECK(osfs_parse_bool(no[i], &v) == 0 && v == 0);
+	}
+	CHECK(osfs_parse_bool("maybe", &v) == -EINVAL);
+	CHECK(osfs_parse_bool("", &v) == -EINVAL);
+}
+
+static void test_os(void)
+{
+	int sig;
+	CHECK(osfs_signal_parse("TERM", &sig) == 0 && sig == 15);
+	CHECK(osfs_signal_parse("sigkill", &sig) == 0 && sig == 9);
+	CHECK(osfs_signal_parse("0", &sig) == 0 && sig == 0);
+	CHECK(osfs_signal_parse("RTMIN+1", &sig) == 0 && sig == SIGRTMIN + 1);
+	CHECK(osfs_signal_parse("SIGRTMAX-1", &sig) == 0 && sig == SIGRTMAX - 1);
+	CHECK(osfs_signal_parse("RTMIN-1", &sig) == -EINVAL);
+	CHECK(osfs_signal_parse("NOPE", &sig) == -EINVAL);
+	CHECK(osfs_signal_parse("65", &sig) == -EINVAL);
+
+	long v;
+	CHECK(osfs_sysconf("SC_PAGESIZE", &v) == 0 && v == sysconf(_SC_PAGESIZE));
+	CHECK(osfs_sysconf("SC_NOPE", &v) == -ENOENT);
+	size_t n;
+	const struct osfs_named *t = osfs_sysconf_names(&n);
+	CHECK(n > 100 && osfs_named_find(t, n, "SC_ARG_MAX") != NULL);
+	for (size_t i = 1; i < n; i++)
+		CHECK(strcmp(t[i - 1].name, t[i].name) < 0);
+	t = osfs_rlimit_names(&n);
+	CHECK(osfs_named_find(t, n, "RLIMIT_NLIMITS") == NULL);
+	CHECK(osfs_named_find(t, n, "RLIMIT_NOFILE") != NULL);
+
+	struct osfs_proc self;
+	CHECK(osfs_proc_read(getpid(), &self) == 0 && self.pid == getpid());
+	CHECK(self.ppid == getppid() && self.uid == getuid());
+	char request[64];
+	snprintf(request, sizeof request, "%d 0", (int)getpid());
+	CHECK(osfs_kill_request(request, &self) == 0);
+	CHECK(osfs_kill_request("1", &self) == -EINVAL);
+
+	char a[] = "A=1", b2[] = "B=two=2", bad[] = "=bad", none[] = "noequals";
+	char *env[] = {a, b2, bad, none, NULL};
+	osfs_environ_init(env);
+	struct osfs_buf b = {0};
+	CHECK(osfs_environ_get("B", &b) == 0);
+	CHECK_STR(b.data, "two=2");
+	CHECK(osfs_environ_set("C", "3") == 0);
+	CHECK(osfs_environ_set("D=E", "3") == -EINVAL);
+	CHECK(osfs_environ_unset("A") == 0);
+	CHECK(osfs_environ_unset("A") == -ENOENT);
+	struct osfs_kv all = {0};
+	osfs_environ_all(&all);
+	CHECK(all.count == 2);
+	CHECK_STR(all.fields[0].key, "B");
+	CHECK_STR(all.fields[1].key, "C");
+	osfs_kv_free(&all);
+	osfs_buf_free(&b);
+	osfs_environ_fini();
+}
+
+static void strptime_case(const char *s, const char *f, const char *want)
+{
+	struct osfs_kv kv = {0};
+	int err = osfs_strptime(s, f, &kv);
+	struct osfs_buf b = {0};
+	if (err)
+		osfs_buf_printf(&b, "error: %s", osfs_refusal());
+	else
+		for (size_t i = 0; i < 9; i++)
+			osfs_buf_printf(&b, "%s%s", i ? " " : "", kv.fields[i].text);
+	CHECK_STR(b.data, want);
+	osfs_buf_free(&b);
+	osfs_kv_free(&kv);
+}
+
+static void test_time(void)
+{
+	CHECK(osfs_tz_set("UTC") == 0);
+	CHECK(osfs_tz_set("Europe/Paris") == 0);
+	CHECK(osfs_tz_set("EST5EDT,M3.2.0,M11.1.0") == 0);
+	CHECK(osfs_tz_set("<+0330>-3:30") == 0);
+	CHECK(osfs_tz_set("Mars/Olympus") == -EINVAL);
+	CHECK(osfs_tz_set("EST5EDT,M3.2.0") == -EINVAL);
+	CHECK(osfs_tz_set("../../etc/passwd") == -EINVAL);
+	CHECK(osfs_tz_set("UTC") == 0);
+
+	struct osfs_tzinfo z;
+	osfs_tzinfo(&z);
+	CHECK(z.timezone == 0 && z.daylight == 0);
+	CHECK_STR(z.tzname[0], "UTC");
+
+	struct tm tm;
+	struct osfs_buf b = {0};
+	CHECK(osfs_gmtime(86400 * 365, &tm) == 0);
+	osfs_asctime(&tm, &b);
+	CHECK_STR(b.data, "Fri Jan  1 00:00:00 1971");
+	osfs_buf_reset(&b);
+	CHECK(osfs_strftime_request("%Y-%m-%d %H:%M\t1700000000\tutc", &b) == 0);
+	osfs_buf_reset(&b);
+	CHECK(osfs_strftime_request("%Y-%m-%d %H:%M\t1700000000.9\tutc", &b) == 0);
+	CHECK_STR(b.data, "2023-11-14 22:13");
+	osfs_buf_reset(&b);
+	CHECK(osfs_strftime_request("%Y\tsoon", &b) == -EINVAL);
+	osfs_buf_free(&b);
+
+	/* Python: time.strptime(...)[:9] */
+	strptime_case("2024-02-29 13:45", "%Y-%m-%d %H:%M", "2024 2 29 13 45 0 3 60 -1");
+	strptime_case("Feb 29", "%b %d", "1900 2 29 0 0 0 0 60 -1"); /* 1904's weekday */
+	strptime_case("12 am", "%I %p", "1900 1 1 0 0 0 0 1 -1");
+	strptime_case("2021 52 7", "%G %V %u", "2022 1 2 0 0 0 6 367 -1"); /* sic */
+	strptime_case("123", "%d", "error: unconverted data remains: 3");
+	strptime_case("5", "%Q", "error: 'Q' is a bad directive in format '%Q'");
+	strptime_case("5", "%", "error: stray % in format '%'");
+	strptime_case("30 2", "%d %m", "error: day is out of range for month");
+	strptime_case("x", "%d", "error: time data 'x' does not match format '%d'");
+}
+
 int main(void)
 {
+	test_fmt();
+	test_os();
+	test_time();
 	test_buf();
 	test_errno();
 	test_kv();
