@@ -144,7 +144,7 @@ static void osfs_forget_multi(fuse_req_t r, size_t count, struct fuse_forget_dat
 	fuse_reply_none(r);
 }
 
-static void osfs_getattr(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
+static void reply_attr(fuse_req_t r, fuse_ino_t ino)
 {
 	struct inode *in = I(ino);
 	struct req rq = make_req(r, in);
@@ -154,6 +154,11 @@ static void osfs_getattr(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi
 		return refused(r, in, NULL, err);
 	st.st_ino = ino;
 	fuse_reply_attr(r, &st, timeout_of(NULL, in->node, 0));
+}
+
+static void osfs_getattr(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	reply_attr(r, ino);
 }
 
 static void osfs_setattr(fuse_req_t r, fuse_ino_t ino, struct stat *attr, int to_set,
@@ -169,13 +174,7 @@ static void osfs_setattr(fuse_req_t r, fuse_ino_t ino, struct stat *attr, int to
 					   node_kind_name(in->node)));
 	/* Settings and record streams ignore truncation (and times), so that
 	 * `echo x > f`, `truncate` and `touch` all work on them. */
-	struct req rq = make_req(r, in);
-	struct stat st;
-	int err = node_stat(in->node, &rq, &st);
-	if (err)
-		return refused(r, in, NULL, err);
-	st.st_ino = ino;
-	fuse_reply_attr(r, &st, timeout_of(NULL, in->node, 0));
+	reply_attr(r, ino);
 }
 
 static void osfs_readlink(fuse_req_t r, fuse_ino_t ino)

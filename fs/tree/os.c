@@ -48,40 +48,23 @@ static int fill_urandom(char *buf, size_t size, const struct req *rq)
 	return 0;
 }
 
-/* sysconf/NAME and confstr/NAME: Python's names, from the system headers. */
-static int match_sysconf(const char *name, const struct req *rq)
+/* A directory of the names of an osfs_named table: the directory row's data says
+ * which table (sysconf/, confstr/, os/self/rlimit/). */
+int match_named(const char *name, const struct req *rq)
 {
+	const struct named_dir *d = rq->node->data;
 	size_t n;
-	const struct osfs_named *t = osfs_sysconf_names(&n);
-	return osfs_named_find(t, n, name) ? 0 : osfs_refuse(ENOENT, "unknown sysconf name '%s'", name);
+	const struct osfs_named *t = d->table(&n);
+	return osfs_named_find(t, n, name) ? 0 : osfs_refuse(ENOENT, "unknown %s '%s'", d->what, name);
 }
 
-static int match_confstr(const char *name, const struct req *rq)
+int list_named(emit_fn *emit, void *ctx, const struct req *rq)
 {
+	const struct named_dir *d = rq->node->data;
 	size_t n;
-	const struct osfs_named *t = osfs_confstr_names(&n);
-	return osfs_named_find(t, n, name) ? 0 : osfs_refuse(ENOENT, "unknown confstr name '%s'", name);
-}
-
-static void list_named(const struct osfs_named *t, size_t n, emit_fn *emit, void *ctx)
-{
+	const struct osfs_named *t = d->table(&n);
 	for (size_t i = 0; i < n; i++)
 		emit(ctx, t[i].name);
-}
-
-static int list_sysconf(emit_fn *emit, void *ctx, const struct req *rq)
-{
-	size_t n;
-	const struct osfs_named *t = osfs_sysconf_names(&n);
-	list_named(t, n, emit, ctx);
-	return 0;
-}
-
-static int list_confstr(emit_fn *emit, void *ctx, const struct req *rq)
-{
-	size_t n;
-	const struct osfs_named *t = osfs_confstr_names(&n);
-	list_named(t, n, emit, ctx);
 	return 0;
 }
 
@@ -165,11 +148,11 @@ static int take_kill(const char *line, const struct req *rq)
 static const struct node sysconf_each =
 	VALUE_ROW(NULL, show_sysconf, "os.sysconf(NAME); -1 means no limit");
 static const struct dir sysconf_dir = {
-	.each = &sysconf_each, .match = match_sysconf, .list = list_sysconf};
+	.each = &sysconf_each, .match = match_named, .list = list_named};
 
 static const struct node confstr_each = VALUE_ROW(NULL, show_confstr, "os.confstr(NAME)");
 static const struct dir confstr_dir = {
-	.each = &confstr_each, .match = match_confstr, .list = list_confstr};
+	.each = &confstr_each, .match = match_named, .list = list_named};
 
 static const struct node environ_each = {
 	.kind = KIND_SETTING, .mode = 0600, .show = show_environ, .store = store_environ,
@@ -193,8 +176,12 @@ static const struct node os_rows[] = {
 	FIELDS_ROW("uname", uname_fields, "os.uname(): key=value lines"),
 	JSON_ROW("uname.json", uname_fields, "os.uname() as JSON"),
 	STREAM_ROW("urandom", fill_urandom, "os.urandom(): endless random bytes"),
-	DIR_ROW("sysconf", sysconf_dir, "os.sysconf: sysconf/NAME, names as os.sysconf_names"),
-	DIR_ROW("confstr", confstr_dir, "os.confstr: confstr/NAME, names as os.confstr_names"),
+	{.name = "sysconf", .kind = KIND_DIR, .mode = 0555, .dir = &sysconf_dir,
+	 .data = &(const struct named_dir){osfs_sysconf_names, "sysconf name"},
+	 .doc = "os.sysconf: sysconf/NAME, names as os.sysconf_names"},
+	{.name = "confstr", .kind = KIND_DIR, .mode = 0555, .dir = &confstr_dir,
+	 .data = &(const struct named_dir){osfs_confstr_names, "confstr name"},
+	 .doc = "os.confstr: confstr/NAME, names as os.confstr_names"},
 	{.name = "environ", .kind = KIND_DIR, .mode = 0700, .dir = &environ_dir,
 	 .doc = "os.environ of the daemon: environ/NAME; create to add, rm to unset"},
 	{.name = "environ.json", .kind = KIND_VALUE, .mode = 0400, .flags = NODE_JSON,

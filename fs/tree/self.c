@@ -43,27 +43,17 @@ static int show_proc_field(struct osfs_buf *out, const struct req *rq)
 	 .data = &(const struct proc_field){offsetof(struct osfs_proc, member), (pid_)}, \
 	 .doc = (doc_)}
 
-static int show_pgid(struct osfs_buf *out, const struct req *rq)
+/* getpgid() and getsid() of the caller's process: the row's data is the call. */
+static int show_pid_of(struct osfs_buf *out, const struct req *rq)
 {
+	pid_t (*call)(pid_t) = rq->node->data;
 	struct osfs_proc p;
 	int err = tree_caller(rq, &p);
-	pid_t g = err ? -1 : getpgid(p.pid);
-	if (!err && g < 0)
-		err = osfs_refuse(errno, "getpgid: %s", strerror(errno));
+	pid_t v = err ? -1 : call(p.pid);
+	if (!err && v < 0)
+		err = osfs_refuse(errno, "%s: %s", rq->node->name, strerror(errno));
 	if (!err)
-		osfs_buf_printf(out, "%d\n", (int)g);
-	return err;
-}
-
-static int show_sid(struct osfs_buf *out, const struct req *rq)
-{
-	struct osfs_proc p;
-	int err = tree_caller(rq, &p);
-	pid_t s = err ? -1 : getsid(p.pid);
-	if (!err && s < 0)
-		err = osfs_refuse(errno, "getsid: %s", strerror(errno));
-	if (!err)
-		osfs_buf_printf(out, "%d\n", (int)s);
+		osfs_buf_printf(out, "%d\n", (int)v);
 	return err;
 }
 
@@ -171,23 +161,6 @@ static int show_env(struct osfs_buf *out, const struct req *rq)
 	return err;
 }
 
-static int match_rlimit(const char *name, const struct req *rq)
-{
-	size_t n;
-	const struct osfs_named *t = osfs_rlimit_names(&n);
-	return osfs_named_find(t, n, name) ? 0
-					   : osfs_refuse(ENOENT, "unknown resource limit '%s'", name);
-}
-
-static int list_rlimit(emit_fn *emit, void *ctx, const struct req *rq)
-{
-	size_t n;
-	const struct osfs_named *t = osfs_rlimit_names(&n);
-	for (size_t i = 0; i < n; i++)
-		emit(ctx, t[i].name);
-	return 0;
-}
-
 static int rlimit_fields(struct osfs_kv *kv, const struct req *rq)
 {
 	struct osfs_proc p;
@@ -195,8 +168,10 @@ static int rlimit_fields(struct osfs_kv *kv, const struct req *rq)
 	return err ? err : osfs_proc_rlimit(p.pid, rq->arg, kv);
 }
 
-#define CALLER(kind_, n, fn, doc_) \
-	{.name = (n), .kind = KIND_VALUE, .mode = 0444, .flags = NODE_CALLER | (kind_), fn, .doc = (doc_)}
+/* A value of the caller: CALLER(extra flags, name, doc, .show = fn or .fields = fn, ...) */
+#define CALLER(flags_, n, doc_, ...) \
+	{.name = (n), .kind = KIND_VALUE, .mode = 0444, .flags = NODE_CALLER | (flags_), .doc = (doc_), \
+	 __VA_ARGS__}
 
 static const struct node env_each = {.kind = KIND_VALUE, .mode = 0444, .flags = NODE_CALLER,
 				     .show = show_env, .doc = "the caller's environment variable"};
@@ -205,37 +180,38 @@ static const struct dir env_dir = {.each = &env_each, .match = match_env, .list 
 static const struct node rlimit_each = {.kind = KIND_VALUE, .mode = 0444, .flags = NODE_CALLER,
 					.fields = rlimit_fields,
 					.doc = "resource.getrlimit(): soft and hard, -1 for none"};
-static const struct dir rlimit_dir = {.each = &rlimit_each, .match = match_rlimit,
-				      .list = list_rlimit};
+static const struct dir rlimit_dir = {.each = &rlimit_each, .match = match_named,
+				      .list = list_named};
 
 static const struct node self_rows[] = {
 	PROC_ROW("pid", pid, 1, "os.getpid() of the caller"),
 	PROC_ROW("ppid", ppid, 1, "os.getppid() of the caller"),
-	CALLER(0, "pgid", .show = show_pgid, "os.getpgrp() of the caller"),
-	CALLER(0, "sid", .show = show_sid, "os.getsid(0) of the caller"),
+	CALLER(0, "pgid", "os.getpgrp() of the caller", .show = show_pid_of, .data = getpgid),
+	CALLER(0, "sid", "os.getsid(0) of the caller", .show = show_pid_of, .data = getsid),
 	PROC_ROW("uid", uid, 0, "os.getuid() of the caller"),
 	PROC_ROW("euid", euid, 0, "os.geteuid() of the caller"),
 	PROC_ROW("gid", gid, 0, "os.getgid() of the caller"),
 	PROC_ROW("egid", egid, 0, "os.getegid() of the caller"),
-	CALLER(0, "groups", .show = show_groups, "os.getgroups() of the caller, one per line"),
+	CALLER(0, "groups", "os.getgroups() of the caller, one per line", .show = show_groups),
 	{.name = "cwd", .kind = KIND_LINK, .mode = 0777, .flags = NODE_CALLER, .show = show_link,
 	 .data = "cwd", .doc = "os.getcwd() of the caller, as a link"},
 	{.name = "exe", .kind = KIND_LINK, .mode = 0777, .flags = NODE_CALLER, .show = show_link,
 	 .data = "exe", .doc = "the caller's executable, as a link"},
-	CALLER(0, "cmdline", .show = show_cmdline, "the caller's arguments, one per line"),
+	CALLER(0, "cmdline", "the caller's arguments, one per line", .show = show_cmdline),
 	{.name = "environ", .kind = KIND_DIR, .mode = 0555, .flags = NODE_CALLER, .dir = &env_dir,
 	 .doc = "the caller's environment: environ/NAME"},
-	CALLER(0, "terminal_size", .fields = terminal_fields,
-	       "os.get_terminal_size() of the caller's stdout: columns, lines"),
-	CALLER(NODE_JSON, "terminal_size.json", .fields = terminal_fields,
-	       "os.get_terminal_size() of the caller's stdout, as JSON"),
-	CALLER(0, "nice", .show = show_nice, "os.nice(0) of the caller"),
-	CALLER(0, "cpu_affinity", .show = show_affinity,
-	       "os.sched_getaffinity(0) of the caller, one CPU per line"),
+	CALLER(0, "terminal_size", "os.get_terminal_size() of the caller's stdout: columns, lines",
+	       .fields = terminal_fields),
+	CALLER(NODE_JSON, "terminal_size.json", "os.get_terminal_size() of the caller, as JSON",
+	       .fields = terminal_fields),
+	CALLER(0, "nice", "os.nice(0) of the caller", .show = show_nice),
+	CALLER(0, "cpu_affinity", "os.sched_getaffinity(0) of the caller, one CPU per line",
+	       .show = show_affinity),
 	{.name = "rlimit", .kind = KIND_DIR, .mode = 0555, .dir = &rlimit_dir,
+	 .data = &(const struct named_dir){osfs_rlimit_names, "resource limit"},
 	 .doc = "resource.getrlimit() of the caller: rlimit/RLIMIT_NOFILE"},
-	CALLER(0, "times", .fields = times_fields, "os.times() of the caller"),
-	CALLER(NODE_JSON, "times.json", .fields = times_fields, "os.times() of the caller, as JSON"),
+	CALLER(0, "times", "os.times() of the caller", .fields = times_fields),
+	CALLER(NODE_JSON, "times.json", "os.times() of the caller, as JSON", .fields = times_fields),
 	END_ROW,
 };
 

@@ -18,6 +18,16 @@ struct osfs_proc;
 int tree_caller(const struct req *rq, struct osfs_proc *p);
 int show_process_cpu_count(struct osfs_buf *out, const struct req *rq);
 
+/* A directory listing a table of names (sysconf/, confstr/, rlimit/): the
+ * directory row's data is a struct named_dir. */
+struct osfs_named;
+struct named_dir {
+	const struct osfs_named *(*table)(size_t *count);
+	const char *what; /* "sysconf name", for the refusal */
+};
+int match_named(const char *name, const struct req *rq);
+int list_named(emit_fn *emit, void *ctx, const struct req *rq);
+
 /* Start-up and shutdown of the modules behind the tree: 0 or -errno. */
 int tree_init(void);
 void tree_fini(void);
