@@ -88,6 +88,7 @@ struct inode *inode_get(struct inode *parent, const char *name, const struct nod
 		} else {
 			*ino = (struct inode){.node = row, .parent = parent, .name = copy};
 			ino->arg = computed ? ino->name : parent->arg;
+			ino->outer = computed ? parent->arg : parent->outer;
 			parent->holds++;
 			size_t k = hash(parent, name) & (tab.nbuckets - 1);
 			ino->next = tab.buckets[k];

@@ -11,7 +11,8 @@
 struct inode {
 	const struct node *node;
 	struct inode *parent;
-	const char *arg; /* own name if computed, else the parent's arg */
+	const char *arg;   /* own name if computed, else the parent's arg */
+	const char *outer; /* the arg above arg (handlers/ID/KEY: ID) */
 	char *name;
 	uint64_t nlookup;    /* the kernel's references */
 	unsigned long holds; /* open handles and remembered children */

@@ -135,7 +135,7 @@ static int take_lines(struct handle *h, const struct req *rq, int final)
 			break;
 		size_t end = nl ? (size_t)(nl - p->data) : p->len;
 		p->data[end] = '\0';
-		err = h->node->take(p->data + start, rq);
+		err = h->node->take(p->data + start, &h->state, rq);
 		start = end + 1;
 	}
 	if (err || start >= p->len) {
@@ -156,7 +156,72 @@ static int records_write(struct handle *h, const char *data, size_t size, const 
 
 static int records_release(struct handle *h)
 {
-	return h->pending.len ? take_lines(h, &h->opener, 1) : 0;
+	int err = h->pending.len ? take_lines(h, &h->opener, 1) : 0;
+	if (h->state && h->node->drop)
+		h->node->drop(h->state);
+	return err;
+}
+
+/* A document: written text accumulates; it is applied, all or nothing, in the
+ * write that completes it (when the row can tell), else at the first read or at
+ * close.  Reading gives the outcome, "ok" or "error: ...", or with nothing written,
+ * the current document. */
+static void outcome(struct handle *h, int err)
+{
+	osfs_buf_reset(&h->content);
+	if (err) {
+		const char *name = osfs_errno_name(-err);
+		osfs_buf_printf(&h->content, "error: %s: %s\n", name ? name : "E?", osfs_refusal());
+	} else {
+		osfs_buf_puts(&h->content, "ok\n");
+	}
+	h->applied = 1;
+}
+
+static int apply_document(struct handle *h, const struct req *rq)
+{
+	int err = h->node->apply(h->pending.data ? h->pending.data : "", rq);
+	outcome(h, err);
+	osfs_buf_reset(&h->pending);
+	return err;
+}
+
+static int document_open(struct handle *h, int flags, const struct req *rq)
+{
+	return 0;
+}
+
+static int document_write(struct handle *h, const char *data, size_t size, const struct req *rq)
+{
+	if (h->applied) { /* a new document after an applied one */
+		h->applied = 0;
+		osfs_buf_reset(&h->content);
+	}
+	int err = text_of(data, size, &h->pending);
+	if (!err && h->node->complete && h->node->complete(h->pending.data))
+		err = apply_document(h, rq);
+	return err;
+}
+
+static int document_read(struct handle *h, off_t off, size_t size, const struct req *rq,
+			 reply_fn *reply, void *ctx)
+{
+	int err = 0;
+	if (h->pending.len)
+		apply_document(h, rq); /* its outcome is the answer, not a refusal of the read */
+	else if (!h->applied && off == 0)
+		err = node_show(h->node, rq, &h->content);
+	if (err)
+		return err;
+	size_t pos = off > 0 ? (size_t)off : 0;
+	size_t len = pos < h->content.len ? h->content.len - pos : 0;
+	reply(ctx, len ? h->content.data + pos : NULL, len < size ? len : size);
+	return 0;
+}
+
+static int document_release(struct handle *h)
+{
+	return h->pending.len ? apply_document(h, &h->opener) : 0;
 }
 
 /* A stream: every read is fresh bytes, never a snapshot. */
@@ -189,6 +254,9 @@ static const struct kind_ops kinds[KIND_COUNT] = {
 			      .read = transaction_read, .write = transaction_write},
 	[KIND_RECORDS] = {.name = "record stream", .type = S_IFREG, .open = records_open,
 			  .write = records_write, .release = records_release},
+	[KIND_DOCUMENT] = {.name = "document", .type = S_IFREG, .open = document_open,
+			   .read = document_read, .write = document_write,
+			   .release = document_release},
 	[KIND_STREAM] = {.name = "stream", .type = S_IFREG, .open = stream_open,
 			 .read = stream_read},
 	[KIND_LINK] = {.name = "link", .type = S_IFLNK},
@@ -218,7 +286,7 @@ int node_is_stream(const struct node *n)
 
 int node_ignores_truncate(const struct node *n)
 {
-	return n->kind == KIND_SETTING || n->kind == KIND_RECORDS;
+	return n->kind == KIND_SETTING || n->kind == KIND_RECORDS || n->kind == KIND_DOCUMENT;
 }
 
 int node_find(const struct node *dir, const char *name, const struct req *rq,

@@ -21,6 +21,7 @@ enum node_kind {
 	KIND_TRANSACTION, /* each write() is a request; reads give its response */
 	KIND_RECORDS,     /* every complete line written is taken, in the write that ends it */
 	KIND_STREAM,      /* endless fresh bytes */
+	KIND_DOCUMENT,    /* writes accumulate into one document, applied all or nothing */
 	KIND_LINK,        /* a symbolic link; show() gives the target */
 	KIND_COUNT,
 };
@@ -30,6 +31,7 @@ struct node;
 struct req {
 	const struct node *node; /* the node asked about */
 	const char *arg;         /* the name of the nearest computed entry on the path, or NULL */
+	const char *outer;       /* the computed name above that one, or NULL */
 	pid_t tid;               /* the calling thread, as FUSE reports it */
 	uid_t uid;
 	gid_t gid;
@@ -43,8 +45,12 @@ typedef int fields_fn(struct osfs_kv *kv, const struct req *rq);
 typedef int store_fn(const char *value, const struct req *rq);
 /* A transaction: the response to one request. */
 typedef int call_fn(const char *request, struct osfs_buf *out, const struct req *rq);
-/* A record stream: one complete line, without its '\n'. */
-typedef int take_fn(const char *line, const struct req *rq);
+/* A record stream: one complete line, without its '\n'.  state is the open file's
+ * own (NULL at first), freed with the row's drop() at close. */
+typedef int take_fn(const char *line, void **state, const struct req *rq);
+/* A document: is it complete (then it is applied in this write)?  Apply it. */
+typedef int complete_fn(const char *doc);
+typedef int apply_fn(const char *doc, const struct req *rq);
 /* A stream: fills buf with size fresh bytes. */
 typedef int fill_fn(char *buf, size_t size, const struct req *rq);
 /* Is NAME an entry (rq->arg is the directory's own arg)?  0, or -ENOENT after osfs_refuse(). */
@@ -68,7 +74,10 @@ struct node {
 	store_fn *store;
 	call_fn *call;
 	take_fn *take;
+	void (*drop)(void *state);
 	fill_fn *fill;
+	apply_fn *apply;
+	complete_fn *complete;
 	const struct dir *dir;
 	const void *data; /* for the row's function: what this row shows */
 };
@@ -84,6 +93,8 @@ struct dir {
 	list_fn *list;
 	name_fn *create; /* where a user may create names (os/environ) */
 	name_fn *remove;
+	name_fn *mkdir; /* configfs-style objects (logging/loggers/) */
+	name_fn *rmdir;
 };
 
 #define DIR_ROW(n, d, doc_) {.name = (n), .kind = KIND_DIR, .mode = 0555, .dir = &(d), .doc = (doc_)}
@@ -101,6 +112,9 @@ struct dir {
 	{.name = (n), .kind = KIND_TRANSACTION, .mode = 0666, .call = (fn), .doc = (doc_)}
 #define RECORDS_ROW(n, fn, mode_, doc_) \
 	{.name = (n), .kind = KIND_RECORDS, .mode = (mode_), .take = (fn), .doc = (doc_)}
+#define DOCUMENT_ROW(n, show_, apply_, complete_, doc_)                                       \
+	{.name = (n), .kind = KIND_DOCUMENT, .mode = 0644, .show = (show_), .apply = (apply_), \
+	 .complete = (complete_), .doc = (doc_)}
 #define STREAM_ROW(n, fn, doc_) \
 	{.name = (n), .kind = KIND_STREAM, .mode = 0444, .fill = (fn), .doc = (doc_)}
 #define LINK_ROW(n, fn, doc_) \
@@ -130,7 +144,9 @@ struct handle {
 	pthread_mutex_t lock;
 	struct req opener;      /* who opened it, for what is done at close */
 	struct osfs_buf content; /* the snapshot, or a transaction's response */
-	struct osfs_buf pending; /* a record stream's unfinished last line */
+	struct osfs_buf pending; /* a record stream's unfinished last line; a document */
+	void *state;             /* a record stream's own (take_fn) */
+	int applied;             /* a document: pending was applied (content is the outcome) */
 	off_t base;              /* a transaction's response starts at this offset */
 	int fresh;               /* a response waits for its first read */
 };

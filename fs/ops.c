@@ -34,6 +34,7 @@ static struct req make_req(fuse_req_t r, const struct inode *ino)
 	const struct fuse_ctx *c = fuse_req_ctx(r);
 	return (struct req){.node = ino ? ino->node : NULL,
 			    .arg = ino ? ino->arg : NULL,
+			    .outer = ino ? ino->outer : NULL,
 			    .tid = c->pid,
 			    .uid = c->uid,
 			    .gid = c->gid};
@@ -72,7 +73,7 @@ static double timeout_of(const struct inode *dir, const struct node *row, int co
 {
 	if (row->flags & NODE_CALLER)
 		return 0;
-	if (computed && dir && dir->node->dir->remove)
+	if (computed && dir && (dir->node->dir->remove || dir->node->dir->rmdir))
 		return 0;
 	return TIMEOUT;
 }
@@ -227,7 +228,16 @@ static void osfs_mknod(fuse_req_t r, fuse_ino_t parent, const char *name, mode_t
 
 static void osfs_mkdir(fuse_req_t r, fuse_ino_t parent, const char *name, mode_t mode)
 {
-	refuse_create(r, parent, name);
+	struct inode *dir = I(parent);
+	const struct dir *d = dir->node->kind == KIND_DIR ? dir->node->dir : NULL;
+	if (!d || !d->mkdir)
+		return refuse_create(r, parent, name);
+	struct req rq = make_req(r, dir);
+	int err = d->mkdir(name, &rq);
+	if (!err)
+		err = reply_entry(r, dir, name, d->each, 1, NULL);
+	if (err)
+		refused(r, dir, name, err);
 }
 
 static void osfs_symlink(fuse_req_t r, const char *link, fuse_ino_t parent, const char *name)
@@ -259,8 +269,19 @@ static void osfs_unlink(fuse_req_t r, fuse_ino_t parent, const char *name)
 
 static void osfs_rmdir(fuse_req_t r, fuse_ino_t parent, const char *name)
 {
-	refused(r, I(parent), name,
-		osfs_refuse(EACCES, "cannot remove '%s': osfs nodes stay while mounted", name));
+	struct inode *dir = I(parent);
+	const struct dir *d = dir->node->kind == KIND_DIR ? dir->node->dir : NULL;
+	const struct node *row;
+	int computed;
+	struct req rq = make_req(r, dir);
+	int err = node_find(dir->node, name, &rq, &row, &computed);
+	if (!err && (!computed || !d->rmdir))
+		err = osfs_refuse(EACCES, "cannot remove '%s': osfs nodes stay while mounted", name);
+	if (!err)
+		err = d->rmdir(name, &rq);
+	if (err)
+		return refused(r, dir, name, err);
+	fuse_reply_err(r, 0);
 }
 
 static void osfs_rename(fuse_req_t r, fuse_ino_t parent, const char *name, fuse_ino_t newparent,

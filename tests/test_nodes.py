@@ -4,7 +4,7 @@ import stat
 
 import pytest
 
-KINDS = {"value", "directory", "link", "setting", "transaction", "record stream", "stream"}
+KINDS = {"value", "directory", "link", "setting", "transaction", "record stream", "stream", "document"}
 
 
 def walk(root):
@@ -37,7 +37,7 @@ def test_unknown_xattr_is_enodata(osfs):
 
 def test_root_listing(osfs):
     assert set(os.listdir(osfs.path)) == {"README", "version", "errors", "errno", "platform",
-                                          "os", "io", "time"}
+                                          "os", "io", "time", "logging"}
 
 
 def test_modes_and_kinds(osfs):

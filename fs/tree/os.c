@@ -138,7 +138,7 @@ static int environ_fields(struct osfs_kv *kv, const struct req *rq)
 }
 
 /* kill: "PID SIGNAL" per line, done as the caller could do it. */
-static int take_kill(const char *line, const struct req *rq)
+static int take_kill(const char *line, void **state, const struct req *rq)
 {
 	struct osfs_proc caller;
 	int err = osfs_proc_read(rq->tid, &caller);

@@ -39,6 +39,7 @@ static const struct node root_rows[] = {
 	DIR_ROW("os", os_dir, "Python's os: this machine, the daemon's environment, the caller"),
 	DIR_ROW("io", io_dir, "Python's io: default buffer size and encodings"),
 	DIR_ROW("time", time_dir, "Python's time: clocks, zones, strftime and strptime"),
+	DIR_ROW("logging", logging_dir, "Python's logging: loggers, handlers, formatters, dictConfig"),
 	END_ROW,
 };
 
@@ -60,6 +61,7 @@ static const struct {
 	{platform_tree_init, platform_tree_fini},
 	{os_tree_init, os_tree_fini},
 	{time_tree_init, time_tree_fini},
+	{logging_tree_init, logging_tree_fini},
 };
 #define NMODULES (sizeof modules / sizeof modules[0])
 

@@ -12,6 +12,7 @@ extern const struct dir os_dir;
 extern const struct dir self_dir;
 extern const struct dir io_dir;
 extern const struct dir time_dir;
+extern const struct dir logging_dir;
 
 /* The calling process, from the thread FUSE names (os/self, time/process_time). */
 struct osfs_proc;
@@ -38,5 +39,7 @@ int os_tree_init(void);
 void os_tree_fini(void);
 int time_tree_init(void);
 void time_tree_fini(void);
+int logging_tree_init(void);
+void logging_tree_fini(void);
 
 #endif

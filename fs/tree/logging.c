@@ -1,0 +1,437 @@
+/* logging/: Python's logging as files.  loggers/, handlers/, formatters/ and
+ * filters/ hold one directory per object (mkdir makes one, rmdir removes it);
+ * each attribute is a file whose row names the attribute; a logger's level files
+ * are record streams; config is a dictConfig document. */
+#include "tree.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "osfs/errno.h"
+#include "osfs/fmt.h"
+#include "osfs/logging/logging.h"
+#include "osfs/os.h"
+#include "osfs/refuse.h"
+
+/* Loggers: loggers/NAME/ATTR; the row's data is the attribute. */
+static int show_logger_attr(struct osfs_buf *out, const struct req *rq)
+{
+	return log_logger_get(rq->arg, rq->node->data, out);
+}
+
+static int store_logger_attr(const char *value, const struct req *rq)
+{
+	return log_logger_set(rq->arg, rq->node->data, value);
+}
+
+static int show_logger_config(struct osfs_buf *out, const struct req *rq)
+{
+	return log_logger_config_get(rq->arg, out);
+}
+
+static int store_logger_config(const char *value, const struct req *rq)
+{
+	return log_logger_config_set(rq->arg, value);
+}
+
+static int show_parent(struct osfs_buf *out, const struct req *rq)
+{
+	osfs_buf_puts(out, "../");
+	return log_logger_get(rq->arg, "parent", out);
+}
+
+/* What a record needs to know of its writer, read once per open file (and again
+ * if another thread writes to it). */
+struct writer {
+	long lineno;
+	struct log_caller caller;
+};
+
+static int writer_of(void **state, const struct req *rq, struct writer **out)
+{
+	struct writer *w = *state;
+	if (!w) {
+		w = calloc(1, sizeof *w);
+		if (!w)
+			return -ENOMEM;
+		*state = w;
+	}
+	if (w->caller.tid != rq->tid) {
+		struct osfs_proc p;
+		int err = tree_caller(rq, &p);
+		if (err)
+			return err;
+		w->caller.pid = p.pid;
+		w->caller.tid = rq->tid;
+		snprintf(w->caller.comm, sizeof w->caller.comm, "%s", p.comm);
+		struct osfs_buf exe = {0};
+		if (osfs_proc_link(p.pid, "exe", &exe) == 0)
+			snprintf(w->caller.exe, sizeof w->caller.exe, "%s", exe.data ? exe.data : "");
+		osfs_refusal_clear();
+		osfs_buf_free(&exe);
+	}
+	*out = w;
+	return 0;
+}
+
+static int take_record(const char *line, void **state, const struct req *rq)
+{
+	struct writer *w;
+	int err = writer_of(state, rq, &w);
+	if (err)
+		return err;
+	w->lineno++;
+	return log_emit(rq->arg, (int)(intptr_t)rq->node->data, line, w->lineno, &w->caller);
+}
+
+#define LEVEL_ROW(n, level, doc_)                                                           \
+	{.name = (n), .kind = KIND_RECORDS, .mode = 0222, .take = take_record, .drop = free, \
+	 .data = (const void *)(intptr_t)(level), .doc = (doc_)}
+#define ATTR_ROW(n, doc_)                                                             \
+	{.name = (n), .kind = KIND_SETTING, .mode = 0644, .show = show_logger_attr,     \
+	 .store = store_logger_attr, .data = (n), .doc = (doc_)}
+
+static const struct node logger_rows[] = {
+	ATTR_ROW("level", "Logger.level: a level name or number; NOTSET inherits"),
+	{.name = "effective_level", .kind = KIND_VALUE, .mode = 0444, .show = show_logger_attr,
+	 .data = "effective_level", .doc = "Logger.getEffectiveLevel(), as a name"},
+	ATTR_ROW("propagate", "Logger.propagate: 1 passes records to the parent's handlers"),
+	ATTR_ROW("disabled", "Logger.disabled: 1 drops every record"),
+	ATTR_ROW("handlers", "the logger's handlers, one per line; write names to replace them"),
+	ATTR_ROW("filters", "the logger's filters, one per line; write names to replace them"),
+	{.name = "parent", .kind = KIND_LINK, .mode = 0777, .show = show_parent,
+	 .doc = "the logger records propagate to"},
+	SETTING_ROW("config", show_logger_config, store_logger_config,
+		    "the logger's dictConfig entry as JSON: level, handlers, filters, propagate"),
+	LEVEL_ROW("debug", 10, "write a line: one DEBUG record (a JSON object: a structured record)"),
+	LEVEL_ROW("info", 20, "write a line: one INFO record"),
+	LEVEL_ROW("warning", 30, "write a line: one WARNING record"),
+	LEVEL_ROW("error", 40, "write a line: one ERROR record"),
+	LEVEL_ROW("critical", 50, "write a line: one CRITICAL record"),
+	LEVEL_ROW("log", -1, "write 'LEVEL message': one record at that level"),
+	END_ROW,
+};
+static const struct dir logger_dir = {.rows = logger_rows};
+
+static int match_logger(const char *name, const struct req *rq)
+{
+	return log_logger_exists(name) ? 0 : osfs_refuse(ENOENT, "no logger named '%s' (mkdir makes one)", name);
+}
+
+static int list_loggers(emit_fn *emit, void *ctx, const struct req *rq)
+{
+	log_logger_names(emit, ctx);
+	return 0;
+}
+
+static int mkdir_logger(const char *name, const struct req *rq)
+{
+	return log_logger_create(name);
+}
+
+static int rmdir_logger(const char *name, const struct req *rq)
+{
+	return log_logger_remove(name);
+}
+
+static const struct node logger_each = DIR_ROW(NULL, logger_dir, "a logger: its level, handlers and record streams");
+static const struct dir loggers_dir = {.each = &logger_each, .match = match_logger,
+				       .list = list_loggers, .mkdir = mkdir_logger,
+				       .rmdir = rmdir_logger};
+
+/* Handlers, formatters, filters: KIND/ID/ATTR.  The directory row's data is the
+ * kind; an attribute row's data is the attribute. */
+static const char *kind_of(const struct req *rq)
+{
+	return rq->node && rq->node->kind == KIND_DIR ? rq->node->data : NULL;
+}
+
+struct object_row {
+	const char *kind, *attr;
+};
+
+static int show_object_attr(struct osfs_buf *out, const struct req *rq)
+{
+	const struct object_row *o = rq->node->data;
+	return log_object_get(o->kind, rq->arg, o->attr, out);
+}
+
+static int store_object_attr(const char *value, const struct req *rq)
+{
+	const struct object_row *o = rq->node->data;
+	return log_object_set(o->kind, rq->arg, o->attr, value);
+}
+
+#define OBJECT_ROW(kind_, n, doc_)                                                        \
+	{.name = (n), .kind = KIND_SETTING, .mode = 0644, .show = show_object_attr,        \
+	 .store = store_object_attr, .data = &(const struct object_row){(kind_), (n)}, \
+	 .doc = (doc_)}
+
+static int take_flush(const char *line, void **state, const struct req *rq)
+{
+	return log_handler_flush(rq->arg);
+}
+
+/* A handler's keyword arguments (filename, mode, stream, ...) as files. */
+static int kwargs_of(const char *id, cJSON **out)
+{
+	struct osfs_buf b = {0};
+	int err = log_object_get("handlers", id, "config", &b);
+	*out = err ? NULL : cJSON_Parse(b.data);
+	osfs_buf_free(&b);
+	return err;
+}
+
+static int is_common(const char *key)
+{
+	static const char *const common[] = {"class", "level", "formatter", "filters"};
+	for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
+		if (strcmp(common[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+static int match_kwarg(const char *name, const struct req *rq)
+{
+	cJSON *o;
+	int err = kwargs_of(rq->arg, &o);
+	if (!err && (is_common(name) || !cJSON_GetObjectItemCaseSensitive(o, name)))
+		err = osfs_refuse(ENOENT, "handler '%s' has no '%s'", rq->arg, name);
+	cJSON_Delete(o);
+	return err;
+}
+
+static int list_kwargs(emit_fn *emit, void *ctx, const struct req *rq)
+{
+	cJSON *o;
+	int err = kwargs_of(rq->arg, &o);
+	const cJSON *c;
+	if (!err)
+		cJSON_ArrayForEach(c, o) if (!is_common(c->string)) emit(ctx, c->string);
+	cJSON_Delete(o);
+	return err;
+}
+
+static const struct node handler_rows[] = {
+	{.name = "class", .kind = KIND_VALUE, .mode = 0444, .show = show_object_attr,
+	 .data = &(const struct object_row){"handlers", "class"},
+	 .doc = "the handler's Python class; change it through config"},
+	OBJECT_ROW("handlers", "level", "Handler.level: records below it are not emitted"),
+	OBJECT_ROW("handlers", "formatter", "the name of the handler's formatter (empty: %(message)s)"),
+	OBJECT_ROW("handlers", "filters", "the handler's filters, one per line"),
+	OBJECT_ROW("handlers", "config", "the handler's dictConfig entry as JSON (class and arguments)"),
+	RECORDS_ROW("flush", take_flush, 0222, "write anything: Handler.flush()"),
+	END_ROW,
+};
+
+static const struct node formatter_rows[] = {
+	OBJECT_ROW("formatters", "format", "Formatter's fmt, in its style"),
+	OBJECT_ROW("formatters", "datefmt", "Formatter's datefmt (strftime); empty: %Y-%m-%d %H:%M:%S,mmm"),
+	OBJECT_ROW("formatters", "style", "%, { or $"),
+	OBJECT_ROW("formatters", "config", "the formatter's dictConfig entry as JSON"),
+	END_ROW,
+};
+
+static const struct node filter_rows[] = {
+	OBJECT_ROW("filters", "name", "logging.Filter(name): records of this logger and below pass"),
+	OBJECT_ROW("filters", "config", "the filter's dictConfig entry as JSON"),
+	END_ROW,
+};
+
+static int show_kwarg_value(struct osfs_buf *out, const struct req *rq)
+{
+	cJSON *o;
+	int err = kwargs_of(rq->outer, &o);
+	const cJSON *v = err ? NULL : cJSON_GetObjectItemCaseSensitive(o, rq->arg);
+	if (!err && !v)
+		err = osfs_refuse(ENOENT, "handler '%s' has no '%s'", rq->outer, rq->arg);
+	if (!err) {
+		char *t = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
+		osfs_buf_printf(out, "%s\n", t ? t : v->valuestring);
+		cJSON_free(t);
+	}
+	cJSON_Delete(o);
+	return err;
+}
+
+static const struct node kwarg_each = {.kind = KIND_VALUE, .mode = 0444, .show = show_kwarg_value,
+				       .doc = "one of the handler class's arguments; change it through config"};
+static const struct dir handler_dir = {.rows = handler_rows, .each = &kwarg_each,
+				       .match = match_kwarg, .list = list_kwargs};
+static const struct dir formatter_dir = {.rows = formatter_rows};
+static const struct dir filter_dir = {.rows = filter_rows};
+
+static int match_object(const char *name, const struct req *rq)
+{
+	const char *kind = kind_of(rq);
+	return log_object_exists(kind, name) ? 0
+		: osfs_refuse(ENOENT, "no %.*s named '%s' (mkdir makes one)", (int)strlen(kind) - 1, kind, name);
+}
+
+static int list_objects(emit_fn *emit, void *ctx, const struct req *rq)
+{
+	log_object_names(kind_of(rq), emit, ctx);
+	return 0;
+}
+
+static int mkdir_object(const char *name, const struct req *rq)
+{
+	return log_object_create(kind_of(rq), name);
+}
+
+static int rmdir_object(const char *name, const struct req *rq)
+{
+	return log_object_remove(kind_of(rq), name);
+}
+
+static const struct node handler_each = DIR_ROW(NULL, handler_dir, "a handler");
+static const struct node formatter_each = DIR_ROW(NULL, formatter_dir, "a formatter");
+static const struct node filter_each = DIR_ROW(NULL, filter_dir, "a filter");
+#define OBJECTS_DIR(each_) \
+	{.each = &(each_), .match = match_object, .list = list_objects, .mkdir = mkdir_object, \
+	 .rmdir = rmdir_object}
+static const struct dir handlers_dir = OBJECTS_DIR(handler_each);
+static const struct dir formatters_dir = OBJECTS_DIR(formatter_each);
+static const struct dir filters_dir = OBJECTS_DIR(filter_each);
+
+/* levels/NAME: logging.addLevelName, and the level behind a name. */
+static int match_level(const char *name, const struct req *rq)
+{
+	int level;
+	return log_level_of(name, &level) == 0 ? 0 : osfs_refuse(ENOENT, "no level named '%s'", name);
+}
+
+static int list_levels(emit_fn *emit, void *ctx, const struct req *rq)
+{
+	log_level_names(emit, ctx);
+	return 0;
+}
+
+static int show_level(struct osfs_buf *out, const struct req *rq)
+{
+	int level;
+	if (log_level_of(rq->arg, &level) < 0)
+		return osfs_refuse(ENOENT, "no level named '%s'", rq->arg);
+	osfs_buf_printf(out, "%d\n", level);
+	return 0;
+}
+
+static int store_level(const char *value, const struct req *rq)
+{
+	int level;
+	if (osfs_parse_int(value, &level) < 0 || level < 0)
+		return osfs_refuse(EINVAL, "a level is a number 0 or more, not '%s'", value);
+	return log_level_add(rq->arg, level);
+}
+
+static int create_level(const char *name, const struct req *rq)
+{
+	return 0; /* named when its number is written */
+}
+
+static int remove_level(const char *name, const struct req *rq)
+{
+	return log_level_add(name, -1);
+}
+
+static const struct node level_each = {.kind = KIND_SETTING, .mode = 0644, .show = show_level,
+				       .store = store_level,
+				       .doc = "logging.addLevelName: write the level's number"};
+static const struct dir levels_dir = {.each = &level_each, .match = match_level, .list = list_levels,
+				      .create = create_level, .remove = remove_level};
+
+/* logging/disable, raise_exceptions, stats, config. */
+static int show_disable(struct osfs_buf *out, const struct req *rq)
+{
+	log_level_name(log_disable_get(), out);
+	osfs_buf_putc(out, '\n');
+	return 0;
+}
+
+static int store_disable(const char *value, const struct req *rq)
+{
+	int level;
+	int err = log_level_parse(value, &level);
+	return err ? err : log_disable_set(level);
+}
+
+static int show_raise(struct osfs_buf *out, const struct req *rq)
+{
+	osfs_buf_printf(out, "%d\n", log_raise_get());
+	return 0;
+}
+
+static int store_raise(const char *value, const struct req *rq)
+{
+	int on;
+	if (osfs_parse_bool(value, &on) < 0)
+		return osfs_refuse(EINVAL, "'%s' is not a boolean: 1 0 y n yes no true false on off", value);
+	log_raise_set(on);
+	return 0;
+}
+
+static int show_stats(struct osfs_buf *out, const struct req *rq)
+{
+	log_stats(out);
+	return 0;
+}
+
+static int show_config(struct osfs_buf *out, const struct req *rq)
+{
+	log_config_json(out);
+	return 0;
+}
+
+static int apply_config(const char *doc, const struct req *rq)
+{
+	return log_dict_config(doc);
+}
+
+/* A JSON document is complete when its top-level object closes. */
+static int json_complete(const char *doc)
+{
+	const char *end = NULL;
+	cJSON *o = cJSON_ParseWithOpts(doc, &end, 0);
+	int done = o != NULL;
+	cJSON_Delete(o);
+	return done;
+}
+
+static const struct node logging_rows[] = {
+	DOCUMENT_ROW("config", show_config, apply_config, json_complete,
+		     "logging.config.dictConfig: write a JSON document; read the outcome or the current one"),
+	SETTING_ROW("disable", show_disable, store_disable,
+		    "logging.disable(level): records at or below it are dropped everywhere"),
+	SETTING_ROW("raise_exceptions", show_raise, store_raise,
+		    "1: a write fails with EIO when a handler fails (else it is counted and logged)"),
+	{.name = "levels", .kind = KIND_DIR, .mode = 0755, .dir = &levels_dir,
+	 .doc = "level names: levels/NAME holds its number; write one to add a name"},
+	VALUE_ROW("stats", show_stats, "records taken, emitted, dropped; handler errors"),
+	{.name = "loggers", .kind = KIND_DIR, .mode = 0755, .dir = &loggers_dir,
+	 .doc = "the logger tree: mkdir loggers/app.db makes a logger"},
+	{.name = "handlers", .kind = KIND_DIR, .mode = 0755, .dir = &handlers_dir, .data = "handlers",
+	 .doc = "handlers by name: mkdir makes one (a NullHandler until configured)"},
+	{.name = "formatters", .kind = KIND_DIR, .mode = 0755, .dir = &formatters_dir,
+	 .data = "formatters", .doc = "formatters by name"},
+	{.name = "filters", .kind = KIND_DIR, .mode = 0755, .dir = &filters_dir, .data = "filters",
+	 .doc = "filters by name"},
+	END_ROW,
+};
+
+const struct dir logging_dir = {.rows = logging_rows};
+
+int logging_tree_init(void)
+{
+	return log_init();
+}
+
+void logging_tree_fini(void)
+{
+	log_flush_all();
+	log_fini();
+}

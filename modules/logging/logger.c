@@ -1,0 +1,549 @@
+/* The logger tree and record dispatch, with Python's semantics: effective level
+ * by inheritance, logging.disable, logger and handler levels and filters, and
+ * propagation to the parent's handlers. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+#include "osfs/errno.h"
+#include "osfs/fmt.h"
+#include "osfs/refuse.h"
+
+struct log_state log_state;
+pthread_rwlock_t log_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+static int disable_level;      /* logging.disable() */
+static int raise_exceptions;   /* fail the write with EIO when a handler fails */
+static int64_t start_ns;       /* logging's _startTime: the mount */
+static struct log_formatter *default_formatter;
+static void (*on_change)(void);
+static struct {
+	unsigned long taken, emitted, dropped, errors;
+} stats;
+
+void log_on_change(void (*fn)(void))
+{
+	on_change = fn;
+}
+
+void changed(void)
+{
+	if (on_change)
+		on_change();
+}
+
+int valid_id(const char *id)
+{
+	return *id && !strchr(id, '/') && strlen(id) < 256;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int log_init(void)
+{
+	start_ns = now_ns();
+	default_formatter = log_formatter_new(NULL, NULL, '%', NULL, 1);
+	log_state = (struct log_state){0};
+	log_state.loggers = calloc(1, sizeof *log_state.loggers);
+	if (!default_formatter || !log_state.loggers)
+		return -ENOMEM;
+	log_state.loggers[0] = (struct log_logger){.name = strdup("root"), .level = LOG_WARNING,
+						   .propagate = 1};
+	log_state.nloggers = 1;
+	return log_state.loggers[0].name ? 0 : -ENOMEM;
+}
+
+void log_fini(void)
+{
+	pthread_rwlock_wrlock(&log_lock);
+	state_free(&log_state);
+	log_formatter_free(default_formatter);
+	default_formatter = NULL;
+	pthread_rwlock_unlock(&log_lock);
+	log_levels_fini();
+}
+
+int strlist_set(char ***list, size_t *n, const char *text)
+{
+	char **out = NULL;
+	size_t count = 0;
+	char *copy = strdup(text);
+	if (!copy)
+		return -ENOMEM;
+	char *save;
+	for (char *t = strtok_r(copy, " \t\n,", &save); t; t = strtok_r(NULL, " \t\n,", &save)) {
+		char **p = realloc(out, (count + 1) * sizeof *p);
+		if (!p || !(p[count] = strdup(t))) {
+			if (p)
+				out = p;
+			strlist_free(&out, &count);
+			free(copy);
+			return -ENOMEM;
+		}
+		out = p;
+		count++;
+	}
+	free(copy);
+	strlist_free(list, n);
+	*list = out;
+	*n = count;
+	return 0;
+}
+
+void strlist_free(char ***list, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		free((*list)[i]);
+	free(*list);
+	*list = NULL;
+	*n = 0;
+}
+
+struct log_handler *state_handler(struct log_state *s, const char *id)
+{
+	for (size_t i = 0; i < s->nhandlers; i++)
+		if (strcmp(s->handlers[i]->id, id) == 0)
+			return s->handlers[i];
+	return NULL;
+}
+
+struct log_fmt *state_formatter(struct log_state *s, const char *id)
+{
+	for (size_t i = 0; i < s->nformatters; i++)
+		if (strcmp(s->formatters[i].id, id) == 0)
+			return &s->formatters[i];
+	return NULL;
+}
+
+struct log_filter *state_filter(struct log_state *s, const char *id)
+{
+	for (size_t i = 0; i < s->nfilters; i++)
+		if (strcmp(s->filters[i].id, id) == 0)
+			return &s->filters[i];
+	return NULL;
+}
+
+struct log_logger *state_logger(struct log_state *s, const char *name)
+{
+	for (size_t i = 0; i < s->nloggers; i++)
+		if (strcmp(s->loggers[i].name, name) == 0)
+			return &s->loggers[i];
+	return NULL;
+}
+
+static void logger_free(struct log_logger *l)
+{
+	free(l->name);
+	strlist_free(&l->handlers, &l->nhandlers);
+	strlist_free(&l->filters, &l->nfilters);
+}
+
+void state_free(struct log_state *s)
+{
+	for (size_t i = 0; i < s->nformatters; i++) {
+		free(s->formatters[i].id);
+		log_formatter_free(s->formatters[i].f);
+	}
+	for (size_t i = 0; i < s->nfilters; i++) {
+		free(s->filters[i].id);
+		free(s->filters[i].name);
+	}
+	for (size_t i = 0; i < s->nhandlers; i++)
+		handler_close(s->handlers[i]);
+	for (size_t i = 0; i < s->nloggers; i++)
+		logger_free(&s->loggers[i]);
+	free(s->formatters);
+	free(s->filters);
+	free(s->handlers);
+	free(s->loggers);
+	*s = (struct log_state){0};
+}
+
+/* The nearest existing ancestor by dotted name; root for the rest. */
+static struct log_logger *parent_of(struct log_state *s, const struct log_logger *l)
+{
+	if (l == &s->loggers[0])
+		return NULL;
+	char name[512];
+	snprintf(name, sizeof name, "%s", l->name);
+	for (char *dot = strrchr(name, '.'); dot; dot = strrchr(name, '.')) {
+		*dot = '\0';
+		struct log_logger *p = state_logger(s, name);
+		if (p)
+			return p;
+	}
+	return &s->loggers[0];
+}
+
+static int effective_level(struct log_state *s, const struct log_logger *l)
+{
+	for (; l; l = parent_of(s, l))
+		if (l->level != LOG_NOTSET)
+			return l->level;
+	return LOG_NOTSET;
+}
+
+/* logging.Filter.filter: the record's logger is the filter's name or below it. */
+static int filter_passes(const struct log_filter *f, const char *name)
+{
+	size_t n = strlen(f->name);
+	if (n == 0 || strcmp(f->name, name) == 0)
+		return 1;
+	return strncmp(f->name, name, n) == 0 && name[n] == '.';
+}
+
+static int filters_pass(struct log_state *s, char **ids, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct log_filter *f = state_filter(s, ids[i]);
+		if (f && !filter_passes(f, name))
+			return 0;
+	}
+	return 1;
+}
+
+/* Handler.handle: filters, then format and emit under the handler's lock. */
+static int handle(struct log_state *s, struct log_handler *h, struct log_record *r)
+{
+	if (!filters_pass(s, h->filters, h->nfilters, r->name))
+		return 0;
+	struct log_fmt *fmt = h->formatter ? state_formatter(s, h->formatter) : NULL;
+	struct osfs_buf text = {0};
+	int err = log_format(fmt ? fmt->f : default_formatter, r, &text);
+	if (!err) {
+		osfs_buf_putc(&text, '\n');
+		err = osfs_buf_error(&text);
+	}
+	char why[OSFS_REFUSAL_MAX];
+	snprintf(why, sizeof why, "%s", err ? osfs_refusal() : "");
+	if (!err) {
+		pthread_mutex_lock(&h->lock);
+		err = h->cls->emit ? h->cls->emit(h, text.data, text.len) : 0;
+		pthread_mutex_unlock(&h->lock);
+		snprintf(why, sizeof why, "%s", err ? osfs_refusal() : "");
+	}
+	osfs_buf_free(&text);
+	if (err) {
+		__atomic_add_fetch(&h->errors, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&stats.errors, 1, __ATOMIC_RELAXED);
+		char node[320];
+		snprintf(node, sizeof node, "logging/handlers/%s", h->id);
+		osfs_errlog_add(r->process, node, -err, why);
+		osfs_refusal_clear();
+		return raise_exceptions ? osfs_refuse(EIO, "handler '%s' failed: %s", h->id, why) : 0;
+	}
+	__atomic_add_fetch(&h->emitted, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&stats.emitted, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* Logger.callHandlers: up the tree while propagate holds; lastResort if none. */
+static int call_handlers(struct log_state *s, struct log_logger *l, struct log_record *r)
+{
+	int found = 0, err = 0;
+	for (struct log_logger *c = l; c; c = c->propagate ? parent_of(s, c) : NULL) {
+		for (size_t i = 0; i < c->nhandlers; i++) {
+			struct log_handler *h = state_handler(s, c->handlers[i]);
+			if (!h)
+				continue;
+			found++;
+			if (r->levelno >= h->level) {
+				int e = handle(s, h, r);
+				err = err ? err : e;
+			}
+		}
+	}
+	if (!found && r->levelno >= LOG_WARNING) { /* logging.lastResort: stderr */
+		fprintf(stderr, "%s\n", r->msg);
+		fflush(stderr);
+	}
+	return err;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+int log_emit(const char *logger, int level, const char *line, long lineno,
+	     const struct log_caller *caller)
+{
+	int err = 0;
+	char *levelname_json = NULL;
+	struct log_record r = {.name = logger, .msg = line, .lineno = lineno};
+	if (level < 0) { /* the `log` stream: "LEVEL message" */
+		char word[64];
+		size_t len = strcspn(line, " \t");
+		snprintf(word, sizeof word, "%.*s", (int)(len < 63 ? len : 63), line);
+		err = log_level_parse(word, &level);
+		r.msg = line + len + strspn(line + len, " \t");
+	}
+	const char *start = r.msg + strspn(r.msg, " \t");
+	if (!err && *start == '{') {
+		err = log_record_from_json(&r, start, &levelname_json);
+		if (err == 1)
+			err = 0; /* a line that only starts with '{' is plain text */
+		if (!err && levelname_json)
+			err = log_level_parse(levelname_json, &level);
+	}
+	__atomic_add_fetch(&stats.taken, 1, __ATOMIC_RELAXED);
+	if (err) {
+		log_record_free_extra(&r);
+		free(levelname_json);
+		return err;
+	}
+	struct osfs_buf levelname = {0};
+	log_level_name(level, &levelname);
+	pthread_rwlock_rdlock(&log_lock);
+	struct log_logger *l = state_logger(&log_state, logger);
+	if (!l) {
+		err = osfs_refuse(ENOENT, "no logger named '%s'", logger);
+	} else if (disable_level >= level || level < effective_level(&log_state, l) || l->disabled ||
+		   !filters_pass(&log_state, l->filters, l->nfilters, logger)) {
+		__atomic_add_fetch(&stats.dropped, 1, __ATOMIC_RELAXED);
+	} else {
+		r.levelno = level;
+		r.levelname = levelname.data ? levelname.data : "";
+		r.pathname = caller->exe;
+		r.filename = base_name(caller->exe);
+		char module[4096];
+		snprintf(module, sizeof module, "%.4000s", r.filename);
+		char *dot = strrchr(module, '.');
+		if (dot && dot != module)
+			*dot = '\0';
+		r.module = module;
+		r.process = caller->pid;
+		r.thread = caller->tid;
+		r.process_name = r.thread_name = caller->comm;
+		log_record_set_time(&r, now_ns(), start_ns);
+		err = call_handlers(&log_state, l, &r);
+	}
+	pthread_rwlock_unlock(&log_lock);
+	osfs_buf_free(&levelname);
+	log_record_free_extra(&r);
+	free(levelname_json);
+	return err;
+}
+
+/* Loggers as files. */
+int log_logger_exists(const char *name)
+{
+	pthread_rwlock_rdlock(&log_lock);
+	int yes = state_logger(&log_state, name) != NULL;
+	pthread_rwlock_unlock(&log_lock);
+	return yes;
+}
+
+int log_logger_create(const char *name)
+{
+	if (!valid_id(name) || name[0] == '.' || name[strlen(name) - 1] == '.' || strstr(name, ".."))
+		return osfs_refuse(EINVAL, "'%s' cannot be a logger name", name);
+	pthread_rwlock_wrlock(&log_lock);
+	int err = 0;
+	if (state_logger(&log_state, name)) {
+		err = osfs_refuse(EEXIST, "logger '%s' exists", name);
+	} else {
+		struct log_logger *p = realloc(log_state.loggers, (log_state.nloggers + 1) * sizeof *p);
+		char *copy = strdup(name);
+		if (p)
+			log_state.loggers = p;
+		if (!p || !copy) {
+			free(copy);
+			err = -ENOMEM;
+		} else {
+			p[log_state.nloggers++] = (struct log_logger){.name = copy, .propagate = 1};
+		}
+	}
+	pthread_rwlock_unlock(&log_lock);
+	if (!err)
+		changed();
+	return err;
+}
+
+int log_logger_remove(const char *name)
+{
+	if (strcmp(name, "root") == 0)
+		return osfs_refuse(EPERM, "the root logger cannot be removed");
+	pthread_rwlock_wrlock(&log_lock);
+	struct log_logger *l = state_logger(&log_state, name);
+	int err = l ? 0 : osfs_refuse(ENOENT, "no logger named '%s'", name);
+	if (l) {
+		logger_free(l);
+		size_t i = (size_t)(l - log_state.loggers);
+		memmove(l, l + 1, (log_state.nloggers - i - 1) * sizeof *l);
+		log_state.nloggers--;
+	}
+	pthread_rwlock_unlock(&log_lock);
+	if (!err)
+		changed();
+	return err;
+}
+
+void log_logger_names(void (*emit)(void *ctx, const char *name), void *ctx)
+{
+	pthread_rwlock_rdlock(&log_lock);
+	for (size_t i = 0; i < log_state.nloggers; i++)
+		emit(ctx, log_state.loggers[i].name);
+	pthread_rwlock_unlock(&log_lock);
+}
+
+static void put_list(char **items, size_t n, struct osfs_buf *out)
+{
+	for (size_t i = 0; i < n; i++)
+		osfs_buf_printf(out, "%s\n", items[i]);
+}
+
+int log_logger_get(const char *name, const char *attr, struct osfs_buf *out)
+{
+	pthread_rwlock_rdlock(&log_lock);
+	struct log_logger *l = state_logger(&log_state, name);
+	int err = 0;
+	if (!l) {
+		err = osfs_refuse(ENOENT, "no logger named '%s'", name);
+	} else if (strcmp(attr, "level") == 0) {
+		log_level_name(l->level, out);
+		osfs_buf_putc(out, '\n');
+	} else if (strcmp(attr, "effective_level") == 0) {
+		log_level_name(effective_level(&log_state, l), out);
+		osfs_buf_putc(out, '\n');
+	} else if (strcmp(attr, "propagate") == 0) {
+		osfs_buf_printf(out, "%d\n", l->propagate);
+	} else if (strcmp(attr, "disabled") == 0) {
+		osfs_buf_printf(out, "%d\n", l->disabled);
+	} else if (strcmp(attr, "handlers") == 0) {
+		put_list(l->handlers, l->nhandlers, out);
+	} else if (strcmp(attr, "filters") == 0) {
+		put_list(l->filters, l->nfilters, out);
+	} else if (strcmp(attr, "parent") == 0) {
+		struct log_logger *p = parent_of(&log_state, l);
+		if (p)
+			osfs_buf_puts(out, p->name);
+		else
+			err = osfs_refuse(ENOENT, "the root logger has no parent");
+	} else {
+		err = osfs_refuse(ENOENT, "loggers have no attribute '%s'", attr);
+	}
+	pthread_rwlock_unlock(&log_lock);
+	return err;
+}
+
+/* Every id of a list must name an object of that kind. */
+static int check_ids(struct log_state *s, const char *kind, char **ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int ok = kind[0] == 'h' ? state_handler(s, ids[i]) != NULL : state_filter(s, ids[i]) != NULL;
+		if (!ok)
+			return osfs_refuse(ENOENT, "no %s named '%s'", kind, ids[i]);
+	}
+	return 0;
+}
+
+static int set_list(struct log_state *s, const char *kind, char ***list, size_t *n, const char *value)
+{
+	char **ids = NULL;
+	size_t count = 0;
+	int err = strlist_set(&ids, &count, value);
+	if (!err)
+		err = check_ids(s, kind, ids, count);
+	if (!err) {
+		strlist_free(list, n);
+		*list = ids;
+		*n = count;
+	} else {
+		strlist_free(&ids, &count);
+	}
+	return err;
+}
+
+int log_logger_set(const char *name, const char *attr, const char *value)
+{
+	pthread_rwlock_wrlock(&log_lock);
+	struct log_logger *l = state_logger(&log_state, name);
+	int err = 0, v;
+	if (!l)
+		err = osfs_refuse(ENOENT, "no logger named '%s'", name);
+	else if (strcmp(attr, "level") == 0) {
+		if (!(err = log_level_parse(value, &v)))
+			l->level = v;
+	} else if (strcmp(attr, "propagate") == 0 || strcmp(attr, "disabled") == 0) {
+		if (osfs_parse_bool(value, &v) < 0)
+			err = osfs_refuse(EINVAL, "'%s' is not a boolean: 1 0 y n yes no true false on off",
+					  value);
+		else if (attr[0] == 'p')
+			l->propagate = v;
+		else
+			l->disabled = v;
+	} else if (strcmp(attr, "handlers") == 0) {
+		err = set_list(&log_state, "handler", &l->handlers, &l->nhandlers, value);
+	} else if (strcmp(attr, "filters") == 0) {
+		err = set_list(&log_state, "filter", &l->filters, &l->nfilters, value);
+	} else {
+		err = osfs_refuse(EACCES, "'%s' cannot be set", attr);
+	}
+	pthread_rwlock_unlock(&log_lock);
+	if (!err)
+		changed();
+	return err;
+}
+
+int log_disable_get(void)
+{
+	return __atomic_load_n(&disable_level, __ATOMIC_RELAXED);
+}
+
+int log_disable_set(int level)
+{
+	__atomic_store_n(&disable_level, level, __ATOMIC_RELAXED);
+	changed();
+	return 0;
+}
+
+int log_raise_get(void)
+{
+	return __atomic_load_n(&raise_exceptions, __ATOMIC_RELAXED);
+}
+
+void log_raise_set(int on)
+{
+	__atomic_store_n(&raise_exceptions, on, __ATOMIC_RELAXED);
+	changed();
+}
+
+void log_stats(struct osfs_buf *out)
+{
+	osfs_buf_printf(out, "records=%lu\nemitted=%lu\ndropped=%lu\nhandler_errors=%lu\n",
+			__atomic_load_n(&stats.taken, __ATOMIC_RELAXED),
+			__atomic_load_n(&stats.emitted, __ATOMIC_RELAXED),
+			__atomic_load_n(&stats.dropped, __ATOMIC_RELAXED),
+			__atomic_load_n(&stats.errors, __ATOMIC_RELAXED));
+	pthread_rwlock_rdlock(&log_lock);
+	for (size_t i = 0; i < log_state.nhandlers; i++) {
+		struct log_handler *h = log_state.handlers[i];
+		osfs_buf_printf(out, "handler.%s.emitted=%lu\nhandler.%s.errors=%lu\n", h->id,
+				__atomic_load_n(&h->emitted, __ATOMIC_RELAXED), h->id,
+				__atomic_load_n(&h->errors, __ATOMIC_RELAXED));
+	}
+	pthread_rwlock_unlock(&log_lock);
+}
+
+void log_flush_all(void)
+{
+	pthread_rwlock_rdlock(&log_lock);
+	for (size_t i = 0; i < log_state.nhandlers; i++) {
+		struct log_handler *h = log_state.handlers[i];
+		pthread_mutex_lock(&h->lock);
+		if (h->cls->flush)
+			h->cls->flush(h);
+		pthread_mutex_unlock(&h->lock);
+	}
+	pthread_rwlock_unlock(&log_lock);
+}

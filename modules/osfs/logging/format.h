@@ -1,0 +1,25 @@
+/* logging.Formatter: the %, { and $ styles with their full syntax, datefmt,
+ * defaults, and validation as Python does it when the formatter is made. */
+#ifndef OSFS_LOGGING_FORMAT_H
+#define OSFS_LOGGING_FORMAT_H
+
+#include "../buf.h"
+#include "record.h"
+
+struct log_formatter;
+
+/* fmt NULL means the style's default; style is '%', '{' or '$'.  defaults_json is
+ * a JSON object or NULL.  Returns the formatter, or NULL after osfs_refuse(). */
+struct log_formatter *log_formatter_new(const char *fmt, const char *datefmt, char style,
+					const char *defaults_json, int validate);
+void log_formatter_free(struct log_formatter *f);
+const char *log_formatter_fmt(const struct log_formatter *f);
+const char *log_formatter_datefmt(const struct log_formatter *f);
+char log_formatter_style(const struct log_formatter *f);
+const char *log_formatter_defaults(const struct log_formatter *f);
+
+/* Formatter.format(record): 0, or -EINVAL after osfs_refuse() (a missing field,
+ * a value of the wrong type: what Python reports through handleError). */
+int log_format(const struct log_formatter *f, struct log_record *r, struct osfs_buf *out);
+
+#endif

@@ -1,0 +1,88 @@
+/* logging: Python's logging package as a library.  One state per process (one
+ * logger tree per mount): levels, formatters, filters, handlers and loggers, with
+ * Python's semantics for level inheritance, propagation, filters and disable.
+ * Configuration changes take a write lock; records take a read lock, and each
+ * handler serialises its own output. */
+#ifndef OSFS_LOGGING_H
+#define OSFS_LOGGING_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../buf.h"
+#include "record.h"
+
+#define LOG_NOTSET 0
+#define LOG_DEBUG 10
+#define LOG_INFO 20
+#define LOG_WARNING 30
+#define LOG_ERROR 40
+#define LOG_CRITICAL 50
+
+/* Who wrote a record: the writing process, as the record attributes need it. */
+struct log_caller {
+	pid_t pid, tid;
+	char comm[64];
+	char exe[4096];
+};
+
+int log_init(void);
+void log_fini(void);
+
+/* A level by name (registered names, custom ones included) or number:
+ * 0 with *level, or -EINVAL with Python's and osfs's explanation. */
+int log_level_parse(const char *text, int *level);
+/* logging.getLevelName(level) into out. */
+void log_level_name(int level, struct osfs_buf *out);
+/* logging.addLevelName(level, name); level < 0 removes a custom name. */
+int log_level_add(const char *name, int level);
+int log_level_of(const char *name, int *level); /* registered names only */
+void log_level_names(void (*emit)(void *ctx, const char *name), void *ctx);
+
+/* Loggers */
+int log_logger_create(const char *name);
+int log_logger_remove(const char *name);
+int log_logger_exists(const char *name);
+void log_logger_names(void (*emit)(void *ctx, const char *name), void *ctx);
+/* One attribute of a logger, shown or set as its file shows it. */
+int log_logger_get(const char *name, const char *attr, struct osfs_buf *out);
+int log_logger_set(const char *name, const char *attr, const char *value);
+
+/* A logger's dictConfig entry, as its config file reads and takes it. */
+int log_logger_config_get(const char *name, struct osfs_buf *out);
+int log_logger_config_set(const char *name, const char *json);
+
+/* Records: a line written to loggers/NAME/LEVEL.  level < 0: the line is
+ * "LEVEL message" (the log file).  A line that is a JSON object is a structured
+ * record.  Returns 0 when every handler that was due took it (errors are counted
+ * and logged; with raise_exceptions they fail the write with -EIO). */
+int log_emit(const char *logger, int level, const char *line, long lineno,
+	     const struct log_caller *caller);
+
+/* Objects by kind: "handlers", "formatters", "filters". */
+int log_object_create(const char *kind, const char *id);
+int log_object_remove(const char *kind, const char *id);
+int log_object_exists(const char *kind, const char *id);
+void log_object_names(const char *kind, void (*emit)(void *ctx, const char *name), void *ctx);
+int log_object_get(const char *kind, const char *id, const char *attr, struct osfs_buf *out);
+int log_object_set(const char *kind, const char *id, const char *attr, const char *value);
+int log_handler_flush(const char *id);
+
+/* logging.disable, raiseExceptions, stats */
+int log_disable_get(void);
+int log_disable_set(int level);
+int log_raise_get(void);
+void log_raise_set(int on);
+void log_stats(struct osfs_buf *out);
+void log_flush_all(void);
+
+/* logging.config.dictConfig(JSON): all or nothing.  The current configuration
+ * as one dictConfig JSON document. */
+int log_dict_config(const char *json);
+void log_config_json(struct osfs_buf *out);
+
+/* Called after every configuration change (the state file is saved then). */
+void log_on_change(void (*fn)(void));
+
+#endif

@@ -1,0 +1,52 @@
+/* A log record: LogRecord's attributes, filled from the writing process and the
+ * line written.  Extra attributes come from a structured (JSON) record line. */
+#ifndef OSFS_LOGGING_RECORD_H
+#define OSFS_LOGGING_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "value.h"
+
+struct log_extra {
+	char *key;
+	struct pyval value;
+	char *text; /* owns value.s */
+};
+
+struct log_record {
+	const char *name; /* the logger */
+	const char *msg;
+	const char *levelname;
+	int levelno;
+	const char *pathname, *filename, *module;
+	long lineno;
+	int64_t created_ns;
+	double created, msecs, relative_created;
+	long long thread, process;
+	const char *thread_name, *process_name;
+	struct log_extra *extra;
+	size_t nextra;
+	char *json_msg; /* owns msg when it came from a JSON line */
+	/* set while formatting */
+	const char *asctime;
+};
+
+/* record.__dict__[key] (then extras): 0, or -ENOENT. */
+int log_record_get(const struct log_record *r, const char *key, struct pyval *out);
+
+/* created, msecs and relativeCreated from a time in ns and the start time. */
+void log_record_set_time(struct log_record *r, int64_t now_ns, int64_t start_ns);
+
+/* Parses a JSON object line into msg, levelname and extras (the record owns them).
+ * 0; 1 if the line is not a JSON object; -EINVAL for an extra that would
+ * overwrite an attribute. */
+int log_record_from_json(struct log_record *r, const char *line, char **levelname);
+void log_record_free_extra(struct log_record *r);
+
+/* Every key of a JSON object as Python values (formatter defaults): 0, 1 if the
+ * text is not a JSON object, or -ENOMEM. */
+int log_json_values(const char *json, struct log_extra **out, size_t *count);
+void log_values_free(struct log_extra *e, size_t n);
+
+#endif
