@@ -176,7 +176,10 @@ static void outcome(struct handle *h, int err)
 		osfs_buf_puts(&h->content, "ok\n");
 	}
 	h->applied = 1;
+	h->fresh = 1; /* read from the first read after it, as a transaction's response */
 }
+
+void (*node_unanswered)(struct handle *h, int err);
 
 static int apply_document(struct handle *h, const struct req *rq)
 {
@@ -207,16 +210,17 @@ static int document_read(struct handle *h, off_t off, size_t size, const struct 
 			 reply_fn *reply, void *ctx)
 {
 	int err = 0;
-	if (h->pending.len)
-		apply_document(h, rq); /* its outcome is the answer, not a refusal of the read */
+	if (h->pending.len) {
+		/* its outcome is the answer, not a refusal of the read; but it is logged */
+		int refused = apply_document(h, rq);
+		if (refused && node_unanswered)
+			node_unanswered(h, refused);
+	}
 	else if (!h->applied && off == 0)
 		err = node_show(h->node, rq, &h->content);
 	if (err)
 		return err;
-	size_t pos = off > 0 ? (size_t)off : 0;
-	size_t len = pos < h->content.len ? h->content.len - pos : 0;
-	reply(ctx, len ? h->content.data + pos : NULL, len < size ? len : size);
-	return 0;
+	return transaction_read(h, off, size, rq, reply, ctx);
 }
 
 static int document_release(struct handle *h)
@@ -295,7 +299,7 @@ int node_find(const struct node *dir, const char *name, const struct req *rq,
 	if (dir->kind != KIND_DIR)
 		return osfs_refuse(ENOTDIR, "not a directory");
 	for (const struct node *r = dir->dir->rows; r && r->name; r++) {
-		if (strcmp(r->name, name) == 0) {
+		if (strcmp(r->name, name) == 0 && (!r->visible || r->visible(rq))) {
 			*row = r;
 			*computed = 0;
 			return 0;
@@ -328,7 +332,8 @@ static void emit_computed(void *ctx, const char *name)
 int node_list(const struct node *dir, const struct req *rq, entry_fn *emit, void *ctx)
 {
 	for (const struct node *r = dir->dir->rows; r && r->name; r++)
-		emit(ctx, r->name, r);
+		if (!r->visible || r->visible(rq))
+			emit(ctx, r->name, r);
 	if (!dir->dir->list)
 		return 0;
 	struct list_ctx lc = {emit, ctx, dir->dir->each};

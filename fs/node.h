@@ -80,6 +80,9 @@ struct node {
 	complete_fn *complete;
 	const struct dir *dir;
 	const void *data; /* for the row's function: what this row shows */
+	/* As sysfs's is_visible: a row that exists only for some entries (the root
+	 * logger has no parent).  rq is the directory's. */
+	int (*visible)(const struct req *rq);
 };
 
 #define NODE_CONST 0x1u  /* the content never changes: the kernel may cache it, with its size */
@@ -178,6 +181,10 @@ typedef void reply_fn(void *ctx, const char *data, size_t len);
 int node_read(struct handle *h, off_t off, size_t size, const struct req *rq, reply_fn *reply,
 	      void *ctx);
 int node_write(struct handle *h, const char *data, size_t size, off_t off, const struct req *rq);
+/* Set by the adapter: logs a refusal that answers no request (a document applied
+ * at its first read reports its outcome there, but the refusal must be logged). */
+extern void (*node_unanswered)(struct handle *h, int err);
+
 /* The close: what a kind does then (a record stream takes its last partial line). */
 int node_release(struct handle *h);
 int node_readlink(const struct node *n, const struct req *rq, struct osfs_buf *out);

@@ -60,6 +60,11 @@ static void log_refusal(pid_t tid, const struct inode *at, const char *name, int
 	osfs_buf_free(&path);
 }
 
+static void log_unanswered(struct handle *h, int err)
+{
+	log_refusal(h->opener.tid, h->ino, NULL, err);
+}
+
 /* Answers a refusal (err < 0), and logs it. */
 static void refused(fuse_req_t r, const struct inode *at, const char *name, int err)
 {
@@ -80,6 +85,7 @@ static double timeout_of(const struct inode *dir, const struct node *row, int co
 
 static void osfs_init(void *userdata, struct fuse_conn_info *conn)
 {
+	node_unanswered = log_unanswered;
 	/* O_TRUNC arrives with open, not as a separate setattr round trip. */
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;

@@ -39,6 +39,11 @@ static int store_logger_config(const char *value, const struct req *rq)
 	return log_logger_config_set(rq->arg, value);
 }
 
+static int not_root(const struct req *rq)
+{
+	return strcmp(rq->arg, "root") != 0;
+}
+
 static int show_parent(struct osfs_buf *out, const struct req *rq)
 {
 	osfs_buf_puts(out, "../");
@@ -104,7 +109,7 @@ static const struct node logger_rows[] = {
 	ATTR_ROW("disabled", "Logger.disabled: 1 drops every record"),
 	ATTR_ROW("handlers", "the logger's handlers, one per line; write names to replace them"),
 	ATTR_ROW("filters", "the logger's filters, one per line; write names to replace them"),
-	{.name = "parent", .kind = KIND_LINK, .mode = 0777, .show = show_parent,
+	{.name = "parent", .kind = KIND_LINK, .mode = 0777, .show = show_parent, .visible = not_root,
 	 .doc = "the logger records propagate to"},
 	SETTING_ROW("config", show_logger_config, store_logger_config,
 		    "the logger's dictConfig entry as JSON: level, handlers, filters, propagate"),

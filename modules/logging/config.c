@@ -46,6 +46,93 @@ static int ids_of(const cJSON *v, char ***list, size_t *n)
 	return err;
 }
 
+/* Where the document's own text of a value is: cJSON reprints 0.0 as 0, but a
+ * formatter's defaults must keep Python's types (json.loads reads 0.0 as a float).
+ * A small skipper over the raw text finds the value at a path of keys. */
+static const char *skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *skip_value(const char *p)
+{
+	p = skip_ws(p);
+	if (*p == '"') {
+		for (p++; *p && *p != '"'; p++)
+			if (*p == '\\' && p[1])
+				p++;
+		return *p ? p + 1 : p;
+	}
+	if (*p == '{' || *p == '[') {
+		char close = *p == '{' ? '}' : ']';
+		p = skip_ws(p + 1);
+		while (*p && *p != close) {
+			if (close == '}') {
+				p = skip_ws(skip_value(p)); /* the key */
+				if (*p == ':')
+					p++;
+			}
+			p = skip_ws(skip_value(p));
+			if (*p == ',')
+				p = skip_ws(p + 1);
+			else if (*p != close)
+				return p;
+		}
+		return *p ? p + 1 : p;
+	}
+	while (*p && !strchr(",}] \t\n\r", *p))
+		p++;
+	return p;
+}
+
+/* The text of obj[path[0]][path[1]]... in a JSON document, or NULL. */
+static const char *raw_member(const char *text, const char *const *path, int depth, size_t *len)
+{
+	const char *p = skip_ws(text);
+	for (int d = 0; d < depth; d++) {
+		if (*p != '{')
+			return NULL;
+		p = skip_ws(p + 1);
+		int found = 0;
+		while (*p == '"' && !found) {
+			const char *key = p + 1, *end = skip_value(p);
+			size_t klen = (size_t)(end - 1 - key);
+			p = skip_ws(end);
+			if (*p++ != ':')
+				return NULL;
+			p = skip_ws(p);
+			if (klen == strlen(path[d]) && strncmp(key, path[d], klen) == 0) {
+				found = 1;
+				break;
+			}
+			p = skip_ws(skip_value(p));
+			if (*p == ',')
+				p = skip_ws(p + 1);
+		}
+		if (!found)
+			return NULL;
+	}
+	*len = (size_t)(skip_value(p) - p);
+	return p;
+}
+
+/* The raw text of the document being applied, for raw_member. */
+static __thread const char *doc_text;
+static __thread int doc_depth; /* 0: a dictConfig document; 1: a formatter's own */
+
+static char *raw_defaults(const char *id)
+{
+	if (!doc_text)
+		return NULL;
+	const char *path[] = {"formatters", id, "defaults"};
+	size_t len;
+	const char *at = doc_depth ? raw_member(doc_text, path + 2, 1, &len)
+				   : raw_member(doc_text, path, 3, &len);
+	return at ? strndup(at, len) : NULL;
+}
+
 static int refuse_factory(const cJSON *obj)
 {
 	if (cJSON_GetObjectItemCaseSensitive(obj, "()"))
@@ -64,7 +151,8 @@ int build_formatter(const char *id, const cJSON *obj, struct log_fmt *out)
 	const char *style = str_of(obj, "style");
 	const cJSON *validate = cJSON_GetObjectItemCaseSensitive(obj, "validate");
 	const cJSON *defaults = cJSON_GetObjectItemCaseSensitive(obj, "defaults");
-	char *defaults_json = defaults ? cJSON_PrintUnformatted(defaults) : NULL;
+	char *raw = defaults ? raw_defaults(id) : NULL;
+	char *defaults_json = raw ? raw : defaults ? cJSON_PrintUnformatted(defaults) : NULL;
 	if (!err && style && strlen(style) != 1)
 		err = osfs_refuse(EINVAL, "Style must be one of: %%,{,$");
 	if (!err) {
@@ -72,7 +160,10 @@ int build_formatter(const char *id, const cJSON *obj, struct log_fmt *out)
 					   style ? style[0] : '%', defaults_json, !cJSON_IsFalse(validate));
 		err = out->f ? 0 : -EINVAL;
 	}
-	cJSON_free(defaults_json);
+	if (raw)
+		free(raw);
+	else
+		cJSON_free(defaults_json);
 	if (err) {
 		char why[OSFS_REFUSAL_MAX];
 		snprintf(why, sizeof why, "%s", osfs_refusal());
@@ -366,6 +457,8 @@ int log_dict_config(const char *json)
 		return err;
 	}
 	pthread_rwlock_wrlock(&log_lock);
+	doc_text = json;
+	doc_depth = 0;
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "incremental"))) {
 		err = apply_incremental(doc);
 	} else {
@@ -379,6 +472,7 @@ int log_dict_config(const char *json)
 			state_free(&old); /* closes the old handlers, as dictConfig does */
 		}
 	}
+	doc_text = NULL;
 	pthread_rwlock_unlock(&log_lock);
 	cJSON_Delete(doc);
 	if (!err)
@@ -411,8 +505,8 @@ cJSON *formatter_json(const struct log_fmt *f)
 	if (log_formatter_datefmt(f->f))
 		cJSON_AddStringToObject(o, "datefmt", log_formatter_datefmt(f->f));
 	cJSON_AddStringToObject(o, "style", style);
-	if (log_formatter_defaults(f->f))
-		cJSON_AddItemToObject(o, "defaults", cJSON_Parse(log_formatter_defaults(f->f)));
+	if (log_formatter_defaults(f->f)) /* raw: its literals as they were written */
+		cJSON_AddItemToObject(o, "defaults", cJSON_CreateRaw(log_formatter_defaults(f->f)));
 	return o;
 }
 
@@ -508,4 +602,16 @@ int log_logger_config_set(const char *name, const char *json)
 	if (!err)
 		changed();
 	return err;
+}
+
+/* A formatter's own config document (formatters/ID/config) is being applied. */
+void config_text_begin(const char *text)
+{
+	doc_text = text;
+	doc_depth = 1;
+}
+
+void config_text_end(void)
+{
+	doc_text = NULL;
 }

@@ -100,5 +100,8 @@ int build_handler(struct log_state *s, const char *id, const cJSON *obj, struct 
 cJSON *formatter_json(const struct log_fmt *f);
 cJSON *handler_json(const struct log_handler *h);
 cJSON *logger_json(const struct log_logger *l, int root);
+/* The raw text of the document a formatter is built from (its defaults' literals). */
+void config_text_begin(const char *text);
+void config_text_end(void);
 
 #endif

@@ -330,9 +330,14 @@ int log_object_set(const char *kind, const char *id, const char *attr, const cha
 		}
 	}
 	if (!err) {
+		/* the object's own JSON, raw: a config write's text, or the readback's */
+		char *text = strcmp(attr, "config") == 0 ? NULL : cJSON_PrintUnformatted(o);
 		pthread_rwlock_wrlock(&log_lock);
+		config_text_begin(text ? text : value);
 		err = put_object(k, id, o);
+		config_text_end();
 		pthread_rwlock_unlock(&log_lock);
+		cJSON_free(text);
 	}
 	cJSON_Delete(o);
 	if (!err)

@@ -135,15 +135,35 @@ static int is_number(const struct pyval *v)
 	return v->type == PV_INT || v->type == PV_BOOL || v->type == PV_FLOAT;
 }
 
+/* Python counts characters, not bytes: widths and precisions are code points. */
+static size_t u8_chars(const char *s, size_t bytes)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < bytes; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
+}
+
+/* The bytes of the first `chars` characters of s. */
+static size_t u8_prefix(const char *s, size_t bytes, size_t chars)
+{
+	size_t i = 0;
+	for (size_t n = 0; i < bytes; i++) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && n++ == chars)
+			break;
+	}
+	return i;
+}
+
 static void pad(struct osfs_buf *out, const char *text, size_t len, int width, int left, char fill)
 {
-	size_t w = width > 0 ? (size_t)width : 0;
+	size_t w = width > 0 ? (size_t)width : 0, chars = u8_chars(text, len);
 	if (!left)
-		for (size_t i = len; i < w; i++)
+		for (size_t i = chars; i < w; i++)
 			osfs_buf_putc(out, fill);
 	osfs_buf_add(out, text, len);
 	if (left)
-		for (size_t i = len; i < w; i++)
+		for (size_t i = chars; i < w; i++)
 			osfs_buf_putc(out, fill);
 }
 
@@ -186,8 +206,8 @@ int pv_percent(const struct pyval *v, const struct pct_spec *s, struct osfs_buf 
 			pv_repr(v, &text);
 		else
 			pv_ascii(v, &text);
-		if (s->precision >= 0 && text.len > (size_t)s->precision)
-			text.len = (size_t)s->precision;
+		if (s->precision >= 0 && text.data)
+			text.len = u8_prefix(text.data, text.len, (size_t)s->precision);
 		pad(out, text.data ? text.data : "", text.len, s->width, left, ' ');
 		break;
 	case 'd':
@@ -307,7 +327,7 @@ static void group_digits(const char *num, char sep, struct osfs_buf *out)
 static void align(const struct fmt_spec *f, const char *sign, const char *body, int numeric,
 		  struct osfs_buf *out)
 {
-	size_t len = strlen(sign) + strlen(body);
+	size_t len = u8_chars(sign, strlen(sign)) + u8_chars(body, strlen(body));
 	size_t w = f->width > 0 ? (size_t)f->width : 0;
 	size_t padn = len < w ? w - len : 0;
 	char a = f->align ? f->align : numeric ? '>' : '<';
@@ -424,8 +444,8 @@ int pv_format(const struct pyval *v, char conversion, const char *spec, struct o
 				err = osfs_refuse(EINVAL, "Sign not allowed in string format specifier");
 			else {
 				size_t len = strlen(v->s);
-				if (f.precision >= 0 && (size_t)f.precision < len)
-					len = (size_t)f.precision;
+				if (f.precision >= 0)
+					len = u8_prefix(v->s, len, (size_t)f.precision);
 				char *t = strndup(v->s, len);
 				align(&f, "", t ? t : "", 0, out);
 				free(t);
