@@ -216,7 +216,7 @@ static int document_read(struct handle *h, off_t off, size_t size, const struct 
 		if (refused && node_unanswered)
 			node_unanswered(h, refused);
 	}
-	else if (!h->applied && off == 0)
+	else if (!h->applied && off == 0 && h->node->show)
 		err = node_show(h->node, rq, &h->content);
 	if (err)
 		return err;

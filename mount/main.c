@@ -2,15 +2,60 @@
  * Options, start-up, signals and shutdown; everything else is in fs/ and modules/. */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops.h"
+#include <pthread.h>
+#include <unistd.h>
+
 #include "inode.h"
+#include "ops.h"
 #include "osfs-config.h"
+#include "state.h"
 #include "tree/tree.h"
+
+/* osfs's own -o options; the rest are FUSE's. */
+struct options {
+	char *state;
+	char *logging_config;
+};
+
+static const struct fuse_opt option_spec[] = {
+	{"state=%s", offsetof(struct options, state), 0},
+	{"logging_config=%s", offsetof(struct options, logging_config), 0},
+	FUSE_OPT_END,
+};
+
+/* A path given relative to where osfs was started (the daemon moves to /). */
+static char *absolute(char *path)
+{
+	if (!path || path[0] == '/')
+		return path;
+	char cwd[4096];
+	char *full = NULL;
+	if (getcwd(cwd, sizeof cwd) && asprintf(&full, "%s/%s", cwd, path) < 0)
+		full = NULL;
+	free(path);
+	return full;
+}
+
+/* SIGHUP reloads logging_config: a thread waits for it, so that the work is not
+ * done in a signal handler.  Every other thread blocks SIGHUP. */
+static volatile int stopping;
+
+static void *hup_thread(void *arg)
+{
+	sigset_t *set = arg;
+	for (;;) {
+		int sig;
+		if (sigwait(set, &sig) != 0 || stopping)
+			return NULL;
+		state_reload();
+	}
+}
 
 static const char usage[] =
 	"usage: osfs MOUNTPOINT [-f] [-d] [-s] [-o OPTION[,OPTION...]]\n"
@@ -31,16 +76,25 @@ static const char usage[] =
 	"  -d               debug: foreground, and print every FUSE request\n"
 	"  -s               serve requests on one thread\n"
 	"  -o allow_other   let other users in (the kernel still checks each node's mode)\n"
+	"  -o state=FILE    keep what is set through the files (logging, os/environ, time/tz)\n"
+	"                   in FILE, saved on every change and loaded at start\n"
+	"  -o logging_config=FILE\n"
+	"                   a dictConfig JSON or fileConfig INI file applied at start and on SIGHUP\n"
 	"\n";
 
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_cmdline_opts opts;
+	struct options mine = {0};
 	int status = 1;
 
+	if (fuse_opt_parse(&args, &mine, option_spec, NULL) != 0)
+		return 2;
 	if (fuse_parse_cmdline(&args, &opts) != 0)
 		return 2;
+	mine.state = absolute(mine.state);
+	mine.logging_config = absolute(mine.logging_config);
 	if (opts.show_help) {
 		fputs(usage, stdout);
 		fflush(stdout);
@@ -68,6 +122,8 @@ int main(int argc, char *argv[])
 		goto out_args;
 	}
 	inode_init(&osfs_root);
+	if (state_start(mine.state, mine.logging_config) != 0)
+		goto out_tree;
 
 	/* The kernel checks every node's mode; the mount names itself in /proc/mounts. */
 	if (fuse_opt_add_arg(&args, "-odefault_permissions,fsname=osfs,subtype=osfs") != 0)
@@ -77,13 +133,17 @@ int main(int argc, char *argv[])
 		goto out_tree;
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out_session;
-	/* SIGHUP means "reload"; with no configuration to reload yet it is ignored
-	 * rather than allowed to unmount. */
-	signal(SIGHUP, SIG_IGN);
 	if (fuse_session_mount(se, opts.mountpoint) != 0)
 		goto out_signals;
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto out_unmount;
+	/* After daemonizing (a fork would not keep the thread): SIGHUP reloads. */
+	sigset_t hup;
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &hup, NULL);
+	pthread_t hupper;
+	int have_hupper = pthread_create(&hupper, NULL, hup_thread, &hup) == 0;
 
 	int ret;
 	if (opts.singlethread) {
@@ -104,6 +164,11 @@ int main(int argc, char *argv[])
 	/* The loop returns 0 after an unmount, the signal's number after SIGTERM or
 	 * SIGINT (both clean stops), and -errno when serving failed. */
 	status = ret < 0 ? 1 : 0;
+	if (have_hupper) {
+		stopping = 1;
+		pthread_kill(hupper, SIGHUP);
+		pthread_join(hupper, NULL);
+	}
 	osfs_ops_shutdown();
 
 out_unmount:
@@ -115,6 +180,8 @@ out_session:
 out_tree:
 	tree_fini();
 out_args:
+	free(mine.state);
+	free(mine.logging_config);
 	free(opts.mountpoint);
 	fuse_opt_free_args(&args);
 	return status;

@@ -331,7 +331,10 @@ static int store_level(const char *value, const struct req *rq)
 	int level;
 	if (osfs_parse_int(value, &level) < 0 || level < 0)
 		return osfs_refuse(EINVAL, "a level is a number 0 or more, not '%s'", value);
-	return log_level_add(rq->arg, level);
+	int err = log_level_add(rq->arg, level);
+	if (!err)
+		tree_changed();
+	return err;
 }
 
 static int create_level(const char *name, const struct req *rq)
@@ -341,7 +344,10 @@ static int create_level(const char *name, const struct req *rq)
 
 static int remove_level(const char *name, const struct req *rq)
 {
-	return log_level_add(name, -1);
+	int err = log_level_add(name, -1);
+	if (!err)
+		tree_changed();
+	return err;
 }
 
 static const struct node level_each = {.kind = KIND_SETTING, .mode = 0644, .show = show_level,
@@ -397,6 +403,11 @@ static int apply_config(const char *doc, const struct req *rq)
 	return log_dict_config(doc);
 }
 
+static int apply_fileconfig(const char *doc, const struct req *rq)
+{
+	return log_file_config(doc);
+}
+
 /* A JSON document is complete when its top-level object closes. */
 static int json_complete(const char *doc)
 {
@@ -410,6 +421,8 @@ static int json_complete(const char *doc)
 static const struct node logging_rows[] = {
 	DOCUMENT_ROW("config", show_config, apply_config, json_complete,
 		     "logging.config.dictConfig: write a JSON document; read the outcome or the current one"),
+	DOCUMENT_ROW("fileconfig", NULL, apply_fileconfig, NULL,
+		     "logging.config.fileConfig: write an INI file; it is applied at the first read or close"),
 	SETTING_ROW("disable", show_disable, store_disable,
 		    "logging.disable(level): records at or below it are dropped everywhere"),
 	SETTING_ROW("raise_exceptions", show_raise, store_raise,
@@ -432,7 +445,9 @@ const struct dir logging_dir = {.rows = logging_rows};
 
 int logging_tree_init(void)
 {
-	return log_init();
+	int err = log_init();
+	log_on_change(tree_changed);
+	return err;
 }
 
 void logging_tree_fini(void)

@@ -114,7 +114,10 @@ static int show_environ(struct osfs_buf *out, const struct req *rq)
 
 static int store_environ(const char *value, const struct req *rq)
 {
-	return osfs_environ_set(rq->arg, value);
+	int err = osfs_environ_set(rq->arg, value);
+	if (!err)
+		tree_changed();
+	return err;
 }
 
 static int create_environ(const char *name, const struct req *rq)
@@ -123,12 +126,18 @@ static int create_environ(const char *name, const struct req *rq)
 	int exists = osfs_environ_get(name, &v) == 0;
 	osfs_refusal_clear();
 	osfs_buf_free(&v);
-	return exists ? 0 : osfs_environ_set(name, "");
+	int err = exists ? 0 : osfs_environ_set(name, "");
+	if (!err && !exists)
+		tree_changed();
+	return err;
 }
 
 static int remove_environ(const char *name, const struct req *rq)
 {
-	return osfs_environ_unset(name);
+	int err = osfs_environ_unset(name);
+	if (!err)
+		tree_changed();
+	return err;
 }
 
 static int environ_fields(struct osfs_kv *kv, const struct req *rq)

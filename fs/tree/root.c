@@ -53,6 +53,14 @@ const struct node osfs_root = {
 	.dir = &root_dir,
 };
 
+void (*tree_on_change)(void);
+
+void tree_changed(void)
+{
+	if (tree_on_change)
+		tree_on_change();
+}
+
 /* Each module's start-up, in order; shutdown runs in reverse. */
 static const struct {
 	int (*init)(void);

@@ -199,7 +199,10 @@ static int show_tz(struct osfs_buf *out, const struct req *rq)
 
 static int store_tz(const char *value, const struct req *rq)
 {
-	return osfs_tz_set(value);
+	int err = osfs_tz_set(value);
+	if (!err)
+		tree_changed();
+	return err;
 }
 
 /* strftime/call (a transaction) and strftime/FORMAT (the path form). */

@@ -29,6 +29,10 @@ struct named_dir {
 int match_named(const char *name, const struct req *rq);
 int list_named(emit_fn *emit, void *ctx, const struct req *rq);
 
+/* Called after every change of what the state file keeps (set by the daemon). */
+extern void (*tree_on_change)(void);
+void tree_changed(void);
+
 /* Start-up and shutdown of the modules behind the tree: 0 or -errno. */
 int tree_init(void);
 void tree_fini(void);

@@ -112,15 +112,20 @@ void log_level_names(void (*emit)(void *ctx, const char *name), void *ctx)
 {
 	for (size_t i = 0; i < NSTANDARD; i++)
 		emit(ctx, standard[i].name);
+	/* Copied under the lock, emitted after it: emit may ask for a level. */
+	struct osfs_buf names = {0};
 	pthread_mutex_lock(&lock);
 	for (size_t i = 0; i < ncustom; i++) {
 		int shadow = 0;
 		for (size_t k = 0; k < NSTANDARD; k++)
 			shadow |= strcmp(standard[k].name, custom[i].name) == 0;
 		if (!shadow)
-			emit(ctx, custom[i].name);
+			osfs_buf_add(&names, custom[i].name, strlen(custom[i].name) + 1);
 	}
 	pthread_mutex_unlock(&lock);
+	for (size_t at = 0; at < names.len; at += strlen(names.data + at) + 1)
+		emit(ctx, names.data + at);
+	osfs_buf_free(&names);
 }
 
 void log_levels_fini(void)

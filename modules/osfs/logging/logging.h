@@ -80,6 +80,8 @@ void log_flush_all(void);
 /* logging.config.dictConfig(JSON): all or nothing.  The current configuration
  * as one dictConfig JSON document. */
 int log_dict_config(const char *json);
+/* logging.config.fileConfig(INI): the same, from configparser's format. */
+int log_file_config(const char *ini);
 void log_config_json(struct osfs_buf *out);
 
 /* Called after every configuration change (the state file is saved then). */

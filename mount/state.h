@@ -1,0 +1,14 @@
+/* The daemon's state file (-o state=FILE) and start-up configuration
+ * (-o logging_config=FILE). */
+#ifndef OSFS_STATE_H
+#define OSFS_STATE_H
+
+/* Remembers the files; loads logging_config, then the state file, if they exist.
+ * 0, or -errno with a message on stderr. */
+int state_start(const char *state_file, const char *logging_config);
+/* Reloads logging_config (SIGHUP): 0 or -errno. */
+int state_reload(void);
+/* Saves the state file now, atomically (write, fsync, rename). */
+void state_save(void);
+
+#endif

@@ -1,0 +1,178 @@
+"""fileConfig, the state file, logging_config at start and SIGHUP reload."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+INI = """\
+[DEFAULT]
+logdir={dir}
+
+[loggers]
+keys=root, app, app_db
+
+[handlers]
+keys=file,errs
+
+[formatters]
+keys=simple,braces
+
+[logger_root]
+level=WARNING
+handlers=errs
+
+[logger_app]
+level=DEBUG
+handlers=file
+qualname=app
+
+[logger_app_db]
+level=INFO
+handlers=
+qualname=app.db
+propagate=1
+
+[handler_file]
+class=FileHandler
+level=DEBUG
+formatter=simple
+args=('%(logdir)s/{prefix}app.log', 'w')
+
+[handler_errs]
+class=logging.FileHandler
+level=ERROR
+formatter=braces
+args=('%(logdir)s/{prefix}errs.log',)
+kwargs={{'mode': 'a', 'delay': True}}
+
+[formatter_simple]
+format=%(levelname)-7s %(name)s: %(message)s
+
+[formatter_braces]
+format={{levelname}} {{name!r}} {{message}}
+style={{
+"""
+
+RECORDS = [("app", "debug"), ("app", "error"), ("app.db", "debug"), ("app.db", "info"),
+           ("app.db", "critical"), ("root", "warning"), ("root", "error"), ("other", "error")]
+
+PYTHON = r"""
+import logging, logging.config, sys
+logging.config.fileConfig(sys.argv[1])
+for i, (name, level) in enumerate(eval(sys.argv[2])):
+    logger = logging.getLogger(None if name == "root" else name)
+    getattr(logger, level)(f"record {i} to {name}")
+logging.shutdown()
+"""
+
+
+def test_fileconfig_equals_pythons(fresh, tmp_path):
+    (tmp_path / "py.ini").write_text(INI.format(dir=tmp_path, prefix="py-"))
+    subprocess.run([sys.executable, "-c", PYTHON, str(tmp_path / "py.ini"), repr(RECORDS)], check=True)
+    for name in ("app", "app.db", "pre"):
+        os.mkdir(fresh.p("logging", "loggers", name))
+    fd = os.open(fresh.p("logging", "fileconfig"), os.O_RDWR)
+    try:
+        os.write(fd, INI.format(dir=tmp_path, prefix="osfs-").encode())
+        assert os.read(fd, 100) == b"ok\n"  # applied at the first read
+    finally:
+        os.close(fd)
+    os.mkdir(fresh.p("logging", "loggers", "other"))  # made after, as Python's getLogger is
+    for i, (name, level) in enumerate(RECORDS):
+        with open(fresh.p("logging", "loggers", name, level), "w") as f:
+            f.write(f"record {i} to {name}\n")
+    for f in ("app.log", "errs.log"):
+        assert (tmp_path / f"osfs-{f}").read_text() == (tmp_path / f"py-{f}").read_text(), f
+    assert (tmp_path / "osfs-app.log").read_text()
+    # "pre" existed before the fileConfig and is not named: disabled, as in Python
+    assert fresh.read("logging", "loggers", "pre", "disabled") == "1\n"
+    assert fresh.read("logging", "loggers", "other", "disabled") == "0\n"
+
+
+def test_fileconfig_errors_change_nothing(fresh, tmp_path):
+    before = fresh.read("logging", "config")
+    bad = INI.format(dir=tmp_path, prefix="x-").replace("class=FileHandler", "class=NoSuchHandler")
+    subprocess.run(["bash", "-c", f"cat > {fresh.p('logging', 'fileconfig')}"], input=bad,
+                   text=True, check=False)
+    assert "unknown handler class 'NoSuchHandler'" in fresh.errors()[-1]
+    assert fresh.read("logging", "config") == before
+    assert not (tmp_path / "x-app.log").exists()
+
+
+def test_state_file_across_restarts(make_mount, tmp_path):
+    state = tmp_path / "state.json"
+    log = tmp_path / "s.log"
+    m = make_mount("-o", f"state={state}")
+    os.mkdir(m.p("logging", "loggers", "svc"))
+    with open(m.p("logging", "config"), "w") as f:
+        json.dump({"version": 1, "handlers": {"h": {"class": "logging.FileHandler", "filename": str(log)}},
+                   "loggers": {"svc": {"level": "INFO", "handlers": ["h"]}}}, f)
+    with open(m.p("logging", "levels", "TRACE"), "w") as f:
+        f.write("5\n")
+    with open(m.p("time", "tz"), "w") as f:
+        f.write("Asia/Tokyo\n")
+    with open(m.p("os", "environ", "KEPT"), "w") as f:
+        f.write("yes\n")
+    with open(m.p("logging", "disable"), "w") as f:
+        f.write("DEBUG\n")
+    saved = json.loads(state.read_text())  # saved on every change, whole
+    assert saved["tz"] == "Asia/Tokyo" and saved["environ"]["KEPT"] == "yes"
+    assert os.stat(state).st_mode & 0o777 == 0o600
+    assert m.unmount() == 0
+    m = make_mount("-o", f"state={state}")
+    assert m.read("time", "tz") == "Asia/Tokyo\n"
+    assert m.read("os", "environ", "KEPT") == "yes\n"
+    assert m.read("logging", "levels", "TRACE") == "5\n"
+    assert m.read("logging", "disable") == "DEBUG\n"
+    assert m.read("logging", "loggers", "svc", "level") == "INFO\n"
+    with open(m.p("logging", "loggers", "svc", "info"), "w") as f:
+        f.write("after restart\n")
+    assert log.read_text() == "after restart\n"
+    assert m.unmount() == 0
+
+
+def test_logging_config_at_start_and_sighup(make_mount, tmp_path):
+    log1, log2 = tmp_path / "one.log", tmp_path / "two.log"
+    cfg = tmp_path / "logging.json"
+    cfg.write_text(json.dumps({"version": 1, "handlers": {
+        "h": {"class": "logging.FileHandler", "filename": str(log1)}}, "root": {"handlers": ["h"]}}))
+    m = make_mount("-o", f"logging_config={cfg}")
+    with open(m.p("logging", "loggers", "root", "warning"), "w") as f:
+        f.write("first\n")
+    assert log1.read_text() == "first\n"
+    cfg.write_text(json.dumps({"version": 1, "handlers": {
+        "h": {"class": "logging.FileHandler", "filename": str(log2)}}, "root": {"handlers": ["h"]}}))
+    m.proc.send_signal(signal.SIGHUP)
+    deadline = time.time() + 5
+    while str(log2) not in m.read("logging", "config") and time.time() < deadline:
+        time.sleep(0.02)
+    with open(m.p("logging", "loggers", "root", "warning"), "w") as f:
+        f.write("second\n")
+    assert log2.read_text() == "second\n" and log1.read_text() == "first\n"
+    assert m.unmount() == 0
+
+
+def test_bad_logging_config_refuses_to_start(tmp_path):
+    from conftest import OSFS
+    cfg = tmp_path / "bad.json"
+    cfg.write_text('{"version": 1, "handlers": {"h": {"class": "nope"}}}')
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    r = subprocess.run([OSFS, str(mnt), "-f", "-o", f"logging_config={cfg}"], capture_output=True,
+                       text=True, timeout=10)
+    assert r.returncode != 0 and "unknown handler class 'nope'" in r.stderr
+    assert not os.path.ismount(mnt)
+
+
+def test_stream_handler_to_the_daemons_stdout(fresh):
+    with open(fresh.p("logging", "config"), "w") as f:
+        json.dump({"version": 1, "handlers": {"out": {"class": "logging.StreamHandler",
+                                                      "stream": "ext://sys.stdout"}},
+                   "root": {"handlers": ["out"]}}, f)
+    with open(fresh.p("logging", "loggers", "root", "error"), "w") as f:
+        f.write("to the daemon's stdout\n")
+    assert "to the daemon's stdout\n" in fresh.output()
