@@ -255,6 +255,15 @@ void osfs_tz_get(struct osfs_buf *out)
 	osfs_buf_puts(out, name);
 }
 
+/* Now, in whole seconds, from the clock Python's time.time() reads (time(NULL)
+ * may read a coarser clock that lags a tick behind). */
+time_t osfs_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec;
+}
+
 int osfs_localtime(time_t t, struct tm *tm)
 {
 	pthread_rwlock_rdlock(&zone_lock);
@@ -368,7 +377,7 @@ int osfs_strftime_request(const char *request, struct osfs_buf *out)
 		if ((zone = strchr(when, '\t')))
 			*zone++ = '\0';
 	}
-	time_t t = time(NULL);
+	time_t t = osfs_now();
 	struct tm tm;
 	int err = when ? parse_when(when, &t) : 0;
 	if (!err && zone && strcmp(zone, "utc") != 0 && strcmp(zone, "local") != 0)

@@ -98,6 +98,9 @@ def test_fileconfig_errors_change_nothing(fresh, tmp_path):
     bad = INI.format(dir=tmp_path, prefix="x-").replace("class=FileHandler", "class=NoSuchHandler")
     subprocess.run(["bash", "-c", f"cat > {fresh.p('logging', 'fileconfig')}"], input=bad,
                    text=True, check=False)
+    deadline = time.time() + 5  # applied at close, which FUSE delivers asynchronously
+    while not fresh.errors() and time.time() < deadline:
+        time.sleep(0.01)
     assert "unknown handler class 'NoSuchHandler'" in fresh.errors()[-1]
     assert fresh.read("logging", "config") == before
     assert not (tmp_path / "x-app.log").exists()

@@ -150,7 +150,7 @@ static const struct dir infos_dir = {.each = &infos_each, .match = match_info, .
 /* Broken-down time, now. */
 static int now_tm(int utc, struct tm *tm)
 {
-	time_t t = time(NULL);
+	time_t t = osfs_now();
 	return utc ? osfs_gmtime(t, tm) : osfs_localtime(t, tm);
 }
 

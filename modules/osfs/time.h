@@ -37,6 +37,9 @@ int osfs_tz_set(const char *zone);
 void osfs_tz_get(struct osfs_buf *out);
 void osfs_tz_init(void);
 
+/* Now in whole seconds, as Python's time.time() reads the clock. */
+time_t osfs_now(void);
+
 /* time.localtime(t) and time.gmtime(t) as struct tm. */
 int osfs_localtime(time_t t, struct tm *tm);
 int osfs_gmtime(time_t t, struct tm *tm);
