@@ -148,15 +148,23 @@ static int take_lines(struct handle *h, const struct req *rq, int final)
 	return err;
 }
 
+/* After a write's lines: the row may finish what they began (logging emits the
+ * records of one write to each handler at once). */
+static int lines_taken(struct handle *h, const struct req *rq, int err)
+{
+	int end = h->node->taken ? h->node->taken(&h->state, rq) : 0;
+	return err ? err : end;
+}
+
 static int records_write(struct handle *h, const char *data, size_t size, const struct req *rq)
 {
 	int err = text_of(data, size, &h->pending);
-	return err ? err : take_lines(h, rq, 0);
+	return err ? err : lines_taken(h, rq, take_lines(h, rq, 0));
 }
 
 static int records_release(struct handle *h)
 {
-	int err = h->pending.len ? take_lines(h, &h->opener, 1) : 0;
+	int err = h->pending.len ? lines_taken(h, &h->opener, take_lines(h, &h->opener, 1)) : 0;
 	if (h->state && h->node->drop)
 		h->node->drop(h->state);
 	return err;

@@ -74,6 +74,7 @@ struct node {
 	store_fn *store;
 	call_fn *call;
 	take_fn *take;
+	int (*taken)(void **state, const struct req *rq); /* after each write's lines */
 	void (*drop)(void *state);
 	fill_fn *fill;
 	apply_fn *apply;

@@ -55,7 +55,16 @@ static int show_parent(struct osfs_buf *out, const struct req *rq)
 struct writer {
 	long lineno;
 	struct log_caller caller;
+	struct log_batch *batch; /* the records of the write being taken */
 };
+
+static void drop_writer(void *state)
+{
+	struct writer *w = state;
+	if (w->batch)
+		log_batch_end(w->batch);
+	free(w);
+}
 
 static int writer_of(void **state, const struct req *rq, struct writer **out)
 {
@@ -91,11 +100,25 @@ static int take_record(const char *line, void **state, const struct req *rq)
 	if (err)
 		return err;
 	w->lineno++;
-	return log_emit(rq->arg, (int)(intptr_t)rq->node->data, line, w->lineno, &w->caller);
+	if (!w->batch && !(w->batch = log_batch_begin()))
+		return -ENOMEM;
+	return log_emit(rq->arg, (int)(intptr_t)rq->node->data, line, w->lineno, &w->caller, w->batch);
+}
+
+/* The write's records go out to each handler at once, before the write returns. */
+static int records_taken(void **state, const struct req *rq)
+{
+	struct writer *w = *state;
+	if (!w || !w->batch)
+		return 0;
+	int err = log_batch_end(w->batch);
+	w->batch = NULL;
+	return err;
 }
 
 #define LEVEL_ROW(n, level, doc_)                                                           \
-	{.name = (n), .kind = KIND_RECORDS, .mode = 0222, .take = take_record, .drop = free, \
+	{.name = (n), .kind = KIND_RECORDS, .mode = 0222, .take = take_record, .taken = records_taken, \
+	 .drop = drop_writer,                                                                \
 	 .data = (const void *)(intptr_t)(level), .doc = (doc_)}
 #define ATTR_ROW(n, doc_)                                                             \
 	{.name = (n), .kind = KIND_SETTING, .mode = 0644, .show = show_logger_attr,     \

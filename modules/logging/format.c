@@ -19,6 +19,7 @@ struct fmt_tok {
 	struct pct_spec pct;  /* '%' style */
 	char conversion;      /* '{' style: 0, r, s, a */
 	char *spec;           /* '{' style format spec */
+	int attr;             /* the LogRecord attribute, or -1: an extra or a default */
 };
 
 struct log_formatter {
@@ -285,6 +286,8 @@ struct log_formatter *log_formatter_new(const char *fmt, const char *datefmt, ch
 	}
 	f->uses_time = strstr(f->fmt, styles[s].asctime_search) != NULL ||
 		       (styles[s].asctime_search2 && strstr(f->fmt, styles[s].asctime_search2));
+	for (size_t i = 0; !err && i < f->ntoks; i++)
+		f->toks[i].attr = f->toks[i].kind == TK_FIELD ? log_record_attr(f->toks[i].text) : -1;
 	if (err) {
 		log_formatter_free(f);
 		return NULL;
@@ -329,10 +332,11 @@ static int format_time(const struct log_formatter *f, const struct log_record *r
 	return err;
 }
 
-static int lookup(const struct log_formatter *f, const struct log_record *r, const char *key,
-		  struct pyval *v)
+static int lookup(const struct log_formatter *f, const struct log_record *r,
+		  const struct fmt_tok *t, struct pyval *v)
 {
-	if (log_record_get(r, key, v) == 0)
+	const char *key = t->text;
+	if (t->attr >= 0 ? log_record_get_attr(r, t->attr, v) == 0 : log_record_get(r, key, v) == 0)
 		return 0;
 	for (size_t i = 0; i < f->ndefaults; i++) {
 		if (strcmp(f->defaults[i].key, key) == 0) {
@@ -358,7 +362,7 @@ int log_format(const struct log_formatter *f, struct log_record *r, struct osfs_
 			continue;
 		}
 		struct pyval v;
-		err = lookup(f, r, t->text, &v);
+		err = lookup(f, r, t, &v);
 		if (err)
 			break;
 		if (f->style == '%')

@@ -210,43 +210,108 @@ static int filters_pass(struct log_state *s, char **ids, size_t n, const char *n
 	return 1;
 }
 
-/* Handler.handle: filters, then format and emit under the handler's lock. */
-static int handle(struct log_state *s, struct log_handler *h, struct log_record *r)
+struct log_batch {
+	struct batch_out {
+		struct log_handler *h;
+		struct osfs_buf text;
+		unsigned long records;
+		pid_t pid;
+	} *out;
+	size_t n;
+};
+
+struct log_batch *log_batch_begin(void)
+{
+	struct log_batch *b = calloc(1, sizeof *b);
+	if (b)
+		pthread_rwlock_rdlock(&log_lock);
+	return b;
+}
+
+static void handler_failed(struct log_handler *h, unsigned long records, pid_t pid, int err,
+			   const char *why)
+{
+	__atomic_add_fetch(&h->errors, records, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&stats.errors, records, __ATOMIC_RELAXED);
+	char node[320];
+	snprintf(node, sizeof node, "logging/handlers/%s", h->id);
+	osfs_errlog_add(pid, node, -err, why);
+	osfs_refusal_clear();
+}
+
+int log_batch_end(struct log_batch *b)
+{
+	int result = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		struct batch_out *o = &b->out[i];
+		struct log_handler *h = o->h;
+		int err = osfs_buf_error(&o->text);
+		if (!err && o->text.len) {
+			pthread_mutex_lock(&h->lock);
+			err = h->cls->emit ? h->cls->emit(h, o->text.data, o->text.len) : 0;
+			pthread_mutex_unlock(&h->lock);
+		}
+		if (err) {
+			char why[OSFS_REFUSAL_MAX];
+			snprintf(why, sizeof why, "%s", osfs_refusal());
+			handler_failed(h, o->records, o->pid, err, why);
+			if (raise_exceptions && !result)
+				result = osfs_refuse(EIO, "handler '%s' failed: %s", h->id, why);
+		} else {
+			__atomic_add_fetch(&h->emitted, o->records, __ATOMIC_RELAXED);
+			__atomic_add_fetch(&stats.emitted, o->records, __ATOMIC_RELAXED);
+		}
+		osfs_buf_free(&o->text);
+	}
+	pthread_rwlock_unlock(&log_lock);
+	free(b->out);
+	free(b);
+	return result;
+}
+
+static struct batch_out *batch_slot(struct log_batch *b, struct log_handler *h)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (b->out[i].h == h)
+			return &b->out[i];
+	struct batch_out *p = realloc(b->out, (b->n + 1) * sizeof *p);
+	if (!p)
+		return NULL;
+	b->out = p;
+	p[b->n] = (struct batch_out){.h = h};
+	return &p[b->n++];
+}
+
+/* Handler.handle: filters, then the formatted record joins the batch. */
+static int handle(struct log_state *s, struct log_handler *h, struct log_record *r,
+		  struct log_batch *b)
 {
 	if (!filters_pass(s, h->filters, h->nfilters, r->name))
 		return 0;
 	struct log_fmt *fmt = h->formatter ? state_formatter(s, h->formatter) : NULL;
-	struct osfs_buf text = {0};
-	int err = log_format(fmt ? fmt->f : default_formatter, r, &text);
-	if (!err) {
-		osfs_buf_putc(&text, '\n');
-		err = osfs_buf_error(&text);
-	}
-	char why[OSFS_REFUSAL_MAX];
-	snprintf(why, sizeof why, "%s", err ? osfs_refusal() : "");
-	if (!err) {
-		pthread_mutex_lock(&h->lock);
-		err = h->cls->emit ? h->cls->emit(h, text.data, text.len) : 0;
-		pthread_mutex_unlock(&h->lock);
-		snprintf(why, sizeof why, "%s", err ? osfs_refusal() : "");
-	}
-	osfs_buf_free(&text);
-	if (err) {
-		__atomic_add_fetch(&h->errors, 1, __ATOMIC_RELAXED);
-		__atomic_add_fetch(&stats.errors, 1, __ATOMIC_RELAXED);
-		char node[320];
-		snprintf(node, sizeof node, "logging/handlers/%s", h->id);
-		osfs_errlog_add(r->process, node, -err, why);
-		osfs_refusal_clear();
+	struct batch_out *o = batch_slot(b, h);
+	if (!o)
+		return -ENOMEM;
+	size_t mark = o->text.len;
+	int err = log_format(fmt ? fmt->f : default_formatter, r, &o->text);
+	if (err) { /* Python's handleError: this record is not emitted, the rest go on */
+		o->text.len = mark;
+		if (o->text.data)
+			o->text.data[mark] = '\0';
+		char why[OSFS_REFUSAL_MAX];
+		snprintf(why, sizeof why, "%s", osfs_refusal());
+		handler_failed(h, 1, r->process, err, why);
 		return raise_exceptions ? osfs_refuse(EIO, "handler '%s' failed: %s", h->id, why) : 0;
 	}
-	__atomic_add_fetch(&h->emitted, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&stats.emitted, 1, __ATOMIC_RELAXED);
+	osfs_buf_putc(&o->text, '\n');
+	o->records++;
+	o->pid = r->process;
 	return 0;
 }
 
 /* Logger.callHandlers: up the tree while propagate holds; lastResort if none. */
-static int call_handlers(struct log_state *s, struct log_logger *l, struct log_record *r)
+static int call_handlers(struct log_state *s, struct log_logger *l, struct log_record *r,
+			 struct log_batch *b)
 {
 	int found = 0, err = 0;
 	for (struct log_logger *c = l; c; c = c->propagate ? parent_of(s, c) : NULL) {
@@ -256,7 +321,7 @@ static int call_handlers(struct log_state *s, struct log_logger *l, struct log_r
 				continue;
 			found++;
 			if (r->levelno >= h->level) {
-				int e = handle(s, h, r);
+				int e = handle(s, h, r, b);
 				err = err ? err : e;
 			}
 		}
@@ -275,7 +340,7 @@ static const char *base_name(const char *path)
 }
 
 int log_emit(const char *logger, int level, const char *line, long lineno,
-	     const struct log_caller *caller)
+	     const struct log_caller *caller, struct log_batch *batch)
 {
 	int err = 0;
 	char *levelname_json = NULL;
@@ -303,7 +368,14 @@ int log_emit(const char *logger, int level, const char *line, long lineno,
 	}
 	struct osfs_buf levelname = {0};
 	log_level_name(level, &levelname);
-	pthread_rwlock_rdlock(&log_lock);
+	struct log_batch *own = batch ? NULL : log_batch_begin();
+	struct log_batch *b = batch ? batch : own;
+	if (!b) {
+		osfs_buf_free(&levelname);
+		log_record_free_extra(&r);
+		free(levelname_json);
+		return -ENOMEM;
+	}
 	struct log_logger *l = state_logger(&log_state, logger);
 	if (!l) {
 		err = osfs_refuse(ENOENT, "no logger named '%s'", logger);
@@ -325,9 +397,12 @@ int log_emit(const char *logger, int level, const char *line, long lineno,
 		r.thread = caller->tid;
 		r.process_name = r.thread_name = caller->comm;
 		log_record_set_time(&r, now_ns(), start_ns);
-		err = call_handlers(&log_state, l, &r);
+		err = call_handlers(&log_state, l, &r, b);
 	}
-	pthread_rwlock_unlock(&log_lock);
+	if (own) {
+		int end = log_batch_end(own);
+		err = err ? err : end;
+	}
 	osfs_buf_free(&levelname);
 	log_record_free_extra(&r);
 	free(levelname_json);

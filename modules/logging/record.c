@@ -26,18 +26,30 @@ static const char *const attrs[] = {
 	"message", "asctime",
 };
 
+int log_record_attr(const char *key)
+{
+	for (size_t a = 0; a < sizeof attrs / sizeof attrs[0]; a++)
+		if (strcmp(attrs[a], key) == 0)
+			return (int)a;
+	return -1;
+}
+
 int log_record_get(const struct log_record *r, const char *key, struct pyval *out)
 {
+	int a = log_record_attr(key);
+	if (a >= 0)
+		return log_record_get_attr(r, a, out);
 	for (size_t i = 0; i < r->nextra; i++) {
 		if (strcmp(r->extra[i].key, key) == 0) {
 			*out = r->extra[i].value;
 			return 0;
 		}
 	}
-	size_t a;
-	for (a = 0; a < sizeof attrs / sizeof attrs[0]; a++)
-		if (strcmp(attrs[a], key) == 0)
-			break;
+	return -ENOENT;
+}
+
+int log_record_get_attr(const struct log_record *r, int a, struct pyval *out)
+{
 	switch ((enum attr)a) {
 	case A_NAME: *out = PV_STR_V(r->name); break;
 	case A_MSG:

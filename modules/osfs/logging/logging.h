@@ -53,12 +53,19 @@ int log_logger_set(const char *name, const char *attr, const char *value);
 int log_logger_config_get(const char *name, struct osfs_buf *out);
 int log_logger_config_set(const char *name, const char *json);
 
+/* The records of one write(): between begin and end the configuration holds
+ * still, and each handler receives the batch's records in one emit (one write()
+ * to a file), when the batch ends.  Opaque. */
+struct log_batch;
+struct log_batch *log_batch_begin(void);
+int log_batch_end(struct log_batch *b); /* emits, then frees b */
+
 /* Records: a line written to loggers/NAME/LEVEL.  level < 0: the line is
  * "LEVEL message" (the log file).  A line that is a JSON object is a structured
  * record.  Returns 0 when every handler that was due took it (errors are counted
  * and logged; with raise_exceptions they fail the write with -EIO). */
 int log_emit(const char *logger, int level, const char *line, long lineno,
-	     const struct log_caller *caller);
+	     const struct log_caller *caller, struct log_batch *batch);
 
 /* Objects by kind: "handlers", "formatters", "filters". */
 int log_object_create(const char *kind, const char *id);

@@ -34,6 +34,10 @@ struct log_record {
 
 /* record.__dict__[key] (then extras): 0, or -ENOENT. */
 int log_record_get(const struct log_record *r, const char *key, struct pyval *out);
+/* The same by the attribute's index (log_record_attr: -1 for a name that is no
+ * LogRecord attribute), for formats that resolve their fields once. */
+int log_record_attr(const char *key);
+int log_record_get_attr(const struct log_record *r, int attr, struct pyval *out);
 
 /* created, msecs and relativeCreated from a time in ns and the start time. */
 void log_record_set_time(struct log_record *r, int64_t now_ns, int64_t start_ns);
