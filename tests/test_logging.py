@@ -407,3 +407,49 @@ def test_concurrent_writers_sequence(fresh, tmp_path):
     assert sorted(seen) == [f"w{k}" for k in range(writers)]
     for w, seq in seen.items():
         assert seq == list(range(n)), w  # each exactly once, in order per writer
+
+
+def test_incremental_and_existing_loggers(fresh, tmp_path):
+    log = tmp_path / "i.log"
+    for name in ("keep", "other"):
+        os.mkdir(fresh.p("logging", "loggers", name))
+    base = {"version": 1, "handlers": {"h": {"class": "logging.FileHandler", "filename": str(log),
+                                             "level": "DEBUG"}},
+            "loggers": {"keep": {"level": "DEBUG", "handlers": ["h"]}},
+            "disable_existing_loggers": False}
+    assert config(fresh, base) == (None, "ok\n")
+    assert fresh.read("logging", "loggers", "other", "disabled") == "0\n"  # kept enabled
+    # incremental: levels change, handlers and files stay as they are
+    assert config(fresh, {"version": 1, "incremental": True,
+                          "handlers": {"h": {"level": "ERROR"}},
+                          "loggers": {"keep": {"level": "INFO", "propagate": False}}}) == (None, "ok\n")
+    assert fresh.read("logging", "handlers", "h", "level") == "ERROR\n"
+    assert fresh.read("logging", "loggers", "keep", "level") == "INFO\n"
+    assert fresh.read("logging", "loggers", "keep", "propagate") == "0\n"
+    write(fresh, "logging/loggers/keep/warning", "below the handler\n")
+    write(fresh, "logging/loggers/keep/error", "kept\n")
+    assert log.read_text() == "kept\n"
+    err, out = config(fresh, {"version": 1, "incremental": True, "handlers": {"nope": {"level": "INFO"}}})
+    assert err == errno.EINVAL and "No handler found with name 'nope'" in out
+    # non-incremental again with the default: existing loggers not named are disabled
+    assert config(fresh, {"version": 1}) == (None, "ok\n")
+    assert fresh.read("logging", "loggers", "keep", "disabled") == "1\n"
+
+
+def test_file_handler_mode_delay_and_null(fresh, tmp_path):
+    w, d = tmp_path / "w.log", tmp_path / "delayed.log"
+    w.write_text("old content\n")
+    assert config(fresh, {"version": 1, "handlers": {
+        "w": {"class": "logging.FileHandler", "filename": str(w), "mode": "w"},
+        "d": {"class": "logging.FileHandler", "filename": str(d), "delay": True, "encoding": "utf-8"},
+        "n": {"class": "logging.NullHandler"}},
+        "root": {"handlers": ["w", "d", "n"]}}) == (None, "ok\n")
+    assert w.read_text() == "" and not d.exists()  # 'w' truncates; delay opens on first record
+    write(fresh, "logging/loggers/root/error", "first\n")
+    assert w.read_text() == "first\n" and d.read_text() == "first\n"
+    write(fresh, "logging/handlers/d/flush", "now\n")
+    stats = dict(l.split("=") for l in fresh.read("logging", "stats").splitlines())
+    assert stats["handler.n.emitted"] == "1" and stats["handler_errors"] == "0"
+    err, out = config(fresh, {"version": 1, "handlers": {"x": {"class": "logging.FileHandler",
+                                                               "filename": "relative.log"}}})
+    assert err == errno.EINVAL and "must be an absolute path" in out
