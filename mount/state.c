@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@
 
 static char *state_path, *config_path;
 static int loading; /* applying a file: its changes are not saved back */
+/* Changes arrive on any FUSE thread: one save at a time, each of the whole state. */
+static pthread_mutex_t save_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static char *slurp(const char *path, int *err)
 {
@@ -64,10 +67,19 @@ static void add_level(void *ctx, const char *name)
 		cJSON_AddNumberToObject(ctx, name, level);
 }
 
+static void save_locked(void);
+
 void state_save(void)
 {
 	if (!state_path || loading)
 		return;
+	pthread_mutex_lock(&save_lock);
+	save_locked();
+	pthread_mutex_unlock(&save_lock);
+}
+
+static void save_locked(void)
+{
 	cJSON *doc = cJSON_CreateObject();
 	struct osfs_buf b = {0};
 	log_config_json(&b);

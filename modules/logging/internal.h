@@ -90,6 +90,9 @@ const struct handler_class *handler_class_find(const char *name);
 int strlist_set(char ***list, size_t *n, const char *text); /* names split on blanks/commas */
 void strlist_free(char ***list, size_t *n);
 void changed(void);
+struct log_logger *parent_of(struct log_state *s, const struct log_logger *l);
+int effective_level(struct log_state *s, const struct log_logger *l);
+void logger_free(struct log_logger *l);
 int valid_id(const char *id);
 void log_levels_fini(void);
 
