@@ -28,7 +28,9 @@ struct handler_class {
 	const char *name;
 	const char *const *params; /* the keyword arguments it takes */
 	int (*open)(struct log_handler *h, const cJSON *kwargs);
-	int (*emit)(struct log_handler *h, const char *text, size_t len);
+	/* The formatted records of a batch, one after another: record i ends at
+	 * ends[i] (a rotating handler decides per record; others write it all). */
+	int (*emit)(struct log_handler *h, const char *text, const size_t *ends, size_t n);
 	int (*flush)(struct log_handler *h);
 	void (*close)(struct log_handler *h);
 };

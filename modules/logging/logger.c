@@ -214,6 +214,7 @@ struct log_batch {
 	struct batch_out {
 		struct log_handler *h;
 		struct osfs_buf text;
+		size_t *ends; /* where each record ends in text */
 		unsigned long records;
 		pid_t pid;
 	} *out;
@@ -248,7 +249,7 @@ int log_batch_end(struct log_batch *b)
 		int err = osfs_buf_error(&o->text);
 		if (!err && o->text.len) {
 			pthread_mutex_lock(&h->lock);
-			err = h->cls->emit ? h->cls->emit(h, o->text.data, o->text.len) : 0;
+			err = h->cls->emit ? h->cls->emit(h, o->text.data, o->ends, o->records) : 0;
 			pthread_mutex_unlock(&h->lock);
 		}
 		if (err) {
@@ -262,6 +263,7 @@ int log_batch_end(struct log_batch *b)
 			__atomic_add_fetch(&stats.emitted, o->records, __ATOMIC_RELAXED);
 		}
 		osfs_buf_free(&o->text);
+		free(o->ends);
 	}
 	pthread_rwlock_unlock(&log_lock);
 	free(b->out);
@@ -304,7 +306,13 @@ static int handle(struct log_state *s, struct log_handler *h, struct log_record 
 		return raise_exceptions ? osfs_refuse(EIO, "handler '%s' failed: %s", h->id, why) : 0;
 	}
 	osfs_buf_putc(&o->text, '\n');
-	o->records++;
+	if ((o->records & (o->records + 1)) == 0 || !o->ends) { /* grow at powers of two */
+		size_t *e = realloc(o->ends, 2 * (o->records + 1) * sizeof *e);
+		if (!e)
+			return -ENOMEM;
+		o->ends = e;
+	}
+	o->ends[o->records++] = o->text.len;
 	o->pid = r->process;
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* The handler classes osfs knows, by their Python names. */
 #include "../internal.h"
 
-extern const struct handler_class stream_handler, file_handler;
+extern const struct handler_class stream_handler, file_handler, rotating_handler, watched_handler;
 
 /* logging.NullHandler: takes every record and does nothing. */
 static const struct handler_class null_handler = {.name = "logging.NullHandler"};
@@ -9,6 +9,8 @@ static const struct handler_class null_handler = {.name = "logging.NullHandler"}
 const struct handler_class *const handler_classes[] = {
 	&stream_handler,
 	&file_handler,
+	&watched_handler,
+	&rotating_handler,
 	&null_handler,
 	NULL,
 };

@@ -9,17 +9,12 @@
 
 #include "../internal.h"
 #include "osfs/refuse.h"
+#include "file.h"
 #include "write.h"
-
-struct file {
-	char *path;
-	int flags;
-	int fd; /* -1 until opened (delay) */
-};
 
 static const char *const params[] = {"filename", "mode", "encoding", "delay", "errors", NULL};
 
-static int open_file(struct file *f)
+int file_open(struct file *f)
 {
 	f->fd = open(f->path, f->flags | O_CLOEXEC, 0644);
 	if (f->fd < 0)
@@ -28,18 +23,31 @@ static int open_file(struct file *f)
 	return 0;
 }
 
-static int file_open(struct log_handler *h, const cJSON *kwargs)
+int kwarg_int(const cJSON *kwargs, const char *key, long long dflt, long long *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(kwargs, key);
+	if (!v) {
+		*out = dflt;
+		return 0;
+	}
+	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long long)v->valuedouble)
+		return osfs_refuse(EINVAL, "%s must be an integer", key);
+	*out = (long long)v->valuedouble;
+	return 0;
+}
+
+int file_setup(struct file *f, const cJSON *kwargs, int append_only)
 {
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(kwargs, "filename");
 	const cJSON *mode = cJSON_GetObjectItemCaseSensitive(kwargs, "mode");
 	const cJSON *enc = cJSON_GetObjectItemCaseSensitive(kwargs, "encoding");
 	const cJSON *delay = cJSON_GetObjectItemCaseSensitive(kwargs, "delay");
 	if (!cJSON_IsString(name) || !*name->valuestring)
-		return osfs_refuse(EINVAL, "FileHandler needs a filename");
+		return osfs_refuse(EINVAL, "the handler needs a filename");
 	if (name->valuestring[0] != '/')
 		return osfs_refuse(EINVAL, "filename '%s' must be an absolute path (the daemon's "
 				   "directory is not yours)", name->valuestring);
-	const char *m = cJSON_IsString(mode) ? mode->valuestring : "a";
+	const char *m = append_only || !cJSON_IsString(mode) ? "a" : mode->valuestring;
 	int flags = strcmp(m, "a") == 0 ? O_WRONLY | O_APPEND | O_CREAT
 		    : strcmp(m, "w") == 0 ? O_WRONLY | O_TRUNC | O_CREAT
 		    : strcmp(m, "x") == 0 ? O_WRONLY | O_CREAT | O_EXCL : -1;
@@ -49,39 +57,55 @@ static int file_open(struct log_handler *h, const cJSON *kwargs)
 					  (strcasecmp(enc->valuestring, "utf-8") != 0 &&
 					   strcasecmp(enc->valuestring, "utf8") != 0)))
 		return osfs_refuse(EINVAL, "encoding: osfs writes UTF-8 only");
-	struct file *f = calloc(1, sizeof *f);
-	if (!f || !(f->path = strdup(name->valuestring))) {
-		free(f);
+	f->path = strdup(name->valuestring);
+	if (!f->path)
 		return -ENOMEM;
-	}
 	f->flags = flags;
 	f->fd = -1;
-	h->state = f;
-	return cJSON_IsTrue(delay) ? 0 : open_file(f);
+	f->delay = cJSON_IsTrue(delay);
+	return f->delay ? 0 : file_open(f);
 }
 
-static int file_emit(struct log_handler *h, const char *text, size_t len)
+void file_close(struct file *f)
 {
-	struct file *f = h->state;
-	int err = f->fd < 0 ? open_file(f) : 0;
-	return err ? err : write_all(f->fd, text, len);
-}
-
-static void file_close(struct log_handler *h)
-{
-	struct file *f = h->state;
-	if (!f)
-		return;
 	if (f->fd >= 0)
 		close(f->fd);
+	f->fd = -1;
+}
+
+void file_release(struct file *f)
+{
+	file_close(f);
 	free(f->path);
-	free(f);
+}
+
+static int file_handler_open(struct log_handler *h, const cJSON *kwargs)
+{
+	struct file *f = calloc(1, sizeof *f);
+	if (!f)
+		return -ENOMEM;
+	h->state = f;
+	return file_setup(f, kwargs, 0);
+}
+
+static int file_emit(struct log_handler *h, const char *text, const size_t *ends, size_t n)
+{
+	struct file *f = h->state;
+	int err = f->fd < 0 ? file_open(f) : 0;
+	return err ? err : write_all(f->fd, text, n ? ends[n - 1] : 0);
+}
+
+static void file_handler_close(struct log_handler *h)
+{
+	if (h->state)
+		file_release(h->state);
+	free(h->state);
 }
 
 const struct handler_class file_handler = {
 	.name = "logging.FileHandler",
 	.params = params,
-	.open = file_open,
+	.open = file_handler_open,
 	.emit = file_emit,
-	.close = file_close,
+	.close = file_handler_close,
 };

@@ -46,10 +46,10 @@ static int stream_open(struct log_handler *h, const cJSON *kwargs)
 	return 0;
 }
 
-static int stream_emit(struct log_handler *h, const char *text, size_t len)
+static int stream_emit(struct log_handler *h, const char *text, const size_t *ends, size_t n)
 {
 	struct stream *st = h->state;
-	return write_all(st->fd, text, len);
+	return write_all(st->fd, text, n ? ends[n - 1] : 0);
 }
 
 static void stream_close(struct log_handler *h)
