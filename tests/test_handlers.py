@@ -75,3 +75,75 @@ def test_watched_reopens_after_logrotate(fresh, tmp_path):
         f.write("after delete\n")
     assert log.read_text() == "after delete\n"
     assert (tmp_path / "app.log.1").read_text() == "before rotation\n"
+
+
+from conftest import OSFS  # noqa: E402
+
+# The schedule helper of the build under test (build/ or build-asan/).
+ROLLOVER = os.path.join(os.path.dirname(os.path.dirname(OSFS)), "tests", "unit", "rollover")
+SCHEDULE = r"""
+import datetime, json, logging.handlers, sys, tempfile
+out = []
+for when, interval, utc, at, times in json.loads(sys.argv[1]):
+    at = datetime.time(*map(int, at.split(":"))) if at else None
+    h = logging.handlers.TimedRotatingFileHandler(tempfile.mktemp(), when=when, interval=interval,
+                                                  utc=bool(utc), atTime=at, delay=True)
+    out.append([h.computeRollover(t) for t in times])
+print(json.dumps(out))
+"""
+TIMES = [0, 1710054000, 1711846800, 1711850400, 1730000000, 1730595600, 1795698382, 1795702399]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "America/New_York", "Australia/Sydney"])
+def test_rollover_schedule_equals_pythons(zone):
+    env = dict(os.environ, TZ=zone)
+    combos = [[when, interval, utc, at, TIMES]
+              for when in ("S", "M", "H", "D", "midnight", "MIDNIGHT", "W0", "W3", "W6")
+              for interval in (1, 3) for utc in (0, 1)
+              for at in (None, "04:30:00", "23:59:59", "00:00:00")]
+    wants = json.loads(subprocess.run([sys.executable, "-c", SCHEDULE, json.dumps(combos)], env=env,
+                                      check=True, capture_output=True, text=True).stdout)
+    for (when, interval, utc, at, times), want in zip(combos, wants):
+        got = subprocess.run([ROLLOVER, when, str(interval), str(utc), at or "-"] +
+                             [str(t) for t in times], env=env, check=True,
+                             capture_output=True, text=True).stdout.split()
+        assert [int(g) for g in got] == want, (zone, when, interval, utc, at)
+
+
+def test_rollover_bad_when(fresh):
+    with pytest.raises(OSError) as e:  # refused in the write that completes the document
+        with open(fresh.p("logging", "config"), "w") as f:
+            json.dump({"version": 1, "handlers": {"t": {
+                "class": "logging.handlers.TimedRotatingFileHandler", "filename": "/tmp/x.log",
+                "when": "W9"}}}, f)
+    assert e.value.errno == 22
+    assert "Invalid day specified for weekly rollover: W9" in fresh.errors()[-1]
+
+
+def test_timed_rotation_every_second(fresh, tmp_path):
+    import re
+    import time
+    log = tmp_path / "app.log"
+    os.mkdir(fresh.p("logging", "loggers", "app"))
+    config(fresh, {"version": 1, "handlers": {"t": {
+        "class": "logging.handlers.TimedRotatingFileHandler", "filename": str(log),
+        "when": "S", "backupCount": 2}},
+        "loggers": {"app": {"level": "INFO", "handlers": ["t"]}}})
+    written = []
+    for i in range(4):
+        stamp = time.strftime("%Y-%m-%d_%H-%M-%S")
+        with open(fresh.p("logging", "loggers", "app", "info"), "w") as f:
+            f.write(f"record {i}\n")
+        written.append((stamp, f"record {i}\n"))
+        time.sleep(1.1)
+    with open(fresh.p("logging", "loggers", "app", "info"), "w") as f:
+        f.write("last\n")
+    names = sorted(os.listdir(tmp_path))
+    rotated = [n for n in names if n != "app.log"]
+    assert log.read_text() == "last\n"
+    assert len(rotated) == 2  # backupCount: the oldest are deleted
+    for name in rotated:
+        assert re.fullmatch(r"app\.log\.\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d", name), name
+        suffix = name[len("app.log."):]
+        contents = (tmp_path / name).read_text()
+        assert (suffix, contents) in written  # named for the second its record was written

@@ -1,7 +1,8 @@
 /* The handler classes osfs knows, by their Python names. */
 #include "../internal.h"
 
-extern const struct handler_class stream_handler, file_handler, rotating_handler, watched_handler;
+extern const struct handler_class stream_handler, file_handler, rotating_handler, watched_handler,
+	timed_handler;
 
 /* logging.NullHandler: takes every record and does nothing. */
 static const struct handler_class null_handler = {.name = "logging.NullHandler"};
@@ -11,6 +12,7 @@ const struct handler_class *const handler_classes[] = {
 	&file_handler,
 	&watched_handler,
 	&rotating_handler,
+	&timed_handler,
 	&null_handler,
 	NULL,
 };
