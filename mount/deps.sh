@@ -3,7 +3,7 @@
 
 osfs_build_packages="meson ninja-build gcc pkg-config libfuse3-dev fuse3 libcjson-dev libinih-dev"
 # file(1): Python's platform.architecture(), the tests' reference, asks it.
-osfs_test_packages="python3 python3-pytest attr file util-linux procps tzdata coreutils logrotate"
+osfs_test_packages="python3 python3-pytest attr file util-linux procps tzdata coreutils logrotate rsyslog"
 
 osfs_missing() {
 	local p missing=""

@@ -21,6 +21,12 @@ struct log_fmt {
 
 struct log_handler;
 
+struct log_out {
+	size_t end;            /* record i is text[rec[i-1].end .. rec[i].end) */
+	int levelno;
+	const char *levelname; /* a standard name (static), or NULL for any other */
+};
+
 /* A handler class: its Python name, how its parameters are taken (the dictConfig
  * keys beyond class, level, formatter, filters), how it emits one formatted record,
  * and how it flushes and closes.  Adding a class is one row in handler_classes. */
@@ -28,9 +34,10 @@ struct handler_class {
 	const char *name;
 	const char *const *params; /* the keyword arguments it takes */
 	int (*open)(struct log_handler *h, const cJSON *kwargs);
-	/* The formatted records of a batch, one after another: record i ends at
-	 * ends[i] (a rotating handler decides per record; others write it all). */
-	int (*emit)(struct log_handler *h, const char *text, const size_t *ends, size_t n);
+	/* The formatted records of a batch, one after another, each ending with '\n':
+	 * rec[i] says where record i ends and its level (a rotating handler decides
+	 * per record; syslog needs each level; others write it all at once). */
+	int (*emit)(struct log_handler *h, const char *text, const struct log_out *rec, size_t n);
 	int (*flush)(struct log_handler *h);
 	void (*close)(struct log_handler *h);
 };

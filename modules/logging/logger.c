@@ -214,7 +214,7 @@ struct log_batch {
 	struct batch_out {
 		struct log_handler *h;
 		struct osfs_buf text;
-		size_t *ends; /* where each record ends in text */
+		struct log_out *rec; /* where each record ends in text, and its level */
 		unsigned long records;
 		pid_t pid;
 	} *out;
@@ -249,7 +249,7 @@ int log_batch_end(struct log_batch *b)
 		int err = osfs_buf_error(&o->text);
 		if (!err && o->text.len) {
 			pthread_mutex_lock(&h->lock);
-			err = h->cls->emit ? h->cls->emit(h, o->text.data, o->ends, o->records) : 0;
+			err = h->cls->emit ? h->cls->emit(h, o->text.data, o->rec, o->records) : 0;
 			pthread_mutex_unlock(&h->lock);
 		}
 		if (err) {
@@ -263,7 +263,7 @@ int log_batch_end(struct log_batch *b)
 			__atomic_add_fetch(&stats.emitted, o->records, __ATOMIC_RELAXED);
 		}
 		osfs_buf_free(&o->text);
-		free(o->ends);
+		free(o->rec);
 	}
 	pthread_rwlock_unlock(&log_lock);
 	free(b->out);
@@ -306,13 +306,18 @@ static int handle(struct log_state *s, struct log_handler *h, struct log_record 
 		return raise_exceptions ? osfs_refuse(EIO, "handler '%s' failed: %s", h->id, why) : 0;
 	}
 	osfs_buf_putc(&o->text, '\n');
-	if ((o->records & (o->records + 1)) == 0 || !o->ends) { /* grow at powers of two */
-		size_t *e = realloc(o->ends, 2 * (o->records + 1) * sizeof *e);
+	if ((o->records & (o->records + 1)) == 0 || !o->rec) { /* grow at powers of two */
+		struct log_out *e = realloc(o->rec, 2 * (o->records + 1) * sizeof *e);
 		if (!e)
 			return -ENOMEM;
-		o->ends = e;
+		o->rec = e;
 	}
-	o->ends[o->records++] = o->text.len;
+	static const char *const standard[] = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"};
+	const char *std = NULL;
+	for (size_t i = 0; i < sizeof standard / sizeof standard[0] && !std; i++)
+		if (strcmp(standard[i], r->levelname) == 0)
+			std = standard[i];
+	o->rec[o->records++] = (struct log_out){o->text.len, r->levelno, std};
 	o->pid = r->process;
 	return 0;
 }

@@ -88,11 +88,11 @@ static int file_handler_open(struct log_handler *h, const cJSON *kwargs)
 	return file_setup(f, kwargs, 0);
 }
 
-static int file_emit(struct log_handler *h, const char *text, const size_t *ends, size_t n)
+static int file_emit(struct log_handler *h, const char *text, const struct log_out *rec, size_t n)
 {
 	struct file *f = h->state;
 	int err = f->fd < 0 ? file_open(f) : 0;
-	return err ? err : write_all(f->fd, text, n ? ends[n - 1] : 0);
+	return err ? err : write_all(f->fd, text, n ? rec[n - 1].end : 0);
 }
 
 static void file_handler_close(struct log_handler *h)

@@ -85,12 +85,12 @@ static size_t chars(const char *s, size_t n)
 	return c;
 }
 
-static int rotating_emit(struct log_handler *h, const char *text, const size_t *ends, size_t n)
+static int rotating_emit(struct log_handler *h, const char *text, const struct log_out *rec, size_t n)
 {
 	struct rotating *r = h->state;
 	size_t run = 0; /* the records not yet written start here */
 	for (size_t i = 0; i < n; i++) {
-		size_t start = i ? ends[i - 1] : 0;
+		size_t start = i ? rec[i - 1].end : 0;
 		struct stat st;
 		if (stat(r->f.path, &st) == 0 && !S_ISREG(st.st_mode))
 			continue;
@@ -103,7 +103,7 @@ static int rotating_emit(struct log_handler *h, const char *text, const size_t *
 			continue;
 		off_t size = lseek(r->f.fd, 0, SEEK_END);
 		if (size >= 0 && (long long)size + (long long)(start - run) +
-					 (long long)chars(text + start, ends[i] - start) >= r->max_bytes) {
+					 (long long)chars(text + start, rec[i].end - start) >= r->max_bytes) {
 			int err = write_all(r->f.fd, text + run, start - run);
 			if (!err)
 				err = do_rollover(r);
@@ -119,7 +119,7 @@ static int rotating_emit(struct log_handler *h, const char *text, const size_t *
 		if (err)
 			return err;
 	}
-	return write_all(r->f.fd, text + run, (n ? ends[n - 1] : 0) - run);
+	return write_all(r->f.fd, text + run, (n ? rec[n - 1].end : 0) - run);
 }
 
 static void rotating_close(struct log_handler *h)

@@ -46,10 +46,10 @@ static int stream_open(struct log_handler *h, const cJSON *kwargs)
 	return 0;
 }
 
-static int stream_emit(struct log_handler *h, const char *text, const size_t *ends, size_t n)
+static int stream_emit(struct log_handler *h, const char *text, const struct log_out *rec, size_t n)
 {
 	struct stream *st = h->state;
-	return write_all(st->fd, text, n ? ends[n - 1] : 0);
+	return write_all(st->fd, text, n ? rec[n - 1].end : 0);
 }
 
 static void stream_close(struct log_handler *h)

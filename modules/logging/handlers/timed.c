@@ -256,7 +256,7 @@ static int do_rollover(struct timed *t, time_t now)
 	return 0;
 }
 
-static int timed_emit(struct log_handler *h, const char *text, const size_t *ends, size_t n)
+static int timed_emit(struct log_handler *h, const char *text, const struct log_out *rec, size_t n)
 {
 	struct timed *t = h->state;
 	time_t now = osfs_now(); /* Python reads the clock at emit, not the record's time */
@@ -275,7 +275,7 @@ static int timed_emit(struct log_handler *h, const char *text, const size_t *end
 		if (err)
 			return err;
 	}
-	return write_all(t->f.fd, text, n ? ends[n - 1] : 0);
+	return write_all(t->f.fd, text, n ? rec[n - 1].end : 0);
 }
 
 static void timed_close(struct log_handler *h)

@@ -40,7 +40,7 @@ static int watched_open(struct log_handler *h, const cJSON *kwargs)
 	return err;
 }
 
-static int watched_emit(struct log_handler *h, const char *text, const size_t *ends, size_t n)
+static int watched_emit(struct log_handler *h, const char *text, const struct log_out *rec, size_t n)
 {
 	struct watched *w = h->state;
 	struct stat st;
@@ -57,7 +57,7 @@ static int watched_emit(struct log_handler *h, const char *text, const size_t *e
 		if (err)
 			return err;
 	}
-	return write_all(w->f.fd, text, n ? ends[n - 1] : 0);
+	return write_all(w->f.fd, text, n ? rec[n - 1].end : 0);
 }
 
 static void watched_close(struct log_handler *h)
