@@ -125,9 +125,10 @@ static void osfs_lookup(fuse_req_t r, fuse_ino_t parent, const char *name)
 	const struct node *row;
 	int computed;
 	int err = node_find(dir->node, name, &rq, &row, &computed);
-	if (err == -ENOENT && dir->node->kind == KIND_DIR && dir->node->dir->create) {
+	if (err == -ENOENT && dir->node->kind == KIND_DIR &&
+	    (dir->node->dir->create || dir->node->dir->mkdir)) {
 		/* Where names may be created, a missing one is a question, not a refusal:
-		 * `echo x > os/environ/NEW` looks NEW up first. */
+		 * `echo x > os/environ/NEW` and `mkdir loggers/app` look the name up first. */
 		osfs_refusal_clear();
 		return (void)fuse_reply_err(r, ENOENT);
 	}

@@ -38,6 +38,9 @@ struct handler_class {
 	 * rec[i] says where record i ends and its level (a rotating handler decides
 	 * per record; syslog needs each level; others write it all at once). */
 	int (*emit)(struct log_handler *h, const char *text, const struct log_out *rec, size_t n);
+	/* A class that sends records rather than text (SocketHandler) renders each
+	 * record itself instead of the formatter; NULL: formatted text and '\n'. */
+	void (*render)(struct log_handler *h, const struct log_record *r, struct osfs_buf *out);
 	int (*flush)(struct log_handler *h);
 	void (*close)(struct log_handler *h);
 };
@@ -112,6 +115,8 @@ int build_handler(struct log_state *s, const char *id, const cJSON *obj, struct 
 cJSON *formatter_json(const struct log_fmt *f);
 cJSON *handler_json(const struct log_handler *h);
 cJSON *logger_json(const struct log_logger *l, int root);
+/* SocketHandler.makePickle: length, then the attribute dict pickled (protocol 1). */
+void log_pickle_record(const struct log_record *r, struct osfs_buf *out);
 /* The raw text of the document a formatter is built from (its defaults' literals). */
 void config_text_begin(const char *text);
 void config_text_end(void);

@@ -295,6 +295,10 @@ static int handle(struct log_state *s, struct log_handler *h, struct log_record 
 	if (!o)
 		return -ENOMEM;
 	size_t mark = o->text.len;
+	if (h->cls->render) {
+		h->cls->render(h, r, &o->text);
+		goto taken;
+	}
 	int err = log_format(fmt ? fmt->f : default_formatter, r, &o->text);
 	if (err) { /* Python's handleError: this record is not emitted, the rest go on */
 		o->text.len = mark;
@@ -306,6 +310,7 @@ static int handle(struct log_state *s, struct log_handler *h, struct log_record 
 		return raise_exceptions ? osfs_refuse(EIO, "handler '%s' failed: %s", h->id, why) : 0;
 	}
 	osfs_buf_putc(&o->text, '\n');
+taken:
 	if ((o->records & (o->records + 1)) == 0 || !o->rec) { /* grow at powers of two */
 		struct log_out *e = realloc(o->rec, 2 * (o->records + 1) * sizeof *e);
 		if (!e)

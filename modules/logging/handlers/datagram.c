@@ -1,0 +1,65 @@
+/* logging.handlers.DatagramHandler: SocketHandler's pickles, one datagram per
+ * record, over UDP (or a Unix datagram socket). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../internal.h"
+#include "net.h"
+#include "osfs/refuse.h"
+
+struct datagram {
+	struct net_address a;
+	int fd;
+};
+
+static const char *const params[] = {"host", "port", NULL};
+
+static int datagram_open(struct log_handler *h, const cJSON *kwargs)
+{
+	struct datagram *d = calloc(1, sizeof *d);
+	if (!d)
+		return -ENOMEM;
+	d->fd = -1;
+	h->state = d;
+	int err = net_resolve(kwargs, SOCK_DGRAM, &d->a);
+	if (!err && (d->fd = net_connect(&d->a, SOCK_DGRAM, 1000)) < 0)
+		err = osfs_refuse(-d->fd, "socket: %s", strerror(-d->fd));
+	return err;
+}
+
+static int datagram_emit(struct log_handler *h, const char *text, const struct log_out *rec,
+			 size_t n)
+{
+	struct datagram *d = h->state;
+	for (size_t i = 0; i < n; i++) {
+		size_t start = i ? rec[i - 1].end : 0;
+		if (sendto(d->fd, text + start, rec[i].end - start, MSG_NOSIGNAL,
+			   (const struct sockaddr *)&d->a.addr, d->a.len) < 0)
+			return osfs_refuse(errno, "send to %s: %s", d->a.text, strerror(errno));
+	}
+	return 0;
+}
+
+static void datagram_render(struct log_handler *h, const struct log_record *r, struct osfs_buf *out)
+{
+	log_pickle_record(r, out);
+}
+
+static void datagram_close(struct log_handler *h)
+{
+	struct datagram *d = h->state;
+	if (d && d->fd >= 0)
+		close(d->fd);
+	free(d);
+}
+
+const struct handler_class datagram_handler = {
+	.name = "logging.handlers.DatagramHandler",
+	.params = params,
+	.open = datagram_open,
+	.emit = datagram_emit,
+	.render = datagram_render,
+	.close = datagram_close,
+};
