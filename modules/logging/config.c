@@ -468,6 +468,7 @@ int log_dict_config(const char *json)
 			state_free(&fresh);
 		} else {
 			struct log_state old = log_state;
+			state_drain(&old); /* buffered records reach their old targets first */
 			log_state = fresh;
 			state_free(&old); /* closes the old handlers, as dictConfig does */
 		}

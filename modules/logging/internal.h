@@ -20,6 +20,7 @@ struct log_fmt {
 };
 
 struct log_handler;
+struct log_state;
 
 struct log_out {
 	size_t end;            /* record i is text[rec[i-1].end .. rec[i].end) */
@@ -42,6 +43,12 @@ struct handler_class {
 	 * record itself instead of the formatter; NULL: formatted text and '\n'. */
 	void (*render)(struct log_handler *h, const struct log_record *r, struct osfs_buf *out);
 	int (*flush)(struct log_handler *h);
+	/* A class that keeps records (MemoryHandler, QueueHandler) takes each one
+	 * here instead of formatting it, and hands what it holds on with drain
+	 * (flush, close): records go on through handler_handle, into the batch. */
+	int (*keep)(struct log_handler *h, struct log_state *s, const struct log_record *r,
+		    struct log_batch *b);
+	int (*drain)(struct log_handler *h, struct log_state *s, struct log_batch *b, int closing);
 	void (*close)(struct log_handler *h);
 };
 
@@ -115,6 +122,16 @@ int build_handler(struct log_state *s, const char *id, const cJSON *obj, struct 
 cJSON *formatter_json(const struct log_fmt *f);
 cJSON *handler_json(const struct log_handler *h);
 cJSON *logger_json(const struct log_logger *l, int root);
+/* Handler.handle(record) for a handler of state s, into batch b (no level check,
+ * as in Python: levels are checked by the logger).  Batches whose caller already
+ * holds the lock: */
+int handler_handle(struct log_state *s, struct log_handler *h, const struct log_record *r,
+		   struct log_batch *b);
+struct log_batch *batch_new(void);
+int batch_emit(struct log_batch *b); /* emits and frees b; the lock stays held */
+/* Hands on what buffering handlers hold (their flushOnClose), before they close. */
+void state_drain(struct log_state *s);
+
 /* SocketHandler.makePickle: length, then the attribute dict pickled (protocol 1). */
 void log_pickle_record(const struct log_record *r, struct osfs_buf *out);
 /* The raw text of the document a formatter is built from (its defaults' literals). */

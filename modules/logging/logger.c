@@ -64,6 +64,7 @@ int log_init(void)
 void log_fini(void)
 {
 	pthread_rwlock_wrlock(&log_lock);
+	state_drain(&log_state);
 	state_free(&log_state);
 	log_formatter_free(default_formatter);
 	default_formatter = NULL;
@@ -221,9 +222,14 @@ struct log_batch {
 	size_t n;
 };
 
+struct log_batch *batch_new(void)
+{
+	return calloc(1, sizeof(struct log_batch));
+}
+
 struct log_batch *log_batch_begin(void)
 {
-	struct log_batch *b = calloc(1, sizeof *b);
+	struct log_batch *b = batch_new();
 	if (b)
 		pthread_rwlock_rdlock(&log_lock);
 	return b;
@@ -241,6 +247,13 @@ static void handler_failed(struct log_handler *h, unsigned long records, pid_t p
 }
 
 int log_batch_end(struct log_batch *b)
+{
+	int result = batch_emit(b);
+	pthread_rwlock_unlock(&log_lock);
+	return result;
+}
+
+int batch_emit(struct log_batch *b)
 {
 	int result = 0;
 	for (size_t i = 0; i < b->n; i++) {
@@ -265,7 +278,6 @@ int log_batch_end(struct log_batch *b)
 		osfs_buf_free(&o->text);
 		free(o->rec);
 	}
-	pthread_rwlock_unlock(&log_lock);
 	free(b->out);
 	free(b);
 	return result;
@@ -290,6 +302,17 @@ static int handle(struct log_state *s, struct log_handler *h, struct log_record 
 {
 	if (!filters_pass(s, h->filters, h->nfilters, r->name))
 		return 0;
+	if (h->cls->keep) {
+		int err = h->cls->keep(h, s, r, b);
+		if (err) {
+			char why[OSFS_REFUSAL_MAX];
+			snprintf(why, sizeof why, "%s", osfs_refusal());
+			handler_failed(h, 1, r->process, err, why);
+			return raise_exceptions ? osfs_refuse(EIO, "handler '%s' failed: %s", h->id, why) : 0;
+		}
+		__atomic_add_fetch(&h->emitted, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
 	struct log_fmt *fmt = h->formatter ? state_formatter(s, h->formatter) : NULL;
 	struct batch_out *o = batch_slot(b, h);
 	if (!o)
@@ -325,6 +348,23 @@ taken:
 	o->rec[o->records++] = (struct log_out){o->text.len, r->levelno, std};
 	o->pid = r->process;
 	return 0;
+}
+
+int handler_handle(struct log_state *s, struct log_handler *h, const struct log_record *r,
+		   struct log_batch *b)
+{
+	struct log_record copy = *r; /* formatting sets asctime on it for a moment */
+	return handle(s, h, &copy, b);
+}
+
+void state_drain(struct log_state *s)
+{
+	struct log_batch *b = batch_new();
+	for (size_t i = 0; b && i < s->nhandlers; i++)
+		if (s->handlers[i]->cls->drain)
+			s->handlers[i]->cls->drain(s->handlers[i], s, b, 1);
+	if (b)
+		batch_emit(b);
 }
 
 /* Logger.callHandlers: up the tree while propagate holds; lastResort if none. */
@@ -470,6 +510,7 @@ void log_stats(struct osfs_buf *out)
 void log_flush_all(void)
 {
 	pthread_rwlock_rdlock(&log_lock);
+	state_drain(&log_state);
 	for (size_t i = 0; i < log_state.nhandlers; i++) {
 		struct log_handler *h = log_state.handlers[i];
 		pthread_mutex_lock(&h->lock);

@@ -350,6 +350,12 @@ int log_handler_flush(const char *id)
 	pthread_rwlock_rdlock(&log_lock);
 	struct log_handler *h = state_handler(&log_state, id);
 	int err = h ? 0 : osfs_refuse(ENOENT, "no handler named '%s'", id);
+	if (h && h->cls->drain) { /* MemoryHandler.flush: on to the target */
+		struct log_batch *b = batch_new();
+		err = b ? h->cls->drain(h, &log_state, b, 0) : -ENOMEM;
+		int end = b ? batch_emit(b) : 0;
+		err = err ? err : end;
+	}
 	if (h && h->cls->flush) {
 		pthread_mutex_lock(&h->lock);
 		err = h->cls->flush(h);

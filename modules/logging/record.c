@@ -305,3 +305,46 @@ void log_record_free_extra(struct log_record *r)
 	r->json_msg = NULL;
 	r->nextra = 0;
 }
+
+/* One block: the struct, the extras array, then every string. */
+struct log_record *log_record_copy(const struct log_record *r)
+{
+	const char *strs[] = {r->name, r->msg, r->levelname, r->pathname, r->filename, r->module,
+			      r->thread_name, r->process_name};
+	size_t n = sizeof strs / sizeof strs[0], size = sizeof *r + r->nextra * sizeof *r->extra;
+	for (size_t i = 0; i < n; i++)
+		size += strlen(strs[i] ? strs[i] : "") + 1;
+	for (size_t i = 0; i < r->nextra; i++)
+		size += strlen(r->extra[i].key) + 1 +
+			(r->extra[i].value.s ? strlen(r->extra[i].value.s) + 1 : 0);
+	struct log_record *c = malloc(size);
+	if (!c)
+		return NULL;
+	*c = *r;
+	c->extra = (struct log_extra *)(c + 1);
+	char *p = (char *)(c->extra + r->nextra);
+	const char **dst[] = {&c->name, &c->msg, &c->levelname, &c->pathname, &c->filename,
+			      &c->module, &c->thread_name, &c->process_name};
+	for (size_t i = 0; i < n; i++) {
+		*dst[i] = strcpy(p, strs[i] ? strs[i] : "");
+		p += strlen(p) + 1;
+	}
+	for (size_t i = 0; i < r->nextra; i++) {
+		c->extra[i] = r->extra[i];
+		c->extra[i].key = strcpy(p, r->extra[i].key);
+		p += strlen(p) + 1;
+		if (r->extra[i].value.s) {
+			c->extra[i].value.s = strcpy(p, r->extra[i].value.s);
+			p += strlen(p) + 1;
+		}
+		c->extra[i].text = NULL;
+	}
+	c->json_msg = NULL;
+	c->asctime = NULL;
+	return c;
+}
+
+void log_record_free(struct log_record *r)
+{
+	free(r); /* one block */
+}

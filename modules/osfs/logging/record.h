@@ -48,6 +48,11 @@ void log_record_set_time(struct log_record *r, int64_t now_ns, int64_t start_ns)
 int log_record_from_json(struct log_record *r, const char *line, char **levelname);
 void log_record_free_extra(struct log_record *r);
 
+/* A record that outlives the write that made it (MemoryHandler, QueueHandler):
+ * every string copied into one allocation.  NULL if out of memory. */
+struct log_record *log_record_copy(const struct log_record *r);
+void log_record_free(struct log_record *r);
+
 /* Every key of a JSON object as Python values (formatter defaults): 0, 1 if the
  * text is not a JSON object, or -ENOMEM. */
 int log_json_values(const char *json, struct log_extra **out, size_t *count);
