@@ -203,3 +203,48 @@ def test_memory_handler_flushes_on_close(make_mount, tmp_path):
     assert out.read_text() == ""
     assert m.unmount() == 0
     assert out.read_text() == "INFO kept until the end\n"
+
+
+def test_queue_handler_and_listener(fresh, tmp_path):
+    import time
+    out, high = tmp_path / "q.log", tmp_path / "high.log"
+    os.mkdir(fresh.p("logging", "loggers", "app"))
+    config(fresh, {"version": 1,
+                   "formatters": {"q": {"format": "<%(message)s>"},
+                                  "t": {"format": "%(levelname)s %(msg)s"}},
+                   "handlers": {"file": {"class": "logging.FileHandler", "filename": str(out),
+                                         "formatter": "t"},
+                                "high": {"class": "logging.FileHandler", "filename": str(high),
+                                         "formatter": "t", "level": "ERROR"},
+                                "queue": {"class": "logging.handlers.QueueHandler", "formatter": "q",
+                                          "handlers": ["file", "high"],
+                                          "respect_handler_level": True}},
+                   "loggers": {"app": {"level": "DEBUG", "handlers": ["queue"]}}})
+    n = 3000
+    fd = os.open(fresh.p("logging", "loggers", "app", "info"), os.O_WRONLY)
+    for i in range(0, n, 300):
+        os.write(fd, "".join(f"{k}\n" for k in range(i, i + 300)).encode())
+    os.close(fd)
+    with open(fresh.p("logging", "loggers", "app", "error"), "w") as f:
+        f.write("bad\n")
+    deadline = time.time() + 10
+    while out.read_text().count("\n") < n + 1 and time.time() < deadline:
+        time.sleep(0.02)  # the listener hands records on off the writer's path
+    lines = out.read_text().splitlines()
+    # prepare(): msg is the QueueHandler's formatted message; the target formats it again
+    assert lines == [f"INFO <{k}>" for k in range(n)] + ["ERROR <bad>"]
+    assert high.read_text() == "ERROR <bad>\n"  # respect_handler_level
+
+
+def test_queue_handler_drains_on_reconfigure(fresh, tmp_path):
+    out = tmp_path / "d.log"
+    os.mkdir(fresh.p("logging", "loggers", "app"))
+    doc = {"version": 1, "handlers": {
+        "file": {"class": "logging.FileHandler", "filename": str(out)},
+        "queue": {"class": "logging.handlers.QueueHandler", "handlers": ["file"]}},
+        "loggers": {"app": {"level": "DEBUG", "handlers": ["queue"]}}}
+    config(fresh, doc)
+    with open(fresh.p("logging", "loggers", "app", "info"), "w") as f:
+        f.write("".join(f"{k}\n" for k in range(500)))
+    config(fresh, {"version": 1})  # replaces everything: the queue is drained first
+    assert out.read_text().splitlines() == [str(k) for k in range(500)]

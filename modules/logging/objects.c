@@ -96,6 +96,13 @@ static int put_object(int k, const char *id, const cJSON *obj)
 		if ((err = build_handler(s, id, obj, &h)))
 			return err;
 		if (old) {
+			if (old->cls->drain) { /* what it holds reaches its targets first */
+				struct log_batch *b = batch_new();
+				if (b) {
+					old->cls->drain(old, s, b, 1);
+					batch_emit(b);
+				}
+			}
 			for (size_t i = 0; i < s->nhandlers; i++)
 				if (s->handlers[i] == old)
 					s->handlers[i] = h;

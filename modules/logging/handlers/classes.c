@@ -2,7 +2,8 @@
 #include "../internal.h"
 
 extern const struct handler_class stream_handler, file_handler, rotating_handler, watched_handler,
-	timed_handler, syslog_handler, socket_handler, datagram_handler, memory_handler;
+	timed_handler, syslog_handler, socket_handler, datagram_handler, memory_handler,
+	queue_handler;
 
 /* logging.NullHandler: takes every record and does nothing. */
 static const struct handler_class null_handler = {.name = "logging.NullHandler"};
@@ -17,6 +18,7 @@ const struct handler_class *const handler_classes[] = {
 	&socket_handler,
 	&datagram_handler,
 	&memory_handler,
+	&queue_handler,
 	&null_handler,
 	NULL,
 };
