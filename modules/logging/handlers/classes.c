@@ -3,7 +3,7 @@
 
 extern const struct handler_class stream_handler, file_handler, rotating_handler, watched_handler,
 	timed_handler, syslog_handler, socket_handler, datagram_handler, memory_handler,
-	queue_handler;
+	queue_handler, http_handler, smtp_handler;
 
 /* logging.NullHandler: takes every record and does nothing. */
 static const struct handler_class null_handler = {.name = "logging.NullHandler"};
@@ -19,6 +19,8 @@ const struct handler_class *const handler_classes[] = {
 	&datagram_handler,
 	&memory_handler,
 	&queue_handler,
+	&http_handler,
+	&smtp_handler,
 	&null_handler,
 	NULL,
 };
