@@ -128,3 +128,30 @@ def test_datagram_handler(fresh):
         assert sorted(int(r["msg"]) for r in got) == list(range(n))
     finally:
         sock.close()
+
+
+def test_slow_receiver_never_blocks_past_the_timeout(fresh):
+    # A receiver that accepts and never reads: the socket buffers fill, and then
+    # each send gives up after the handler's timeout (1 s, as Python's makeSocket).
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    try:
+        configure(fresh, {"class": "logging.handlers.SocketHandler", "host": "127.0.0.1",
+                          "port": listener.getsockname()[1]})
+        fd = os.open(fresh.p("logging", "loggers", "net", "info"), os.O_WRONLY)
+        payload = ("x" * 1000 + "\n") * 500
+        started = time.time()
+        try:
+            for _ in range(40):  # far more than any socket buffer holds
+                t = time.time()
+                os.write(fd, payload.encode())  # succeeds: failures are counted, not raised
+                assert time.time() - t < 2.5  # the 1 s timeout, and some slack
+                if any("send to 127.0.0.1" in line for line in fresh.errors()):
+                    break
+        finally:
+            os.close(fd)
+        assert time.time() - started < 60
+        assert any("send to 127.0.0.1" in line for line in fresh.errors())
+    finally:
+        listener.close()

@@ -79,10 +79,16 @@ static int socket_emit(struct log_handler *h, const char *text, const struct log
 	if (err)
 		return err;
 	size_t len = n ? rec[n - 1].end : 0;
+	/* The timeout bounds the whole batch, not each partial send. */
+	double deadline = now() + TIMEOUT_MS / 1000.0;
 	for (const char *p = text; len;) {
 		ssize_t sent = send(s->fd, p, len, MSG_NOSIGNAL);
 		if (sent < 0 && errno == EINTR)
 			continue;
+		if (sent >= 0 && len > (size_t)sent && now() > deadline) {
+			sent = -1;
+			errno = ETIMEDOUT;
+		}
 		if (sent < 0) { /* closed, so that the next record tries again */
 			int e = errno;
 			close(s->fd);
