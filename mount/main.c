@@ -13,6 +13,7 @@
 
 #include "inode.h"
 #include "ops.h"
+#include "osfs/logging/logging.h"
 #include "osfs-config.h"
 #include "state.h"
 #include "tree/tree.h"
@@ -95,6 +96,9 @@ int main(int argc, char *argv[])
 		return 2;
 	mine.state = absolute(mine.state);
 	mine.logging_config = absolute(mine.logging_config);
+	char cwd[4096];
+	if (getcwd(cwd, sizeof cwd)) /* before daemonizing moves us to / */
+		log_set_base_dir(cwd);
 	if (opts.show_help) {
 		fputs(usage, stdout);
 		fflush(stdout);

@@ -114,6 +114,8 @@ int effective_level(struct log_state *s, const struct log_logger *l);
 void logger_free(struct log_logger *l);
 int valid_id(const char *id);
 void log_levels_fini(void);
+/* filename made absolute against the base directory (log_set_base_dir): malloc'd. */
+char *log_absolute(const char *filename);
 
 /* Builders shared by dictConfig (config.c) and single objects (objects.c). */
 int build_formatter(const char *id, const cJSON *obj, struct log_fmt *out);

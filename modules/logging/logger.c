@@ -26,6 +26,24 @@ static struct {
 	unsigned long taken, emitted, dropped, errors;
 } stats;
 
+static char base_dir[4096] = "/";
+
+void log_set_base_dir(const char *dir)
+{
+	snprintf(base_dir, sizeof base_dir, "%s", dir && *dir ? dir : "/");
+}
+
+char *log_absolute(const char *filename)
+{
+	if (filename[0] == '/')
+		return strdup(filename);
+	char *path;
+	size_t n = strlen(base_dir);
+	return asprintf(&path, "%s%s%s", base_dir, n && base_dir[n - 1] == '/' ? "" : "/", filename) < 0
+		       ? NULL
+		       : path;
+}
+
 void log_on_change(void (*fn)(void))
 {
 	on_change = fn;

@@ -39,6 +39,15 @@ int handler_open(struct log_handler *h, const char *cls, const cJSON *kwargs)
 	h->kwargs = cJSON_Duplicate(kwargs, 1);
 	if (!h->kwargs)
 		return -ENOMEM;
+	/* A relative filename is kept as the path it means (for the state file too). */
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(h->kwargs, "filename");
+	if (cJSON_IsString(name) && name->valuestring[0] != '/') {
+		char *full = log_absolute(name->valuestring);
+		if (!full)
+			return -ENOMEM;
+		cJSON_ReplaceItemInObjectCaseSensitive(h->kwargs, "filename", cJSON_CreateString(full));
+		free(full);
+	}
 	return h->cls->open ? h->cls->open(h, kwargs) : 0;
 }
 

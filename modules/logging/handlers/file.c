@@ -44,9 +44,6 @@ int file_setup(struct file *f, const cJSON *kwargs, int append_only)
 	const cJSON *delay = cJSON_GetObjectItemCaseSensitive(kwargs, "delay");
 	if (!cJSON_IsString(name) || !*name->valuestring)
 		return osfs_refuse(EINVAL, "the handler needs a filename");
-	if (name->valuestring[0] != '/')
-		return osfs_refuse(EINVAL, "filename '%s' must be an absolute path (the daemon's "
-				   "directory is not yours)", name->valuestring);
 	const char *m = append_only || !cJSON_IsString(mode) ? "a" : mode->valuestring;
 	int flags = strcmp(m, "a") == 0 ? O_WRONLY | O_APPEND | O_CREAT
 		    : strcmp(m, "w") == 0 ? O_WRONLY | O_TRUNC | O_CREAT
@@ -57,7 +54,7 @@ int file_setup(struct file *f, const cJSON *kwargs, int append_only)
 					  (strcasecmp(enc->valuestring, "utf-8") != 0 &&
 					   strcasecmp(enc->valuestring, "utf8") != 0)))
 		return osfs_refuse(EINVAL, "encoding: osfs writes UTF-8 only");
-	f->path = strdup(name->valuestring);
+	f->path = log_absolute(name->valuestring);
 	if (!f->path)
 		return -ENOMEM;
 	f->flags = flags;

@@ -28,6 +28,9 @@ struct log_caller {
 };
 
 int log_init(void);
+/* Where relative filenames in a configuration start: the directory the program
+ * was started in (a daemon moves to /), as Python resolves them against its own. */
+void log_set_base_dir(const char *dir);
 void log_fini(void);
 
 /* A level by name (registered names, custom ones included) or number:
