@@ -257,7 +257,8 @@ static void osfs_link(fuse_req_t r, fuse_ino_t ino, fuse_ino_t parent, const cha
 	refuse_create(r, parent, name);
 }
 
-static void osfs_unlink(fuse_req_t r, fuse_ino_t parent, const char *name)
+/* unlink and rmdir: only computed names, where the directory has a way to remove. */
+static void remove_entry(fuse_req_t r, fuse_ino_t parent, const char *name, int is_dir)
 {
 	struct inode *dir = I(parent);
 	const struct dir *d = dir->node->kind == KIND_DIR ? dir->node->dir : NULL;
@@ -265,30 +266,24 @@ static void osfs_unlink(fuse_req_t r, fuse_ino_t parent, const char *name)
 	int computed;
 	struct req rq = make_req(r, dir);
 	int err = node_find(dir->node, name, &rq, &row, &computed);
-	if (!err && (!computed || !d->remove))
+	name_fn *remove = d ? (is_dir ? d->rmdir : d->remove) : NULL;
+	if (!err && (!computed || !remove))
 		err = osfs_refuse(EACCES, "cannot remove '%s': osfs nodes stay while mounted", name);
 	if (!err)
-		err = d->remove(name, &rq);
+		err = remove(name, &rq);
 	if (err)
 		return refused(r, dir, name, err);
 	fuse_reply_err(r, 0);
 }
 
+static void osfs_unlink(fuse_req_t r, fuse_ino_t parent, const char *name)
+{
+	remove_entry(r, parent, name, 0);
+}
+
 static void osfs_rmdir(fuse_req_t r, fuse_ino_t parent, const char *name)
 {
-	struct inode *dir = I(parent);
-	const struct dir *d = dir->node->kind == KIND_DIR ? dir->node->dir : NULL;
-	const struct node *row;
-	int computed;
-	struct req rq = make_req(r, dir);
-	int err = node_find(dir->node, name, &rq, &row, &computed);
-	if (!err && (!computed || !d->rmdir))
-		err = osfs_refuse(EACCES, "cannot remove '%s': osfs nodes stay while mounted", name);
-	if (!err)
-		err = d->rmdir(name, &rq);
-	if (err)
-		return refused(r, dir, name, err);
-	fuse_reply_err(r, 0);
+	remove_entry(r, parent, name, 1);
 }
 
 static void osfs_rename(fuse_req_t r, fuse_ino_t parent, const char *name, fuse_ino_t newparent,

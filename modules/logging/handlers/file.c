@@ -88,11 +88,16 @@ static int file_handler_open(struct log_handler *h, const cJSON *kwargs)
 static int file_emit(struct log_handler *h, const char *text, const struct log_out *rec, size_t n)
 {
 	struct file *f = h->state;
-	int err = f->fd < 0 ? file_open(f) : 0;
+	int err = file_ready(f);
 	return err ? err : write_all(f->fd, text, n ? rec[n - 1].end : 0);
 }
 
-static void file_handler_close(struct log_handler *h)
+int file_ready(struct file *f)
+{
+	return f->fd < 0 ? file_open(f) : 0;
+}
+
+void file_handler_close(struct log_handler *h)
 {
 	if (h->state)
 		file_release(h->state);

@@ -18,6 +18,11 @@ int file_setup(struct file *f, const cJSON *kwargs, int append_only);
 int file_open(struct file *f);
 void file_close(struct file *f);
 void file_release(struct file *f);
+/* Opens the file if it is not open yet (delay): 0 or -errno. */
+int file_ready(struct file *f);
+/* The close of every class whose state begins with a struct file. */
+struct log_handler;
+void file_handler_close(struct log_handler *h);
 /* An integer keyword argument (maxBytes, backupCount, interval): 0 or -EINVAL. */
 int kwarg_int(const cJSON *kwargs, const char *key, long long dflt, long long *out);
 

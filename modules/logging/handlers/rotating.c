@@ -114,19 +114,8 @@ static int rotating_emit(struct log_handler *h, const char *text, const struct l
 				return err;
 		}
 	}
-	if (r->f.fd < 0) {
-		int err = file_open(&r->f);
-		if (err)
-			return err;
-	}
-	return write_all(r->f.fd, text + run, (n ? rec[n - 1].end : 0) - run);
-}
-
-static void rotating_close(struct log_handler *h)
-{
-	if (h->state)
-		file_release(h->state);
-	free(h->state);
+	int err = file_ready(&r->f);
+	return err ? err : write_all(r->f.fd, text + run, (n ? rec[n - 1].end : 0) - run);
 }
 
 const struct handler_class rotating_handler = {
@@ -134,5 +123,5 @@ const struct handler_class rotating_handler = {
 	.params = params,
 	.open = rotating_open,
 	.emit = rotating_emit,
-	.close = rotating_close,
+	.close = file_handler_close,
 };

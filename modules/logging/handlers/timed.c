@@ -270,19 +270,8 @@ static int timed_emit(struct log_handler *h, const char *text, const struct log_
 		if (err)
 			return err;
 	}
-	if (t->f.fd < 0) {
-		int err = file_open(&t->f);
-		if (err)
-			return err;
-	}
-	return write_all(t->f.fd, text, n ? rec[n - 1].end : 0);
-}
-
-static void timed_close(struct log_handler *h)
-{
-	if (h->state)
-		file_release(h->state);
-	free(h->state);
+	int err = file_ready(&t->f);
+	return err ? err : write_all(t->f.fd, text, n ? rec[n - 1].end : 0);
 }
 
 const struct handler_class timed_handler = {
@@ -290,5 +279,5 @@ const struct handler_class timed_handler = {
 	.params = params,
 	.open = timed_open,
 	.emit = timed_emit,
-	.close = timed_close,
+	.close = file_handler_close,
 };

@@ -52,19 +52,8 @@ static int watched_emit(struct log_handler *h, const char *text, const struct lo
 			return err;
 		stat_stream(w);
 	}
-	if (w->f.fd < 0) {
-		int err = file_open(&w->f);
-		if (err)
-			return err;
-	}
-	return write_all(w->f.fd, text, n ? rec[n - 1].end : 0);
-}
-
-static void watched_close(struct log_handler *h)
-{
-	if (h->state)
-		file_release(h->state);
-	free(h->state);
+	int err = file_ready(&w->f);
+	return err ? err : write_all(w->f.fd, text, n ? rec[n - 1].end : 0);
 }
 
 const struct handler_class watched_handler = {
@@ -72,5 +61,5 @@ const struct handler_class watched_handler = {
 	.params = params,
 	.open = watched_open,
 	.emit = watched_emit,
-	.close = watched_close,
+	.close = file_handler_close,
 };
