@@ -24,8 +24,8 @@ struct http {
 	char *userpwd;
 };
 
-static const char *const params[] = {"host", "url", "method", "secure", "credentials", "context",
-				     NULL};
+/* Python's context (an ssl.SSLContext) has no JSON form: refused as unknown. */
+static const char *const params[] = {"host", "url", "method", "secure", "credentials", NULL};
 
 /* urllib.parse.quote_plus */
 static void quote_plus(const char *s, struct osfs_buf *out)
