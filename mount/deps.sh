@@ -1,7 +1,7 @@
 # Sourced by mount/run and tests/run: installs, from Debian's archive, whatever the
 # build (and, with "tests", the test suite) needs and this machine lacks.
 
-osfs_build_packages="meson ninja-build gcc pkg-config libfuse3-dev fuse3 libcjson-dev libinih-dev libcurl4-openssl-dev"
+osfs_build_packages="meson ninja-build gcc pkg-config libfuse3-dev fuse3 libcjson-dev libinih-dev libcurl4-openssl-dev libffi-dev"
 # file(1): Python's platform.architecture(), the tests' reference, asks it.
 osfs_test_packages="python3 python3-pytest attr file util-linux procps tzdata coreutils logrotate rsyslog python3-aiosmtpd"
 

@@ -13,6 +13,7 @@
 
 #include "inode.h"
 #include "ops.h"
+#include "osfs/ffi.h"
 #include "osfs/logging/logging.h"
 #include "osfs-config.h"
 #include "state.h"
@@ -22,11 +23,15 @@
 struct options {
 	char *state;
 	char *logging_config;
+	int ffi;
+	int ffi_timeout;
 };
 
 static const struct fuse_opt option_spec[] = {
 	{"state=%s", offsetof(struct options, state), 0},
 	{"logging_config=%s", offsetof(struct options, logging_config), 0},
+	{"ffi", offsetof(struct options, ffi), 1},
+	{"ffi_timeout=%d", offsetof(struct options, ffi_timeout), 0},
 	FUSE_OPT_END,
 };
 
@@ -81,10 +86,15 @@ static const char usage[] =
 	"                   in FILE, saved on every change and loaded at start\n"
 	"  -o logging_config=FILE\n"
 	"                   a dictConfig JSON or fileConfig INI file applied at start and on SIGHUP\n"
+	"  -o ffi           the ffi/ directory: ctypes-like calls, run in a worker process\n"
+	"  -o ffi_timeout=MS  how long a call may take before its worker is killed (5000)\n"
 	"\n";
 
 int main(int argc, char *argv[])
 {
+	/* The ffi worker is this program run again: it serves calls, then exits. */
+	if (argc == 3 && strcmp(argv[1], "--ffi-worker") == 0)
+		return osfs_ffi_worker_main(atoi(argv[2]));
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_cmdline_opts opts;
 	struct options mine = {0};
@@ -99,6 +109,13 @@ int main(int argc, char *argv[])
 	char cwd[4096];
 	if (getcwd(cwd, sizeof cwd)) /* before daemonizing moves us to / */
 		log_set_base_dir(cwd);
+	if (mine.ffi) {
+		char exe[4096];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		tree_ffi_enabled = 1;
+		osfs_ffi_worker_start(exe, mine.ffi_timeout > 0 ? mine.ffi_timeout : 5000);
+	}
 	if (opts.show_help) {
 		fputs(usage, stdout);
 		fflush(stdout);

@@ -46,6 +46,8 @@ static const struct node root_rows[] = {
 	DIR_ROW("io", io_dir, "Python's io: default buffer size and encodings"),
 	DIR_ROW("time", time_dir, "Python's time: clocks, zones, strftime and strptime"),
 	DIR_ROW("logging", logging_dir, "Python's logging: loggers, handlers, formatters, dictConfig"),
+	{.name = "ffi", .kind = KIND_DIR, .mode = 0700, .dir = &ffi_dir, .visible = ffi_visible,
+	 .doc = "ctypes-like calls into shared libraries (with -o ffi, the owner's alone)"},
 	END_ROW,
 };
 
@@ -94,6 +96,7 @@ int tree_init(void)
 
 void tree_fini(void)
 {
+	ffi_tree_fini();
 	for (size_t i = NMODULES; i-- > 0;)
 		modules[i].fini();
 }

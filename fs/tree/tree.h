@@ -13,6 +13,10 @@ extern const struct dir self_dir;
 extern const struct dir io_dir;
 extern const struct dir time_dir;
 extern const struct dir logging_dir;
+extern const struct dir ffi_dir;
+extern int tree_ffi_enabled; /* -o ffi */
+int ffi_visible(const struct req *rq);
+void ffi_tree_fini(void);
 
 /* The calling process, from the thread FUSE names (os/self, time/process_time). */
 struct osfs_proc;
