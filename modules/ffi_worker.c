@@ -21,9 +21,12 @@
 
 #include "osfs/refuse.h"
 
+extern char **environ;
+
 static struct {
 	pthread_mutex_t lock;
 	char exe[4096];
+	char **envp; /* the worker's environment, made before any fork */
 	int timeout_ms;
 	pid_t pid;
 	int fd;
@@ -127,7 +130,8 @@ static int spawn(void)
 	}
 	if (pid == 0) { /* only exec-safe calls between fork and exec */
 		fcntl(sv[1], F_SETFD, 0);
-		execl(w.exe, w.exe, "--ffi-worker", fdtext, (char *)NULL);
+		char *argv[] = {w.exe, (char *)"--ffi-worker", fdtext, NULL};
+		execve(w.exe, argv, w.envp ? w.envp : environ);
 		_exit(127);
 	}
 	close(sv[1]);
@@ -136,11 +140,45 @@ static int spawn(void)
 	return 0;
 }
 
+/* The daemon's environment, where a sanitizer build is told to let the worker die
+ * of the signals its calls raise (that death is the answer), and not to look for
+ * leaks in a process that is killed by design. */
+static char **worker_env(void)
+{
+	static const char *const add[] = {
+		"ASAN_OPTIONS", "handle_segv=0:handle_sigbus=0:handle_abort=0:handle_sigfpe=0:"
+				"handle_sigill=0:detect_leaks=0",
+		"UBSAN_OPTIONS", "handle_segv=0:handle_sigbus=0:handle_abort=0:handle_sigfpe=0:"
+				 "handle_sigill=0",
+	};
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 3, sizeof *env);
+	size_t k = 0;
+	for (size_t i = 0; env && i < n; i++) {
+		int ours = 0;
+		for (size_t a = 0; a < 4; a += 2)
+			ours |= strncmp(environ[i], add[a], strlen(add[a])) == 0 &&
+				environ[i][strlen(add[a])] == '=';
+		if (!ours)
+			env[k++] = environ[i];
+	}
+	for (size_t a = 0; env && a < 4; a += 2) {
+		const char *old = getenv(add[a]);
+		if (asprintf(&env[k], "%s=%s%s%s", add[a], old ? old : "", old ? ":" : "", add[a + 1]) >= 0)
+			k++;
+	}
+	return env;
+}
+
 int osfs_ffi_worker_start(const char *exe, int timeout_ms)
 {
 	pthread_mutex_lock(&w.lock);
 	snprintf(w.exe, sizeof w.exe, "%s", exe);
 	w.timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
+	if (!w.envp)
+		w.envp = worker_env();
 	reap();
 	pthread_mutex_unlock(&w.lock);
 	return 0; /* started at the first call */
