@@ -7,8 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
 #include "internal.h"
 #include "osfs/errno.h"
 #include "osfs/fmt.h"
@@ -70,7 +68,6 @@ static int64_t now_ns(void)
 int log_init(void)
 {
 	start_ns = now_ns();
-	curl_global_init(CURL_GLOBAL_DEFAULT); /* once, before any thread uses libcurl */
 	default_formatter = log_formatter_new(NULL, NULL, '%', NULL, 1);
 	log_state = (struct log_state){0};
 	log_state.loggers = calloc(1, sizeof *log_state.loggers);
@@ -91,7 +88,6 @@ void log_fini(void)
 	default_formatter = NULL;
 	pthread_rwlock_unlock(&log_lock);
 	log_levels_fini();
-	curl_global_cleanup();
 }
 
 int strlist_set(char ***list, size_t *n, const char *text)

@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 
 #include "../internal.h"
+#include "curl_lib.h"
 #include "osfs/refuse.h"
 
 #define TIMEOUT_MS 5000
@@ -109,6 +109,9 @@ static int http_open(struct log_handler *h, const cJSON *kwargs)
 	freeaddrinfo(res);
 	snprintf(pin, sizeof pin, "%s:%s:%s", name, port, addr);
 	t->resolve = curl_slist_append(NULL, pin);
+	int loaded = curl_load();
+	if (loaded)
+		return loaded;
 	t->curl = curl_easy_init();
 	if (!t->curl || !t->resolve)
 		return -ENOMEM;

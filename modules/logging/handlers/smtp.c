@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
 
 #include "../internal.h"
+#include "curl_lib.h"
 #include "osfs/refuse.h"
 #include "osfs/time.h"
 
@@ -74,6 +74,9 @@ static int smtp_open(struct log_handler *h, const cJSON *kwargs)
 	m->subject = strdup(subject->valuestring);
 	if (asprintf(&m->url, "smtp://%s:%d", name, port) < 0)
 		m->url = NULL;
+	int loaded = curl_load();
+	if (loaded)
+		return loaded;
 	m->curl = curl_easy_init();
 	return m->curl && m->url && m->from && m->subject ? 0 : -ENOMEM;
 }
