@@ -71,6 +71,9 @@ static int http_open(struct log_handler *h, const cJSON *kwargs)
 	if (!t)
 		return -ENOMEM;
 	h->state = t;
+	int loaded = curl_load(); /* before any curl_* call */
+	if (loaded)
+		return loaded;
 	const cJSON *host = cJSON_GetObjectItemCaseSensitive(kwargs, "host");
 	const cJSON *url = cJSON_GetObjectItemCaseSensitive(kwargs, "url");
 	const cJSON *method = cJSON_GetObjectItemCaseSensitive(kwargs, "method");
@@ -109,9 +112,6 @@ static int http_open(struct log_handler *h, const cJSON *kwargs)
 	freeaddrinfo(res);
 	snprintf(pin, sizeof pin, "%s:%s:%s", name, port, addr);
 	t->resolve = curl_slist_append(NULL, pin);
-	int loaded = curl_load();
-	if (loaded)
-		return loaded;
 	t->curl = curl_easy_init();
 	if (!t->curl || !t->resolve)
 		return -ENOMEM;

@@ -31,6 +31,9 @@ static int smtp_open(struct log_handler *h, const cJSON *kwargs)
 	if (!m)
 		return -ENOMEM;
 	h->state = m;
+	int loaded = curl_load(); /* before any curl_* call */
+	if (loaded)
+		return loaded;
 	const cJSON *host = cJSON_GetObjectItemCaseSensitive(kwargs, "mailhost");
 	const cJSON *from = cJSON_GetObjectItemCaseSensitive(kwargs, "fromaddr");
 	const cJSON *to = cJSON_GetObjectItemCaseSensitive(kwargs, "toaddrs");
@@ -74,9 +77,6 @@ static int smtp_open(struct log_handler *h, const cJSON *kwargs)
 	m->subject = strdup(subject->valuestring);
 	if (asprintf(&m->url, "smtp://%s:%d", name, port) < 0)
 		m->url = NULL;
-	int loaded = curl_load();
-	if (loaded)
-		return loaded;
 	m->curl = curl_easy_init();
 	return m->curl && m->url && m->from && m->subject ? 0 : -ENOMEM;
 }
