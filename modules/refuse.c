@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,56 @@ static struct {
 	unsigned long total;
 } log_ring = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
+/* The length of the valid UTF-8 character at p, or 0 for a control byte or one
+ * that does not start a well-formed sequence (Python's strict decoder rules:
+ * no overlong forms, no surrogates, nothing past U+10FFFF). */
+static size_t utf8_length(const unsigned char *p)
+{
+	static const struct {
+		unsigned char lead_lo, lead_hi, second_lo, second_hi;
+		size_t n;
+	} forms[] = {
+		{0xc2, 0xdf, 0x80, 0xbf, 2}, {0xe0, 0xe0, 0xa0, 0xbf, 3},
+		{0xe1, 0xec, 0x80, 0xbf, 3}, {0xed, 0xed, 0x80, 0x9f, 3},
+		{0xee, 0xef, 0x80, 0xbf, 3}, {0xf0, 0xf0, 0x90, 0xbf, 4},
+		{0xf1, 0xf3, 0x80, 0xbf, 4}, {0xf4, 0xf4, 0x80, 0x8f, 4},
+	};
+	if (*p < 0x20 || *p == 0x7f)
+		return 0;
+	if (*p < 0x80)
+		return 1;
+	for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
+		if (*p < forms[f].lead_lo || *p > forms[f].lead_hi)
+			continue;
+		if (p[1] < forms[f].second_lo || p[1] > forms[f].second_hi)
+			return 0;
+		for (size_t i = 2; i < forms[f].n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+		return forms[f].n;
+	}
+	return 0;
+}
+
+/* Append s as one line of UTF-8: newlines become spaces, other control bytes
+ * and bytes that are not UTF-8 (echoed from a hostile request) become \xNN, and
+ * so does a space when the text is a field that must stay one word. */
+static void put_clean(struct osfs_buf *line, const char *s, bool word)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_length(p);
+		if (*p == '\n' && !word) {
+			osfs_buf_putc(line, ' ');
+			p++;
+		} else if (n == 0 || (word && *p == ' ')) {
+			osfs_buf_printf(line, "\\x%02x", *p++);
+		} else {
+			osfs_buf_add(line, p, n);
+			p += n;
+		}
+	}
+}
+
 void osfs_errlog_add(pid_t pid, const char *node, int err, const char *msg)
 {
 	char ebuf[128];
@@ -50,11 +101,10 @@ void osfs_errlog_add(pid_t pid, const char *node, int err, const char *msg)
 	clock_gettime(CLOCK_REALTIME, &ts);
 
 	struct osfs_buf line = {0};
-	osfs_buf_printf(&line, "%lld.%09ld %d %s %s: ", (long long)ts.tv_sec, ts.tv_nsec,
-			(int)pid, node, name ? name : "E?");
-	/* One refusal is one line, whatever the message holds. */
-	for (const char *p = msg; *p; p++)
-		osfs_buf_putc(&line, *p == '\n' ? ' ' : *p);
+	osfs_buf_printf(&line, "%lld.%09ld %d ", (long long)ts.tv_sec, ts.tv_nsec, (int)pid);
+	put_clean(&line, node, true); /* a name may be hostile too */
+	osfs_buf_printf(&line, " %s: ", name ? name : "E?");
+	put_clean(&line, msg, false);
 	osfs_buf_putc(&line, '\n');
 	if (osfs_buf_error(&line)) {
 		osfs_buf_free(&line);

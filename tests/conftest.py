@@ -63,7 +63,8 @@ class Mount:
     def output(self):
         if not self.log.closed:
             self.log.flush()
-        with open(self.log_path) as f:
+        # The daemon's stderr carries what scripts logged to it, hostile bytes too.
+        with open(self.log_path, errors="backslashreplace") as f:
             return f.read()
 
     def unmount(self, how="fusermount"):

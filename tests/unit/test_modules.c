@@ -192,6 +192,12 @@ static void test_refusals(void)
 	osfs_errlog_dump(&b);
 	CHECK(b.data && strstr(b.data, " 42 errno/X ENOENT: no such\n") != NULL);
 	CHECK(b.data && strchr(b.data, '\n') == b.data + b.len - 1); /* one line */
+	osfs_errlog_clear();
+	osfs_errlog_add(7, "a b\x01", EINVAL, "\xff\xc3\x28\xed\xa0\x80\xe2\x82\xac\x1b");
+	osfs_buf_reset(&b);
+	osfs_errlog_dump(&b);
+	/* hostile bytes come out escaped, valid UTF-8 (the euro sign) as it was */
+	CHECK(b.data && strstr(b.data, " 7 a\\x20b\\x01 EINVAL: \\xff\\xc3(\\xed\\xa0\\x80\xe2\x82\xac\\x1b\n"));
 	for (int i = 0; i < OSFS_ERRLOG_LINES + 10; i++)
 		osfs_errlog_add(1, "n", EIO, NULL); /* the thread's last refusal */
 	osfs_buf_reset(&b);
@@ -202,7 +208,7 @@ static void test_refusals(void)
 	CHECK(lines == OSFS_ERRLOG_LINES);
 	CHECK(strstr(b.data, "errno/X") == NULL); /* the oldest were dropped */
 	CHECK(strstr(b.data, " 1 n EIO: bad thing\n") != NULL);
-	CHECK(osfs_errlog_count() - before == OSFS_ERRLOG_LINES + 11);
+	CHECK(osfs_errlog_count() - before == OSFS_ERRLOG_LINES + 12);
 	osfs_buf_free(&b);
 	osfs_errlog_clear();
 }
