@@ -350,52 +350,88 @@ static void put_scalar(struct osfs_buf *out, const struct ffi_type_row *t, const
 
 #define MAX_ARGS 32
 
-int osfs_ffi_call(const char *request, struct osfs_buf *out)
-{
-	char *lib = NULL, *sym = NULL, *ret = NULL, *tok = NULL;
-	const char *p = next_token(request, &lib);
-	p = next_token(p, &sym);
-	p = next_token(p, &ret);
+/* One request, parsed and with its libffi call interface prepared. */
+struct request {
+	char *lib, *sym, *ret;
+	const struct ffi_type_row *rt;
 	struct arg args[MAX_ARGS];
-	memset(args, 0, sizeof args);
-	int nargs = 0, nfixed = -1, err = 0;
-	const struct ffi_type_row *rt = ret ? type_of(ret) : NULL;
-	if (!lib || !sym || !ret)
-		err = osfs_refuse(EINVAL, "expected LIBRARY SYMBOL RESTYPE [TYPE:VALUE ...]");
-	else if (!rt)
-		err = osfs_refuse(EINVAL, "unknown result type '%s'", ret);
-	while (!err && (p = next_token(p, &tok), tok)) {
-		if (strcmp(tok, "...") == 0) {
-			if (nfixed >= 0)
-				err = osfs_refuse(EINVAL, "'...' may appear once");
-			nfixed = nargs;
-		} else if (nargs == MAX_ARGS) {
-			err = osfs_refuse(EINVAL, "at most %d arguments", MAX_ARGS);
-		} else {
-			err = parse_arg(tok, nargs + 1, nfixed >= 0, &args[nargs]);
-			nargs++;
-		}
-		free(tok);
-	}
-	void *handle = NULL, *fn = NULL;
-	if (!err && !(handle = dlopen(lib, RTLD_NOW | RTLD_LOCAL)))
-		err = osfs_refuse(ENOENT, "cannot load %s: %s", lib, dlerror());
-	if (!err && !(fn = dlsym(handle, sym)))
-		err = osfs_refuse(ENOENT, "%s has no symbol %s", lib, sym);
+	int nargs, nfixed;
 	ffi_cif cif;
 	ffi_type *argt[MAX_ARGS];
 	void *argv[MAX_ARGS];
-	for (int i = 0; i < nargs; i++) {
-		argt[i] = args[i].pass;
-		argv[i] = &args[i].v;
+};
+
+static int request_parse(const char *request, struct request *q)
+{
+	memset(q, 0, sizeof *q);
+	q->nfixed = -1;
+	char *tok = NULL;
+	const char *p = next_token(request, &q->lib);
+	p = next_token(p, &q->sym);
+	p = next_token(p, &q->ret);
+	int err = 0;
+	q->rt = q->ret ? type_of(q->ret) : NULL;
+	if (!q->lib || !q->sym || !q->ret)
+		err = osfs_refuse(EINVAL, "expected LIBRARY SYMBOL RESTYPE [TYPE:VALUE ...]");
+	else if (!q->rt)
+		err = osfs_refuse(EINVAL, "unknown result type '%s'", q->ret);
+	while (!err && (p = next_token(p, &tok), tok)) {
+		if (strcmp(tok, "...") == 0) {
+			if (q->nfixed >= 0)
+				err = osfs_refuse(EINVAL, "'...' may appear once");
+			q->nfixed = q->nargs;
+		} else if (q->nargs == MAX_ARGS) {
+			err = osfs_refuse(EINVAL, "at most %d arguments", MAX_ARGS);
+		} else {
+			err = parse_arg(tok, q->nargs + 1, q->nfixed >= 0, &q->args[q->nargs]);
+			q->nargs++;
+		}
+		free(tok);
+	}
+	for (int i = 0; i < q->nargs; i++) {
+		q->argt[i] = q->args[i].pass;
+		q->argv[i] = &q->args[i].v;
 	}
 	if (!err) {
-		ffi_status st = nfixed >= 0 ? ffi_prep_cif_var(&cif, FFI_DEFAULT_ABI, (unsigned)nfixed,
-							       (unsigned)nargs, rt->type, argt)
-					    : ffi_prep_cif(&cif, FFI_DEFAULT_ABI, (unsigned)nargs, rt->type, argt);
+		ffi_status st = q->nfixed >= 0
+			? ffi_prep_cif_var(&q->cif, FFI_DEFAULT_ABI, (unsigned)q->nfixed,
+					   (unsigned)q->nargs, q->rt->type, q->argt)
+			: ffi_prep_cif(&q->cif, FFI_DEFAULT_ABI, (unsigned)q->nargs, q->rt->type, q->argt);
 		if (st != FFI_OK)
 			err = osfs_refuse(EINVAL, "libffi cannot prepare this call (%d)", (int)st);
 	}
+	return err;
+}
+
+static void request_free(struct request *q)
+{
+	for (int i = 0; i < q->nargs; i++)
+		osfs_buf_free(&q->args[i].mem);
+	free(q->lib);
+	free(q->sym);
+	free(q->ret);
+}
+
+int osfs_ffi_check(const char *request)
+{
+	struct request q;
+	int err = request_parse(request, &q);
+	request_free(&q);
+	return err;
+}
+
+int osfs_ffi_call(const char *request, struct osfs_buf *out)
+{
+	struct request q;
+	int err = request_parse(request, &q);
+	const struct ffi_type_row *rt = q.rt;
+	struct arg *args = q.args;
+	int nargs = q.nargs;
+	void *handle = NULL, *fn = NULL;
+	if (!err && !(handle = dlopen(q.lib, RTLD_NOW | RTLD_LOCAL)))
+		err = osfs_refuse(ENOENT, "cannot load %s: %s", q.lib, dlerror());
+	if (!err && !(fn = dlsym(handle, q.sym)))
+		err = osfs_refuse(ENOENT, "%s has no symbol %s", q.lib, q.sym);
 	if (!err) {
 		union {
 			ffi_arg i;
@@ -406,7 +442,7 @@ int osfs_ffi_call(const char *request, struct osfs_buf *out)
 		} result;
 		memset(&result, 0, sizeof result);
 		errno = 0; /* as ctypes' use_errno: errno right around the call */
-		ffi_call(&cif, FFI_FN(fn), &result, argv);
+		ffi_call(&q.cif, FFI_FN(fn), &result, q.argv);
 		int saved = errno;
 		osfs_buf_puts(out, "ret=");
 		if (rt->kind == TK_SINT || rt->kind == TK_UINT) { /* ffi_arg holds small ints widened */
@@ -436,10 +472,6 @@ int osfs_ffi_call(const char *request, struct osfs_buf *out)
 			}
 		}
 	}
-	for (int i = 0; i < nargs; i++)
-		osfs_buf_free(&args[i].mem);
-	free(lib);
-	free(sym);
-	free(ret);
+	request_free(&q);
 	return err;
 }

@@ -18,6 +18,9 @@ const char *osfs_ffi_type_name(size_t i);
 /* Parses and performs one request in this process: 0 with the answer in out, or
  * -errno after osfs_refuse() (EINVAL names the argument at fault). */
 int osfs_ffi_call(const char *request, struct osfs_buf *out);
+/* Parses a request and prepares its call, without loading or calling anything:
+ * 0, or -errno as osfs_ffi_call would refuse it. */
+int osfs_ffi_check(const char *request);
 
 /* The worker: a process running `argv0 --ffi-worker FD`, restarted after a crash
  * or a timeout.  start may be called again (it restarts). */
