@@ -106,6 +106,31 @@ def test_fileconfig_errors_change_nothing(fresh, tmp_path):
     assert not (tmp_path / "x-app.log").exists()
 
 
+def test_fuzz_findings_are_refusals(fresh):
+    """What tests/fuzz found: an INI without [loggers] freed its key list twice; a
+    section that is a JSON list, not an object, reached a NULL logger name; a width
+    of 10**17 padded for ever."""
+    def refused(node, text):
+        before = len(fresh.errors())
+        subprocess.run(["bash", "-c", f"cat > {fresh.p('logging', node)}"], input=text,
+                       text=True, check=False)
+        deadline = time.time() + 5  # applied at close, delivered asynchronously
+        while len(fresh.errors()) == before and time.time() < deadline:
+            time.sleep(0.01)
+        return fresh.errors()[-1]
+
+    ini = "[formatters]\nkeys=\n[handlers]\nkeys=\n[lgegros]\nkeys=root\n"
+    assert "no [loggers] keys= in the file" in refused("fileconfig", ini)
+    for section in ("formatters", "filters", "handlers", "loggers", "root"):
+        doc = json.dumps({"version": 1, section: ["m"]})
+        assert f"'{section}' must be an object" in refused("config", doc)
+    for fmt, style in (("%(message)99999999999999999s", "%"), ("{message:>99999999999}", "{")):
+        doc = json.dumps({"version": 1, "formatters": {"f": {"format": fmt, "style": style}}})
+        assert "width or precision too big" in refused("config", doc)
+    assert fresh.proc.poll() is None
+    assert fresh.read("errno", "EINVAL") == "22\n"
+
+
 def test_state_file_across_restarts(make_mount, tmp_path):
     state = tmp_path / "state.json"
     log = tmp_path / "s.log"

@@ -451,6 +451,8 @@ int log_dict_config(const char *json)
 				break;
 		if (!err && i == sizeof known / sizeof known[0])
 			err = osfs_refuse(EINVAL, "unknown key '%s' in the configuration", c->string);
+		else if (!err && i >= 1 && i <= 5 && !cJSON_IsObject(c))
+			err = osfs_refuse(EINVAL, "'%s' must be an object (a JSON {...})", c->string);
 	}
 	if (err) {
 		cJSON_Delete(doc);

@@ -174,19 +174,20 @@ static cJSON *sequence(const char **p, char close, int dict, int *err)
 		if (dict) {
 			key = literal(p, err);
 			ws(p);
-			if (*err || !cJSON_IsString(key) || *(*p)++ != ':') {
+			if (*err || !cJSON_IsString(key) || **p != ':') {
 				cJSON_Delete(key);
 				*err = *err ? *err : osfs_refuse(EINVAL, "kwargs must be a dict with str keys");
 				break;
 			}
+			(*p)++;
 		}
 		cJSON *v = literal(p, err);
-		if (!*err) {
-			if (dict)
-				cJSON_AddItemToObject(out, key->valuestring, v);
-			else
-				cJSON_AddItemToArray(out, v);
-		}
+		if (*err)
+			cJSON_Delete(v); /* what was read of it, as far as the error */
+		else if (dict)
+			cJSON_AddItemToObject(out, key->valuestring, v);
+		else
+			cJSON_AddItemToArray(out, v);
 		cJSON_Delete(key);
 		ws(p);
 		if (**p == ',')
@@ -194,8 +195,10 @@ static cJSON *sequence(const char **p, char close, int dict, int *err)
 		else if (**p != close && !*err)
 			*err = osfs_refuse(EINVAL, "expected ',' or '%c' in args", close);
 	}
-	if (!*err && *(*p)++ != close)
+	if (!*err && **p != close)
 		*err = osfs_refuse(EINVAL, "unclosed '%c' in args", close == ')' ? '(' : '{');
+	else if (!*err)
+		(*p)++;
 	return out;
 }
 
@@ -301,6 +304,7 @@ static int translate(const struct ini *ini, cJSON *doc)
 		}
 	}
 	cJSON_Delete(list);
+	list = NULL;
 	NEED(raw_get(ini, "handlers", "keys"), "no [handlers] keys= in the file");
 	list = key_list(raw_get(ini, "handlers", "keys"));
 	cJSON_ArrayForEach(c, list) {
@@ -322,8 +326,10 @@ static int translate(const struct ini *ini, cJSON *doc)
 		cJSON *args = python_value(v ? v : "()", "args", &err);
 		size_t i = 0;
 		for (cJSON *a = args ? args->child : NULL; a && !err; a = a->next, i++) {
-			NEED(cls->params && cls->params[i], "[%s]: too many args for %s", sect, cls->name);
-			cJSON_AddItemToObject(h, cls->params[i], cJSON_Duplicate(a, 1));
+			if (cls->params && cls->params[i])
+				cJSON_AddItemToObject(h, cls->params[i], cJSON_Duplicate(a, 1));
+			else
+				err = osfs_refuse(EINVAL, "[%s]: too many args for %s", sect, cls->name);
 		}
 		cJSON_Delete(args);
 		free(v), v = NULL;
@@ -336,6 +342,7 @@ static int translate(const struct ini *ini, cJSON *doc)
 		NEED(!err, "bad args in [%s]", sect);
 	}
 	cJSON_Delete(list);
+	list = NULL;
 	NEED(raw_get(ini, "loggers", "keys"), "no [loggers] keys= in the file");
 	list = key_list(raw_get(ini, "loggers", "keys"));
 	cJSON_ArrayForEach(c, list) {

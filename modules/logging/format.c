@@ -114,11 +114,14 @@ static int compile_percent(struct log_formatter *f)
 		size_t nf = 0;
 		while (*p && strchr("-+ #0", *p) && nf < sizeof t.pct.flags - 1)
 			t.pct.flags[nf++] = *p++;
-		if (isdigit((unsigned char)*p))
-			t.pct.width = (int)strtol(p, (char **)&p, 10);
-		if (*p == '.') {
+		int err = isdigit((unsigned char)*p) ? pv_spec_number(&p, &t.pct.width) : 0;
+		if (!err && *p == '.') {
 			p++;
-			t.pct.precision = (int)strtol(p, (char **)&p, 10);
+			err = pv_spec_number(&p, &t.pct.precision);
+		}
+		if (err) {
+			free(t.text);
+			return err;
 		}
 		while (*p && strchr("hlL", *p))
 			p++;

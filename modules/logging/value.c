@@ -265,6 +265,17 @@ int pv_percent(const struct pyval *v, const struct pct_spec *s, struct osfs_buf 
 	return err;
 }
 
+int pv_spec_number(const char **p, int *out)
+{
+	long n = 0;
+	for (; **p >= '0' && **p <= '9'; (*p)++)
+		if ((n = n * 10 + (**p - '0')) > PV_WIDTH_MAX)
+			return osfs_refuse(EINVAL, "width or precision too big (osfs allows up to %d)",
+					   PV_WIDTH_MAX);
+	*out = (int)n;
+	return 0;
+}
+
 /* The format-spec mini-language: [[fill]align][sign][z][#][0][width][grouping][.precision][type] */
 struct fmt_spec {
 	char fill, align, sign, grouping, type;
@@ -291,15 +302,17 @@ static int parse_spec(const char *p, struct fmt_spec *f)
 	if (*p == '0') {
 		f->zero = 1, p++;
 	}
-	if (*p >= '0' && *p <= '9')
-		f->width = (int)strtol(p, (char **)&p, 10);
+	int err;
+	if (*p >= '0' && *p <= '9' && (err = pv_spec_number(&p, &f->width)))
+		return err;
 	if (*p == ',' || *p == '_')
 		f->grouping = *p++;
 	if (*p == '.') {
 		p++;
 		if (*p < '0' || *p > '9')
 			return osfs_refuse(EINVAL, "Format specifier missing precision");
-		f->precision = (int)strtol(p, (char **)&p, 10);
+		if ((err = pv_spec_number(&p, &f->precision)))
+			return err;
 	}
 	if (*p)
 		f->type = *p++;

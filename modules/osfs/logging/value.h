@@ -34,6 +34,12 @@ struct pct_spec {
 };
 int pv_percent(const struct pyval *v, const struct pct_spec *spec, struct osfs_buf *out);
 
+/* A width or precision: the digits at *p, read past.  Python pads to any width
+ * memory allows; osfs refuses one over PV_WIDTH_MAX (EINVAL), so that one format
+ * cannot make every record a gigabyte. */
+#define PV_WIDTH_MAX 1000000
+int pv_spec_number(const char **p, int *out);
+
 /* format(value, spec) with conversion (0, 'r', 's' or 'a') applied first. */
 int pv_format(const struct pyval *v, char conversion, const char *spec, struct osfs_buf *out);
 
