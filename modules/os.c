@@ -17,7 +17,7 @@
 #include "osfs/refuse.h"
 
 /* Python drops the leading underscore of _SC_ and _CS_ names. */
-#define X(name) {#name + 1, name},
+#define X(name) {&#name[1], name},
 static struct osfs_named sysconf_names[] = {
 #include "sysconf-names.h"
 };

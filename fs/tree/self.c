@@ -30,10 +30,15 @@ static int show_proc_field(struct osfs_buf *out, const struct req *rq)
 	if (err)
 		return err;
 	const char *at = (const char *)&p + f->offset;
-	if (f->is_pid)
-		osfs_buf_printf(out, "%d\n", (int)*(const pid_t *)at);
-	else
-		osfs_buf_printf(out, "%u\n", (unsigned)*(const uid_t *)at);
+	if (f->is_pid) {
+		pid_t v;
+		memcpy(&v, at, sizeof v);
+		osfs_buf_printf(out, "%d\n", (int)v);
+	} else {
+		uid_t v;
+		memcpy(&v, at, sizeof v);
+		osfs_buf_printf(out, "%u\n", (unsigned)v);
+	}
 	return 0;
 }
 
