@@ -3,7 +3,9 @@
 
 osfs_build_packages="meson ninja-build gcc pkg-config libfuse3-dev fuse3 libcjson-dev libinih-dev libcurl4-openssl-dev libffi-dev"
 # file(1): Python's platform.architecture(), the tests' reference, asks it.
-osfs_test_packages="python3 python3-pytest attr file util-linux procps tzdata coreutils logrotate rsyslog python3-aiosmtpd"
+# clang and its runtime libraries: the libFuzzer harnesses (tests/fuzz/run).
+osfs_fuzz_packages="clang libclang-rt-14-dev"
+osfs_test_packages="$osfs_fuzz_packages python3 python3-pytest attr file util-linux procps tzdata coreutils logrotate rsyslog python3-aiosmtpd"
 
 osfs_missing() {
 	local p missing=""
@@ -14,10 +16,11 @@ osfs_missing() {
 	echo "$missing"
 }
 
-# osfs_deps [tests]
+# osfs_deps [tests|fuzz]
 osfs_deps() {
 	local want="$osfs_build_packages"
 	[ "${1:-}" = tests ] && want="$want $osfs_test_packages"
+	[ "${1:-}" = fuzz ] && want="$want $osfs_fuzz_packages"
 	local missing
 	missing=$(osfs_missing $want)
 	[ -z "$missing" ] && return 0

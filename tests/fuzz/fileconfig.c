@@ -1,0 +1,17 @@
+/* logging.config.fileConfig INI, as written to logging/fileconfig. */
+#include "fuzz.h"
+#include "osfs/logging/logging.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	return log_init(); /* as the daemon starts: a root logger, the default formatter */
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *text = fuzz_text(data, size);
+	if (text)
+		log_file_config(text);
+	free(text);
+	return 0;
+}
