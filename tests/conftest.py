@@ -137,3 +137,14 @@ def make_mount(tmp_path_factory):
         for m in made:
             if m.proc.poll() is None:
                 m.unmount()
+
+
+@pytest.fixture
+def sleeper():
+    """A process of the test's own (root's) to signal."""
+    p = subprocess.Popen(["sleep", "60"])
+    try:
+        yield p
+    finally:
+        p.kill()
+        p.wait()

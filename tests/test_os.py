@@ -124,16 +124,6 @@ def test_environ_is_not_created_elsewhere(fresh):
     refused(lambda: open(fresh.p("os", "NEWFILE"), "w"), errno.EACCES)
 
 
-@pytest.fixture
-def sleeper():
-    p = subprocess.Popen(["sleep", "60"])
-    try:
-        yield p
-    finally:
-        p.kill()
-        p.wait()
-
-
 @pytest.mark.parametrize("sig", ["TERM", "SIGTERM", "sigterm", str(int(signal.SIGTERM))])
 def test_kill(fresh, sleeper, sig):
     with open(fresh.p("os", "kill"), "w") as f:
