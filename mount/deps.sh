@@ -1,11 +1,12 @@
 # Sourced by mount/run and tests/run: installs, from Debian's archive, whatever the
 # build (and, with "tests", the test suite) needs and this machine lacks.
 
-osfs_build_packages="meson ninja-build gcc pkg-config libfuse3-dev fuse3 libcjson-dev libinih-dev libcurl4-openssl-dev libffi-dev"
-# file(1): Python's platform.architecture(), the tests' reference, asks it.
+osfs_build_packages="meson ninja-build gcc pkg-config libfuse3-dev fuse3 libcjson-dev libinih-dev libcurl4-openssl-dev libffi-dev help2man"
 # clang and its runtime libraries: the libFuzzer harnesses (tests/fuzz/run).
 osfs_fuzz_packages="clang libclang-rt-14-dev"
-osfs_test_packages="$osfs_fuzz_packages python3 python3-pytest attr file util-linux procps tzdata coreutils logrotate rsyslog python3-aiosmtpd"
+# systemd and man-db: systemd-analyze verify checks the unit and its man page.
+# file(1): Python's platform.architecture(), the tests' reference, asks it.
+osfs_test_packages="$osfs_fuzz_packages python3 python3-pytest attr file util-linux procps tzdata coreutils logrotate rsyslog python3-aiosmtpd systemd man-db"
 
 osfs_missing() {
 	local p missing=""

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include <pthread.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "inode.h"
@@ -34,6 +36,26 @@ static const struct fuse_opt option_spec[] = {
 	{"ffi_timeout=%d", offsetof(struct options, ffi_timeout), 0},
 	FUSE_OPT_END,
 };
+
+/* systemd's readiness protocol (Type=notify): one datagram to $NOTIFY_SOCKET, a
+ * path or, after '@', an abstract name.  Nothing when not run by systemd. */
+static void notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (!path || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof sa.sun_path)
+		return;
+	size_t len = strlen(path);
+	memcpy(sa.sun_path, path, len);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+	       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
+	close(fd);
+}
 
 /* A path given relative to where osfs was started (the daemon moves to /). */
 static char *absolute(char *path)
@@ -64,7 +86,7 @@ static void *hup_thread(void *arg)
 }
 
 static const char usage[] =
-	"usage: osfs MOUNTPOINT [-f] [-d] [-s] [-o OPTION[,OPTION...]]\n"
+	"Usage: osfs MOUNTPOINT [-f] [-d] [-s] [-o OPTION[,OPTION...]]\n"
 	"\n"
 	"Puts Python's generic operating system services (errno, platform, ...) into a\n"
 	"directory of files: reading a file asks a question, writing a control file acts.\n"
@@ -75,7 +97,7 @@ static const char usage[] =
 	"\n"
 	"Stop it with `fusermount3 -u MOUNTPOINT` or SIGTERM; both unmount cleanly.\n"
 	"\n"
-	"options:\n"
+	"Options:\n"
 	"  -h, --help       this text, then FUSE's own options\n"
 	"  -V, --version    the versions of osfs and libfuse\n"
 	"  -f               stay in the foreground\n"
@@ -165,6 +187,9 @@ int main(int argc, char *argv[])
 	pthread_sigmask(SIG_BLOCK, &hup, NULL);
 	pthread_t hupper;
 	int have_hupper = pthread_create(&hupper, NULL, hup_thread, &hup) == 0;
+	char ready[64];
+	snprintf(ready, sizeof ready, "READY=1\nMAINPID=%d", (int)getpid());
+	notify(ready); /* mounted: the kernel queues requests until the loop takes them */
 
 	int ret;
 	if (opts.singlethread) {
@@ -185,6 +210,7 @@ int main(int argc, char *argv[])
 	/* The loop returns 0 after an unmount, the signal's number after SIGTERM or
 	 * SIGINT (both clean stops), and -errno when serving failed. */
 	status = ret < 0 ? 1 : 0;
+	notify("STOPPING=1");
 	if (have_hupper) {
 		stopping = 1;
 		pthread_kill(hupper, SIGHUP);

@@ -11,7 +11,7 @@ from conftest import OSFS
 def test_help():
     r = subprocess.run([OSFS, "--help"], capture_output=True, text=True)
     assert r.returncode == 0
-    assert r.stdout.startswith("usage: osfs MOUNTPOINT")
+    assert r.stdout.startswith("Usage: osfs MOUNTPOINT")
     assert "allow_other" in r.stdout and "-o " in r.stdout
 
 
