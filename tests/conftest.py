@@ -8,7 +8,6 @@ import contextlib
 import os
 import re
 import subprocess
-import sys
 import tempfile
 import time
 

@@ -1,17 +1,15 @@
 """Faults: hostile bytes to every writable node, the daemon killed mid-write, a full
-disk, a receiver killed mid-stream, 64 writers on one logger."""
+disk, a receiver killed mid-stream.  (64 writers on one logger: test_logging.py's
+test_concurrent_writers_sequence.)"""
 import json
 import os
 import random
 import signal
-import socket
 import socketserver
 import stat
 import subprocess
 import threading
 import time
-
-import pytest
 
 
 def writable_nodes(root):
@@ -139,32 +137,3 @@ def test_receiver_killed_mid_stream(fresh):
             server.server_close()  # the receiver goes away mid-stream
     assert got and fresh.proc.poll() is None
     assert fresh.read("errno", "EIO") == "5\n"
-
-
-def test_64_writers_on_one_logger(fresh, tmp_path):
-    log = tmp_path / "w.log"
-    with open(fresh.p("logging", "config"), "w") as f:
-        json.dump({"version": 1, "handlers": {"h": {"class": "logging.FileHandler",
-                                                    "filename": str(log)}},
-                   "root": {"level": "DEBUG", "handlers": ["h"]}}, f)
-    n = 300
-
-    def writer(k):
-        fd = os.open(fresh.p("logging", "loggers", "root", "info"), os.O_WRONLY)
-        try:
-            for i in range(n):
-                os.write(fd, f"w{k} {i}\n".encode())
-        finally:
-            os.close(fd)
-
-    threads = [threading.Thread(target=writer, args=(k,)) for k in range(64)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    seen = {}
-    for line in log.read_text().splitlines():
-        w, i = line.split()
-        seen.setdefault(w, []).append(int(i))
-    assert len(seen) == 64
-    assert all(seq == list(range(n)) for seq in seen.values())

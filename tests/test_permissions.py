@@ -5,7 +5,6 @@ import os
 import pwd
 import signal
 import subprocess
-import time
 
 import pytest
 

@@ -3,11 +3,4 @@
 #include "fuzz.h"
 #include "osfs/ffi.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	char *text = fuzz_text(data, size);
-	if (text)
-		osfs_ffi_check(text);
-	free(text);
-	return 0;
-}
+FUZZ_TEXT_HARNESS(osfs_ffi_check)

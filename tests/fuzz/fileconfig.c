@@ -7,11 +7,4 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return log_init(); /* as the daemon starts: a root logger, the default formatter */
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	char *text = fuzz_text(data, size);
-	if (text)
-		log_file_config(text);
-	free(text);
-	return 0;
-}
+FUZZ_TEXT_HARNESS(log_file_config)

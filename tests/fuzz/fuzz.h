@@ -35,4 +35,15 @@ static inline const char *fuzz_piece(char **rest)
 	return p;
 }
 
+/* A harness whose whole work is one call on the input as text. */
+#define FUZZ_TEXT_HARNESS(call)                                            \
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)       \
+	{                                                                   \
+		char *text = fuzz_text(data, size);                         \
+		if (text)                                                   \
+			call(text);                                         \
+		free(text);                                                 \
+		return 0;                                                   \
+	}
+
 #endif
