@@ -1,6 +1,7 @@
 """Faults: hostile bytes to every writable node, the daemon killed mid-write, a full
 disk, a receiver killed mid-stream.  (64 writers on one logger: test_logging.py's
 test_concurrent_writers_sequence.)"""
+import errno
 import json
 import os
 import random
@@ -33,6 +34,7 @@ def test_hostile_bytes_to_every_writable_node(fresh):
     nodes = sorted(writable_nodes(fresh.path))
     assert len(nodes) > 30
     rng = random.Random(7)
+    refusals = 0
     for path in nodes:
         payloads = HOSTILE + [bytes(rng.getrandbits(8) for _ in range(rng.randrange(1, 300)))
                               for _ in range(5)]
@@ -45,14 +47,19 @@ def test_hostile_bytes_to_every_writable_node(fresh):
                 continue
             try:
                 os.write(fd, data)
-            except OSError:
-                pass  # refused: fine, as long as the daemon lives
+            except OSError as e:  # refused: with its errno, and a line in errors
+                refusals += 1
+                last = fresh.errors()[-1].split(" ", 4)
+                node = os.path.relpath(path, fresh.path)
+                assert last[2:4] == [node, errno.errorcode[e.errno] + ":"], (node, data[:40], last)
             finally:
                 try:
                     os.close(fd)
                 except OSError:
                     pass
         assert fresh.proc.poll() is None, path
+    assert refusals > 100, refusals
+    print(f"{len(nodes)} writable nodes, {refusals} refused writes")
     assert fresh.read("errno", "ENOENT") == "2\n"
     for line in fresh.errors():
         assert line.split(" ", 4)[3].rstrip(":").startswith("E"), line  # each refusal named
