@@ -17,6 +17,7 @@
 #include "ops.h"
 #include "osfs/ffi.h"
 #include "osfs/logging/logging.h"
+#include "osfs/thread.h"
 #include "osfs-config.h"
 #include "state.h"
 #include "tree/tree.h"
@@ -186,7 +187,7 @@ int main(int argc, char *argv[])
 	sigaddset(&hup, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &hup, NULL);
 	pthread_t hupper;
-	int have_hupper = pthread_create(&hupper, NULL, hup_thread, &hup) == 0;
+	int have_hupper = osfs_thread_start(&hupper, hup_thread, &hup) == 0;
 	char ready[64];
 	snprintf(ready, sizeof ready, "READY=1\nMAINPID=%d", (int)getpid());
 	notify(ready); /* mounted: the kernel queues requests until the loop takes them */

@@ -10,6 +10,7 @@
 
 #include "../internal.h"
 #include "osfs/refuse.h"
+#include "osfs/thread.h"
 
 struct queue {
 	pthread_mutex_t lock;
@@ -123,7 +124,7 @@ static int queue_open(struct log_handler *h, const cJSON *kwargs)
 		q->ntargets++;
 	}
 	q->respect_level = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(kwargs, "respect_handler_level"));
-	if (pthread_create(&q->listener, NULL, listen, q) != 0)
+	if (osfs_thread_start(&q->listener, listen, q) != 0)
 		return osfs_refuse(EAGAIN, "cannot start the queue's listener");
 	q->running = 1;
 	return 0;
