@@ -7,6 +7,7 @@ warnings, sanitizer reports and crash lines (libfuse's OutputChecker).
 import contextlib
 import os
 import re
+import signal
 import subprocess
 import tempfile
 import time
@@ -23,6 +24,13 @@ BAD_OUTPUT = re.compile(
 )
 
 
+def default_sigint():
+    """The daemon starts with SIGINT at its default, as from a terminal.  A script's
+    background job (CI may be one) inherits SIGINT ignored, and libfuse, rightly,
+    keeps a signal that was ignored at start ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Mount:
     """A running osfs: .path is the mount point, .proc the daemon."""
 
@@ -35,7 +43,8 @@ class Mount:
             argv.append("-f")
         argv += list(options)
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, env=env)
+                                     stdin=subprocess.DEVNULL, env=env,
+                                     preexec_fn=default_sigint)
         self.wait_mounted()
 
     def wait_mounted(self, timeout=10.0):
