@@ -9,6 +9,7 @@
 #include "check.h"
 #include "osfs/buf.h"
 #include "osfs/errno.h"
+#include "osfs/ffi.h"
 #include "osfs/fmt.h"
 #include "osfs/os.h"
 #include "osfs/time.h"
@@ -369,8 +370,22 @@ static void test_time(void)
 	strptime_case("x", "%d", "error: time data 'x' does not match format '%d'");
 }
 
+/* The parse-only entry the fuzz harness uses: what osfs_ffi_call would refuse,
+ * without loading or calling anything. */
+static void test_ffi_check(void)
+{
+	CHECK(osfs_ffi_check("libc.so.6 getpid int") == 0);
+	CHECK(osfs_ffi_check("nosuchlib.so nosuchsymbol int") == 0); /* not loaded */
+	CHECK(osfs_ffi_check("libc.so.6 snprintf int buf:8 size_t:8 str:\"%d\" ... int:1") == 0);
+	CHECK(osfs_ffi_check("libc.so.6 getpid") == -EINVAL);
+	CHECK(osfs_ffi_check("libc.so.6 getpid nosuchtype") == -EINVAL);
+	CHECK(osfs_ffi_check("libc.so.6 abs int int:12x") == -EINVAL);
+	CHECK(osfs_ffi_check("libc.so.6 f int ... int:1 ... int:2") == -EINVAL);
+}
+
 int main(void)
 {
+	test_ffi_check();
 	test_fmt();
 	test_os();
 	test_time();
