@@ -109,7 +109,7 @@ def test_fileconfig_errors_change_nothing(fresh, tmp_path):
 def test_fuzz_findings_are_refusals(fresh):
     """What tests/fuzz found: an INI without [loggers] freed its key list twice; a
     section that is a JSON list, not an object, reached a NULL logger name; a width
-    of 10**17 padded for ever."""
+    of 10**17 padded for ever; a capacity of 10**106 overflowed its cast."""
     def refused(node, text):
         before = len(fresh.errors())
         subprocess.run(["bash", "-c", f"cat > {fresh.p('logging', node)}"], input=text,
@@ -127,6 +127,9 @@ def test_fuzz_findings_are_refusals(fresh):
     for fmt, style in (("%(message)99999999999999999s", "%"), ("{message:>99999999999}", "{")):
         doc = json.dumps({"version": 1, "formatters": {"f": {"format": fmt, "style": style}}})
         assert "width or precision too big" in refused("config", doc)
+    doc = ('{"version": 1, "handlers": {"m": {"class": "logging.handlers.MemoryHandler", '
+           '"capacity": 7' + "7" * 105 + '}}}')
+    assert "capacity must be an integer within +-2**63" in refused("config", doc)
     assert fresh.proc.poll() is None
     assert fresh.read("errno", "EINVAL") == "22\n"
 

@@ -30,8 +30,11 @@ int kwarg_int(const cJSON *kwargs, const char *key, long long dflt, long long *o
 		*out = dflt;
 		return 0;
 	}
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long long)v->valuedouble)
-		return osfs_refuse(EINVAL, "%s must be an integer", key);
+	/* 2**63 bounds what long long holds; the cast outside them is undefined */
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= -9223372036854775808.0 &&
+				    v->valuedouble < 9223372036854775808.0) ||
+	    v->valuedouble != (double)(long long)v->valuedouble)
+		return osfs_refuse(EINVAL, "%s must be an integer within +-2**63", key);
 	*out = (long long)v->valuedouble;
 	return 0;
 }

@@ -72,7 +72,11 @@ static int smtp_open(struct log_handler *h, const cJSON *kwargs)
 		m->password = strdup(p->valuestring);
 	}
 	m->secure = cJSON_GetObjectItemCaseSensitive(kwargs, "secure") != NULL && m->user;
-	m->timeout_ms = cJSON_IsNumber(timeout) ? (long)(timeout->valuedouble * 1000) : 5000;
+	m->timeout_ms = 5000;
+	if (cJSON_IsNumber(timeout)) /* in range for the cast: up to about 24 days */
+		m->timeout_ms = timeout->valuedouble <= 0 ? 1
+			: timeout->valuedouble >= 2147483.0 ? 2147483000L
+			: (long)(timeout->valuedouble * 1000);
 	m->from = strdup(from->valuestring);
 	m->subject = strdup(subject->valuestring);
 	if (asprintf(&m->url, "smtp://%s:%d", name, port) < 0)
