@@ -270,6 +270,13 @@ static cJSON *key_list(const char *text)
 	return a;
 }
 
+/* The keys= list of [formatters], [handlers] or [loggers]: NULL if it has none. */
+static cJSON *section_keys(const struct ini *ini, const char *section)
+{
+	const char *keys = raw_get(ini, section, "keys");
+	return keys ? key_list(keys) : NULL;
+}
+
 #define NEED(x, ...) \
 	do { \
 		if (!(x)) { \
@@ -285,9 +292,8 @@ static int translate(const struct ini *ini, cJSON *doc)
 	cJSON *fs = cJSON_AddObjectToObject(doc, "formatters");
 	cJSON *hs = cJSON_AddObjectToObject(doc, "handlers");
 	cJSON *ls = cJSON_AddObjectToObject(doc, "loggers");
-	cJSON *list = NULL, *c;
-	NEED(raw_get(ini, "formatters", "keys"), "no [formatters] keys= in the file");
-	list = key_list(raw_get(ini, "formatters", "keys"));
+	cJSON *c, *list = section_keys(ini, "formatters");
+	NEED(list, "no [formatters] keys= in the file");
 	cJSON_ArrayForEach(c, list) {
 		char sect[300];
 		snprintf(sect, sizeof sect, "formatter_%s", c->valuestring);
@@ -304,9 +310,8 @@ static int translate(const struct ini *ini, cJSON *doc)
 		}
 	}
 	cJSON_Delete(list);
-	list = NULL;
-	NEED(raw_get(ini, "handlers", "keys"), "no [handlers] keys= in the file");
-	list = key_list(raw_get(ini, "handlers", "keys"));
+	list = section_keys(ini, "handlers");
+	NEED(list, "no [handlers] keys= in the file");
 	cJSON_ArrayForEach(c, list) {
 		char sect[300];
 		snprintf(sect, sizeof sect, "handler_%s", c->valuestring);
@@ -342,9 +347,8 @@ static int translate(const struct ini *ini, cJSON *doc)
 		NEED(!err, "bad args in [%s]", sect);
 	}
 	cJSON_Delete(list);
-	list = NULL;
-	NEED(raw_get(ini, "loggers", "keys"), "no [loggers] keys= in the file");
-	list = key_list(raw_get(ini, "loggers", "keys"));
+	list = section_keys(ini, "loggers");
+	NEED(list, "no [loggers] keys= in the file");
 	cJSON_ArrayForEach(c, list) {
 		char sect[300];
 		snprintf(sect, sizeof sect, "logger_%s", c->valuestring);
