@@ -1,13 +1,20 @@
-/* os: sysconf and confstr by Python's names, load average, signals and kill. */
+/* os: sysconf and confstr by Python's names, load average, random bytes, signals
+ * and kill. */
 #include "osfs/os.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <grp.h>
+#include <limits.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -193,37 +200,237 @@ static int may_signal(const struct osfs_proc *caller, const struct osfs_proc *ta
 	return 0;
 }
 
-int osfs_kill_request(const char *request, const struct osfs_proc *caller)
+/* kill(2)'s rule, with its one exception: SIGCONT within the caller's session. */
+static int permitted(const struct osfs_proc *caller, const struct osfs_proc *target, int sig)
 {
-	char pidtext[32], sigtext[32], extra[2];
-	int fields = sscanf(request, " %31s %31s %1s", pidtext, sigtext, extra);
-	if (fields != 2)
-		return osfs_refuse(EINVAL, "expected 'PID SIGNAL', got '%.60s'", request);
-	int pid, sig;
-	int err = osfs_parse_int(pidtext, &pid);
-	if (err || pid <= 0)
-		return osfs_refuse(EINVAL, "'%s' is not a process id (a positive number)", pidtext);
-	err = osfs_signal_parse(sigtext, &sig);
-	if (err)
-		return err;
+	if (may_signal(caller, target))
+		return 1;
+	pid_t sid = getsid(caller->pid);
+	return sig == SIGCONT && sid > 0 && getsid(target->pid) == sid;
+}
+
+/* Signals process pid as the caller could: 0, or an errno value. */
+static int signal_one(pid_t pid, int sig, const struct osfs_proc *caller)
+{
 	/* A pidfd pins the process: the one checked is the one signalled, even if
 	 * its pid is reused in between. */
 	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (fd < 0)
-		return osfs_refuse(ESRCH, "no process %d", pid);
+		return ESRCH;
 	struct osfs_proc target;
-	if (osfs_proc_read(pid, &target) < 0 || target.pid != pid) {
-		close(fd);
-		return osfs_refuse(ESRCH, "no process %d", pid);
-	}
-	if (!may_signal(caller, &target)) {
-		close(fd);
-		return osfs_refuse(EPERM, "process %d may not signal process %d (uid %u)",
-				   (int)caller->pid, pid, (unsigned)target.uid);
-	}
-	err = syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0 ? errno : 0;
+	int err = 0;
+	if (osfs_proc_read(pid, &target) < 0 || target.pid != pid)
+		err = ESRCH;
+	else if (!permitted(caller, &target, sig))
+		err = EPERM;
+	else if (syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0)
+		err = errno;
+	osfs_refusal_clear();
 	close(fd);
+	return err;
+}
+
+/* kill(-PGID) and kill(-1) as the kernel does them for the caller: a group is
+ * signalled if any member was (else the last error), every process (but init and
+ * the caller) unless none could be found; a missing permission is no error there. */
+static int signal_many(pid_t pgid, int sig, const struct osfs_proc *caller)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return errno;
+	int count = 0, success = 0, group_err = ESRCH, all_err = 0;
+	for (struct dirent *e; (e = readdir(d));) {
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		pid_t pid = (pid_t)atoi(e->d_name);
+		if (pgid > 0 ? getpgid(pid) != pgid : pid <= 1 || pid == caller->pid)
+			continue;
+		int err = signal_one(pid, sig, caller);
+		if (err == ESRCH)
+			continue; /* gone meanwhile */
+		count++;
+		success |= !err;
+		group_err = err;
+		if (err != EPERM)
+			all_err = err;
+	}
+	closedir(d);
+	if (pgid > 0)
+		return success ? 0 : group_err;
+	return count ? all_err : ESRCH;
+}
+
+/* kill(pid, sig) for the caller: pid > 0 one process, 0 the caller's process
+ * group, -1 every process it may signal, < -1 the process group -pid. */
+static int kill_as(pid_t pid, int sig, const struct osfs_proc *caller)
+{
+	int err;
+	if (pid > 0) {
+		err = signal_one(pid, sig, caller);
+	} else if (pid == -1) {
+		err = signal_many(-1, sig, caller);
+	} else if (pid == INT_MIN) {
+		err = ESRCH;
+	} else {
+		pid_t pgid = pid ? -pid : getpgid(caller->pid);
+		err = pgid > 0 ? signal_many(pgid, sig, caller) : ESRCH;
+	}
+	if (err == EPERM)
+		return osfs_refuse(EPERM, "process %d (uid %u) may not signal %s %lld",
+				   (int)caller->pid, (unsigned)caller->euid,
+				   pid > 0 ? "process" : "process group",
+				   pid > 0 ? (long long)pid : -(long long)pid);
+	if (err == ESRCH && pid > 0)
+		return osfs_refuse(ESRCH, "no process %d", (int)pid);
+	if (err == ESRCH && pid < -1)
+		return osfs_refuse(ESRCH, "no process in group %lld", -(long long)pid);
+	if (err == ESRCH)
+		return osfs_refuse(ESRCH, "no process to signal");
 	if (err)
-		return osfs_refuse(err, "kill(%d, %d): %s", pid, sig, strerror(err));
+		return osfs_refuse(err, "kill(%d, %d): %s", (int)pid, sig, strerror(err));
+	return 0;
+}
+
+/* "ID SIGNAL": the id a C int, the signal valid. */
+static int parse_kill(const char *request, const char *what, int *id, int *sig)
+{
+	char idtext[32], sigtext[32], extra[2];
+	int fields = sscanf(request, " %31s %31s %1s", idtext, sigtext, extra);
+	if (fields != 2)
+		return osfs_refuse(EINVAL, "expected '%s SIGNAL', got '%.60s'", what, request);
+	if (osfs_parse_int(idtext, id) < 0)
+		return osfs_refuse(EINVAL, "'%s' is not a %s (a number)", idtext,
+				   strcmp(what, "PID") == 0 ? "process id" : "process group id");
+	return osfs_signal_parse(sigtext, sig);
+}
+
+int osfs_kill_request(const char *request, const struct osfs_proc *caller)
+{
+	int pid, sig;
+	int err = parse_kill(request, "PID", &pid, &sig);
+	return err ? err : kill_as(pid, sig, caller);
+}
+
+/* glibc's killpg(): a negative group is EINVAL, else kill(-pgid, sig), so that
+ * killpg(0) is the caller's own group and killpg(1) every process. */
+int osfs_killpg_request(const char *request, const struct osfs_proc *caller)
+{
+	int pgid, sig;
+	int err = parse_kill(request, "PGID", &pgid, &sig);
+	if (err)
+		return err;
+	if (pgid < 0)
+		return osfs_refuse(EINVAL, "killpg(%d, %d): %s", pgid, sig, strerror(EINVAL));
+	return kill_as(-pgid, sig, caller);
+}
+
+/* Random bytes as Python's os.urandom(n) and os.getrandom(n, flags) ask for them:
+ * a size first (a number, not negative, at most OSFS_RANDOM_MAX). */
+int osfs_random_size(const char *text, size_t *n)
+{
+	long long v;
+	if (osfs_parse_ll(text, &v) == -EINVAL)
+		return osfs_refuse(ENOENT, "'%s' is not a number of bytes", text);
+	if (text[0] == '-')
+		return osfs_refuse(EINVAL, "negative argument not allowed");
+	if (v > OSFS_RANDOM_MAX || v < 0)
+		return osfs_refuse(ERANGE, "%s bytes is more than the %d osfs gives at once",
+				   text, OSFS_RANDOM_MAX);
+	*n = (size_t)v;
+	return 0;
+}
+
+/* os.urandom(n): getrandom() until n bytes, as Python loops. */
+int osfs_urandom(size_t n, struct osfs_buf *out)
+{
+	char *p = osfs_buf_extend(out, n);
+	if (!p && n)
+		return -ENOMEM;
+	for (size_t done = 0; done < n;) {
+		ssize_t got = getrandom(p + done, n - done, 0);
+		if (got < 0 && errno != EINTR)
+			return osfs_refuse(errno, "getrandom: %s", strerror(errno));
+		done += got > 0 ? (size_t)got : 0;
+	}
+	return 0;
+}
+
+/* os.getrandom(n, flags): "N" or "N,FLAGS", FLAGS a number or GRND_ names joined by
+ * '|'. */
+int osfs_getrandom_parse(const char *spec, size_t *n, unsigned *flags)
+{
+	char size[32];
+	const char *comma = strchr(spec, ',');
+	size_t len = comma ? (size_t)(comma - spec) : strlen(spec);
+	if (len >= sizeof size)
+		return osfs_refuse(ENOENT, "'%s' is not a number of bytes", spec);
+	snprintf(size, sizeof size, "%.*s", (int)len, spec);
+	int err = osfs_random_size(size, n);
+	*flags = 0;
+	for (const char *f = comma ? comma + 1 : ""; !err && *f;) {
+		size_t flen = strcspn(f, "|");
+		char word[32];
+		snprintf(word, sizeof word, "%.*s", (int)(flen < 31 ? flen : 31), f);
+		const struct osfs_const *c = osfs_const_find(word);
+		int v;
+		if (c && strncmp(word, "GRND_", 5) == 0)
+			*flags |= (unsigned)c->value;
+		else if (flen < 31 && osfs_parse_int(word, &v) == 0)
+			*flags |= (unsigned)v;
+		else
+			err = osfs_refuse(ENOENT, "'%.*s' is not a getrandom flag (GRND_NONBLOCK, "
+					  "GRND_RANDOM or a number)", (int)flen, f);
+		f += flen + (f[flen] == '|');
+	}
+	return err;
+}
+
+/* One call, as Python makes it: it may give fewer bytes than asked. */
+int osfs_getrandom(size_t n, unsigned flags, struct osfs_buf *out)
+{
+	char *p = osfs_buf_extend(out, n);
+	if (!p && n)
+		return -ENOMEM;
+	ssize_t got;
+	while ((got = getrandom(p, n, flags)) < 0 && errno == EINTR)
+		;
+	if (got < 0)
+		return osfs_refuse(errno, "[Errno %d] %s", errno, strerror(errno));
+	out->len -= n - (size_t)got;
+	if (out->data)
+		out->data[out->len] = '\0';
+	return 0;
+}
+
+/* os.getgrouplist(user, group) with the user's own group, as id -G lists it. */
+int osfs_grouplist(const char *user, struct osfs_buf *out)
+{
+	struct passwd pw, *found = NULL;
+	char buf[4096];
+	if (getpwnam_r(user, &pw, buf, sizeof buf, &found) != 0 || !found)
+		return osfs_refuse(ENOENT, "no user named '%s'", user);
+	int n = 64;
+	gid_t *groups = NULL;
+	for (;;) {
+		gid_t *more = realloc(groups, sizeof *groups * (size_t)n);
+		if (!more) {
+			free(groups);
+			return -ENOMEM;
+		}
+		groups = more;
+		int want = n;
+		if (getgrouplist(user, pw.pw_gid, groups, &want) >= 0) {
+			n = want;
+			break;
+		}
+		n = want > n ? want : n * 2;
+		if (n > 65536) {
+			free(groups);
+			return osfs_refuse(E2BIG, "'%s' is in too many groups", user);
+		}
+	}
+	for (int i = 0; i < n; i++)
+		osfs_buf_printf(out, "%u\n", (unsigned)groups[i]);
+	free(groups);
 	return 0;
 }

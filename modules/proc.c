@@ -118,30 +118,6 @@ int osfs_proc_times(pid_t pid, struct osfs_kv *out)
 	return 0;
 }
 
-/* os.get_terminal_size(): TIOCGWINSZ on the caller's standard output.  Only a
- * character device is opened (with O_NONBLOCK | O_NOCTTY), never a pipe or file. */
-int osfs_proc_terminal_size(pid_t pid, struct osfs_kv *out)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/fd/1", (int)pid);
-	struct stat st;
-	if (stat(path, &st) < 0)
-		return osfs_refuse(errno == ENOENT ? EBADF : errno, "the caller has no standard output");
-	if (!S_ISCHR(st.st_mode))
-		return osfs_refuse(ENOTTY, "the caller's standard output is not a terminal");
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return osfs_refuse(errno, "cannot open the caller's terminal: %s", strerror(errno));
-	struct winsize w;
-	int err = ioctl(fd, TIOCGWINSZ, &w) < 0 ? errno : 0;
-	close(fd);
-	if (err)
-		return osfs_refuse(err, "the caller's standard output is not a terminal");
-	osfs_kv_int(out, "columns", w.ws_col);
-	osfs_kv_int(out, "lines", w.ws_row);
-	return 0;
-}
-
 int osfs_proc_environ(pid_t pid, struct osfs_kv *out)
 {
 	struct osfs_buf b = {0};

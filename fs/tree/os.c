@@ -1,11 +1,12 @@
-/* os/: Python's os module: constants, sysconf and confstr, the load average,
- * uname, urandom, the daemon's environment store, and kill. */
+/* os/: Python's os module: constants, sysconf, confstr and pathconf, statvfs, the
+ * load average, uname, random bytes, the daemon's environment store, the group
+ * list of a user, kill and killpg, and sync. */
 #include "tree.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -37,15 +38,93 @@ static int uname_fields(struct osfs_kv *kv, const struct req *rq)
 	return 0;
 }
 
-static int fill_urandom(char *buf, size_t size, const struct req *rq)
+/* urandom/N and getrandom/N[,FLAGS]: N fresh bytes at each open, no newline. */
+static int match_urandom(const char *name, const struct req *rq)
 {
-	for (size_t done = 0; done < size;) {
-		ssize_t n = getrandom(buf + done, size - done, 0);
-		if (n < 0 && errno != EINTR)
-			return osfs_refuse(errno, "getrandom: %s", strerror(errno));
-		done += n > 0 ? (size_t)n : 0;
+	size_t n;
+	return osfs_random_size(name, &n);
+}
+
+static int show_urandom(struct osfs_buf *out, const struct req *rq)
+{
+	size_t n;
+	int err = osfs_random_size(rq->arg, &n);
+	return err ? err : osfs_urandom(n, out);
+}
+
+static int match_getrandom(const char *name, const struct req *rq)
+{
+	size_t n;
+	unsigned flags;
+	return osfs_getrandom_parse(name, &n, &flags);
+}
+
+static int show_getrandom(struct osfs_buf *out, const struct req *rq)
+{
+	size_t n;
+	unsigned flags;
+	int err = osfs_getrandom_parse(rq->arg, &n, &flags);
+	return err ? err : osfs_getrandom(n, flags, out);
+}
+
+/* constants/: every constant by name, and each family as NAME=value lines and as
+ * FAMILY.json. */
+static const struct osfs_const_family *family_of(const char *name, int *json)
+{
+	char base[32];
+	size_t len = strlen(name);
+	*json = len > 5 && strcmp(name + len - 5, ".json") == 0;
+	snprintf(base, sizeof base, "%.*s", (int)(*json ? len - 5 : len), name);
+	return osfs_const_family_find(base);
+}
+
+static int match_constant(const char *name, const struct req *rq)
+{
+	int json;
+	if (family_of(name, &json) || osfs_const_find(name))
+		return 0;
+	return osfs_refuse(ENOENT, "os has no constant '%s'", name);
+}
+
+static int list_constants(emit_fn *emit, void *ctx, const struct req *rq)
+{
+	size_t n;
+	const struct osfs_const_family *f = osfs_const_families(&n);
+	for (size_t i = 0; i < n; i++) {
+		char json[40];
+		snprintf(json, sizeof json, "%s.json", f[i].name);
+		emit(ctx, f[i].name);
+		emit(ctx, json);
 	}
+	const struct osfs_const *c = osfs_consts(&n);
+	for (size_t i = 0; i < n; i++)
+		emit(ctx, c[i].name);
 	return 0;
+}
+
+static int show_constant(struct osfs_buf *out, const struct req *rq)
+{
+	int json;
+	const struct osfs_const_family *f = family_of(rq->arg, &json);
+	if (!f) {
+		const struct osfs_const *c = osfs_const_find(rq->arg);
+		if (!c)
+			return osfs_refuse(ENOENT, "os has no constant '%s'", rq->arg);
+		osfs_buf_printf(out, "%lld\n", c->value);
+		return 0;
+	}
+	struct osfs_kv kv = {0};
+	for (size_t i = 0; i < f->count; i++)
+		osfs_kv_int(&kv, f->consts[i].name, f->consts[i].value);
+	(json ? osfs_kv_json : osfs_kv_plain)(&kv, out);
+	int err = osfs_kv_error(&kv);
+	osfs_kv_free(&kv);
+	return err;
+}
+
+static int show_altsep(struct osfs_buf *out, const struct req *rq)
+{
+	return osfs_refuse(ENODATA, "os.altsep is None here: POSIX paths have one separator");
 }
 
 /* A directory of the names of an osfs_named table: the directory row's data says
@@ -154,6 +233,93 @@ static int take_kill(const char *line, void **state, const struct req *rq)
 	return err ? err : osfs_kill_request(line, &caller);
 }
 
+static int take_killpg(const char *line, void **state, const struct req *rq)
+{
+	struct osfs_proc caller;
+	int err = osfs_proc_read(rq->tid, &caller);
+	return err ? err : osfs_killpg_request(line, &caller);
+}
+
+static int take_sync(const char *line, void **state, const struct req *rq)
+{
+	sync();
+	return 0;
+}
+
+/* statvfs and statvfs.json: PATH in, os.statvfs(PATH) out, for the writer. */
+static int call_statvfs(const char *request, struct osfs_buf *out, const struct req *rq)
+{
+	struct osfs_proc caller;
+	struct osfs_kv kv = {0};
+	int err = tree_caller(rq, &caller);
+	if (!err)
+		err = osfs_statvfs(&caller, request, &kv);
+	if (!err)
+		(rq->node->data ? osfs_kv_json : osfs_kv_plain)(&kv, out);
+	osfs_kv_free(&kv);
+	return err;
+}
+
+/* pathconf: "PATH<tab>NAME" in, os.pathconf(PATH, NAME) out, for the writer. */
+static int call_pathconf(const char *request, struct osfs_buf *out, const struct req *rq)
+{
+	const char *tab = strrchr(request, '\t');
+	if (!tab)
+		return osfs_refuse(EINVAL, "expected 'PATH<tab>NAME', e.g. '/tmp<tab>PC_NAME_MAX'");
+	char *path = strndup(request, (size_t)(tab - request));
+	struct osfs_proc caller;
+	long v;
+	int err = path ? tree_caller(rq, &caller) : -ENOMEM;
+	if (!err)
+		err = osfs_pathconf(&caller, path, tab + 1, &v);
+	if (!err)
+		osfs_buf_printf(out, "%ld\n", v);
+	free(path);
+	return err;
+}
+
+static int pathconf_names_fields(struct osfs_kv *kv, const struct req *rq)
+{
+	size_t n;
+	const struct osfs_named *t = osfs_pathconf_names(&n);
+	for (size_t i = 0; i < n; i++)
+		osfs_kv_int(kv, t[i].name, t[i].value);
+	return 0;
+}
+
+/* grouplist/USER */
+static int match_user(const char *name, const struct req *rq)
+{
+	struct osfs_buf b = {0};
+	int err = osfs_grouplist(name, &b);
+	osfs_buf_free(&b);
+	return err;
+}
+
+static int show_grouplist(struct osfs_buf *out, const struct req *rq)
+{
+	return osfs_grouplist(rq->arg, out);
+}
+
+static const struct node urandom_each = {
+	.kind = KIND_VALUE, .mode = 0444, .show = show_urandom,
+	.doc = "os.urandom(N): N fresh random bytes at each open, no newline"};
+static const struct dir urandom_dir = {.each = &urandom_each, .match = match_urandom};
+
+static const struct node getrandom_each = {
+	.kind = KIND_VALUE, .mode = 0444, .show = show_getrandom,
+	.doc = "os.getrandom(N, FLAGS): getrandom/N or getrandom/N,GRND_NONBLOCK|GRND_RANDOM"};
+static const struct dir getrandom_dir = {.each = &getrandom_each, .match = match_getrandom};
+
+static const struct node constant_each =
+	CONST_ROW(NULL, show_constant, "an os constant's value here, or a family: NAME=value lines");
+static const struct dir constants_dir = {
+	.each = &constant_each, .match = match_constant, .list = list_constants};
+
+static const struct node grouplist_each =
+	VALUE_ROW(NULL, show_grouplist, "os.getgrouplist(USER, its group): one gid per line");
+static const struct dir grouplist_dir = {.each = &grouplist_each, .match = match_user};
+
 static const struct node sysconf_each =
 	VALUE_ROW(NULL, show_sysconf, "os.sysconf(NAME); -1 means no limit");
 static const struct dir sysconf_dir = {
@@ -178,26 +344,49 @@ static const struct node os_rows[] = {
 	STRING_ROW("linesep", "\n", "os.linesep: the line separator (then the value's own newline)"),
 	STRING_ROW("pathsep", ":", "os.pathsep: the separator of PATH entries"),
 	STRING_ROW("devnull", "/dev/null", "os.devnull"),
+	STRING_ROW("curdir", ".", "os.curdir"),
+	STRING_ROW("pardir", "..", "os.pardir"),
+	STRING_ROW("extsep", ".", "os.extsep"),
+	VALUE_ROW("altsep", show_altsep, "os.altsep: None here (ENODATA)"),
+	STRING_ROW("defpath", "/bin:/usr/bin", "os.defpath: the PATH when there is none"),
+	DIR_ROW("constants", constants_dir,
+		"os's integer constants: constants/NAME, and each family: constants/O, O.json ..."),
 	VALUE_ROW("cpu_count", show_cpu_count, "os.cpu_count(): CPUs online"),
 	VALUE_ROW("process_cpu_count", show_process_cpu_count,
 		  "os.process_cpu_count(): CPUs the calling process may use"),
 	VALUE_ROW("loadavg", show_loadavg, "os.getloadavg(): 1, 5 and 15 minutes, one per line"),
 	FIELDS_ROW("uname", uname_fields, "os.uname(): key=value lines"),
 	JSON_ROW("uname.json", uname_fields, "os.uname() as JSON"),
-	STREAM_ROW("urandom", fill_urandom, "os.urandom(): endless random bytes"),
+	DIR_ROW("urandom", urandom_dir, "os.urandom(N): urandom/N is N fresh bytes (at most 1 MiB)"),
+	DIR_ROW("getrandom", getrandom_dir, "os.getrandom(N, FLAGS): getrandom/N or N,FLAGS"),
 	{.name = "sysconf", .kind = KIND_DIR, .mode = 0555, .dir = &sysconf_dir,
 	 .data = &(const struct named_dir){osfs_sysconf_names, "sysconf name"},
 	 .doc = "os.sysconf: sysconf/NAME, names as os.sysconf_names"},
 	{.name = "confstr", .kind = KIND_DIR, .mode = 0555, .dir = &confstr_dir,
 	 .data = &(const struct named_dir){osfs_confstr_names, "confstr name"},
 	 .doc = "os.confstr: confstr/NAME, names as os.confstr_names"},
+	{.name = "pathconf", .kind = KIND_TRANSACTION, .mode = 0666, .call = call_pathconf,
+	 .doc = "os.pathconf: write 'PATH<tab>NAME', read the value (for the writer)"},
+	CONST_FIELDS_ROW("pathconf_names", pathconf_names_fields, "os.pathconf_names: NAME=number"),
+	CONST_JSON_ROW("pathconf_names.json", pathconf_names_fields, "os.pathconf_names as JSON"),
+	{.name = "statvfs", .kind = KIND_TRANSACTION, .mode = 0666, .call = call_statvfs,
+	 .doc = "os.statvfs: write PATH, read its fields (for the writer)"},
+	{.name = "statvfs.json", .kind = KIND_TRANSACTION, .mode = 0666, .call = call_statvfs,
+	 .data = "json", .doc = "os.statvfs: write PATH, read its fields as JSON"},
 	{.name = "environ", .kind = KIND_DIR, .mode = 0700, .dir = &environ_dir,
 	 .doc = "os.environ of the daemon: environ/NAME; create to add, rm to unset"},
 	{.name = "environ.json", .kind = KIND_VALUE, .mode = 0400, .flags = NODE_JSON,
 	 .fields = environ_fields, .doc = "os.environ of the daemon as JSON"},
 	DIR_ROW("self", self_dir, "the calling process, as /proc/self shows it"),
+	DIR_ROW("proc", proc_dir, "other processes by id: proc/PID/ pgid sid nice cpu_affinity sched"),
+	DIR_ROW("priority", priority_dir, "os.getpriority and setpriority: priority/PRIO_*/WHO"),
+	DIR_ROW("sched", sched_dir, "sched/POLICY/priority_min, priority_max"),
+	DIR_ROW("grouplist", grouplist_dir, "os.getgrouplist: grouplist/USER"),
 	RECORDS_ROW("kill", take_kill, 0222,
 		    "os.kill: write 'PID SIGNAL'; only what the caller itself may signal"),
+	RECORDS_ROW("killpg", take_killpg, 0222,
+		    "os.killpg: write 'PGID SIGNAL'; only what the caller itself may signal"),
+	RECORDS_ROW("sync", take_sync, 0200, "os.sync(): write anything (the owner)"),
 	END_ROW,
 };
 

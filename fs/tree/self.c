@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "osfs/errno.h"
 #include "osfs/os.h"
 #include "osfs/refuse.h"
 
@@ -85,7 +86,8 @@ static int show_cmdline(struct osfs_buf *out, const struct req *rq)
 	return err ? err : osfs_proc_cmdline(p.pid, out);
 }
 
-/* nice, affinity: per thread, as os.nice(0) and sched_getaffinity(0) see them. */
+/* nice, affinity: per thread, as os.nice(0) and sched_getaffinity(0) see them;
+ * writable by the reader for itself, with its own rights. */
 static int show_nice(struct osfs_buf *out, const struct req *rq)
 {
 	errno = 0;
@@ -96,10 +98,27 @@ static int show_nice(struct osfs_buf *out, const struct req *rq)
 	return 0;
 }
 
+static int store_nice(const char *value, const struct req *rq)
+{
+	struct osfs_proc p;
+	int nice;
+	if (osfs_parse_int(value + strspn(value, " \t"), &nice) < 0)
+		return osfs_refuse(EINVAL, "'%s' is not a niceness (a number, -20 to 19)", value);
+	int err = tree_caller(rq, &p);
+	return err ? err : osfs_nice_set(&p, nice);
+}
+
 static int show_affinity(struct osfs_buf *out, const struct req *rq)
 {
 	int count;
 	return osfs_proc_affinity(rq->tid, out, &count);
+}
+
+static int store_affinity(const char *value, const struct req *rq)
+{
+	struct osfs_proc p;
+	int err = tree_caller(rq, &p);
+	return err ? err : osfs_affinity_set(0, value, &p);
 }
 
 int show_process_cpu_count(struct osfs_buf *out, const struct req *rq)
@@ -118,6 +137,14 @@ static int times_fields(struct osfs_kv *kv, const struct req *rq)
 	return err ? err : osfs_proc_times(p.pid, kv);
 }
 
+/* environ/NAME: the caller's own environment. */
+static int caller_environ(const struct req *rq, struct osfs_kv *env)
+{
+	struct osfs_proc p;
+	int err = tree_caller(rq, &p);
+	return err ? err : osfs_proc_environ(p.pid, env);
+}
+
 static int terminal_fields(struct osfs_kv *kv, const struct req *rq)
 {
 	struct osfs_proc p;
@@ -125,12 +152,95 @@ static int terminal_fields(struct osfs_kv *kv, const struct req *rq)
 	return err ? err : osfs_proc_terminal_size(p.pid, kv);
 }
 
-/* environ/NAME: the caller's own environment. */
-static int caller_environ(const struct req *rq, struct osfs_kv *env)
+/* os.getresuid() and getresgid(): one id per line. */
+static int show_resids(struct osfs_buf *out, const struct req *rq)
 {
 	struct osfs_proc p;
 	int err = tree_caller(rq, &p);
-	return err ? err : osfs_proc_environ(p.pid, env);
+	if (!err && rq->node->data)
+		osfs_buf_printf(out, "%u\n%u\n%u\n", (unsigned)p.gid, (unsigned)p.egid, (unsigned)p.sgid);
+	else if (!err)
+		osfs_buf_printf(out, "%u\n%u\n%u\n", (unsigned)p.uid, (unsigned)p.euid, (unsigned)p.suid);
+	return err;
+}
+
+/* The umask, read without changing it, as the kernel shows it (octal, as umask(1)). */
+static int show_umask(struct osfs_buf *out, const struct req *rq)
+{
+	char v[16];
+	int err = osfs_proc_status_field(rq->tid, "Umask", v, sizeof v);
+	if (!err)
+		osfs_buf_printf(out, "%s\n", v);
+	return err;
+}
+
+static int show_login(struct osfs_buf *out, const struct req *rq)
+{
+	struct osfs_proc p;
+	int err = tree_caller(rq, &p);
+	if (!err)
+		err = osfs_proc_login(p.pid, out);
+	if (!err)
+		osfs_buf_putc(out, '\n');
+	return err;
+}
+
+/* os.get_exec_path(): the reader's PATH split at ':', or os.defpath without one. */
+static int show_exec_path(struct osfs_buf *out, const struct req *rq)
+{
+	struct osfs_kv env = {0};
+	int err = caller_environ(rq, &env);
+	const char *path = osfs_kv_get(&env, "PATH");
+	for (const char *p = path ? path : "/bin:/usr/bin"; !err;) {
+		size_t len = strcspn(p, ":");
+		osfs_buf_printf(out, "%.*s\n", (int)len, p);
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	osfs_kv_free(&env);
+	return err;
+}
+
+static int show_ctermid(struct osfs_buf *out, const struct req *rq)
+{
+	char name[L_ctermid];
+	osfs_buf_printf(out, "%s\n", ctermid(name));
+	return 0;
+}
+
+static int show_tcgetpgrp(struct osfs_buf *out, const struct req *rq)
+{
+	struct osfs_proc p;
+	pid_t pgrp;
+	int err = tree_caller(rq, &p);
+	if (!err)
+		err = osfs_proc_tcgetpgrp(p.pid, &pgrp);
+	if (!err)
+		osfs_buf_printf(out, "%d\n", (int)pgrp);
+	return err;
+}
+
+/* ttyname/FD */
+static int match_fd(const char *name, const struct req *rq)
+{
+	int fd;
+	if (osfs_parse_int(name, &fd) < 0 || fd < 0)
+		return osfs_refuse(ENOENT, "'%s' is not a file descriptor", name);
+	return 0;
+}
+
+static int show_ttyname(struct osfs_buf *out, const struct req *rq)
+{
+	struct osfs_proc p;
+	int fd = -1;
+	osfs_parse_int(rq->arg, &fd);
+	int err = tree_caller(rq, &p);
+	if (!err)
+		err = osfs_proc_ttyname(p.pid, fd, out);
+	if (!err)
+		osfs_buf_putc(out, '\n');
+	return err;
 }
 
 static int match_env(const char *name, const struct req *rq)
@@ -182,6 +292,10 @@ static const struct node env_each = {.kind = KIND_VALUE, .mode = 0444, .flags = 
 				     .show = show_env, .doc = "the caller's environment variable"};
 static const struct dir env_dir = {.each = &env_each, .match = match_env, .list = list_env};
 
+static const struct node ttyname_each = {.kind = KIND_VALUE, .mode = 0444, .flags = NODE_CALLER,
+					 .show = show_ttyname, .doc = "os.ttyname(FD) of the caller"};
+static const struct dir ttyname_dir = {.each = &ttyname_each, .match = match_fd};
+
 static const struct node rlimit_each = {.kind = KIND_VALUE, .mode = 0444, .flags = NODE_CALLER,
 					.fields = rlimit_fields,
 					.doc = "resource.getrlimit(): soft and hard, -1 for none"};
@@ -205,13 +319,29 @@ static const struct node self_rows[] = {
 	CALLER(0, "cmdline", "the caller's arguments, one per line", .show = show_cmdline),
 	{.name = "environ", .kind = KIND_DIR, .mode = 0555, .flags = NODE_CALLER, .dir = &env_dir,
 	 .doc = "the caller's environment: environ/NAME"},
-	CALLER(0, "terminal_size", "os.get_terminal_size() of the caller's stdout: columns, lines",
+	CALLER(0, "terminal_size",
+	       "os.get_terminal_size() of the caller's fd 0, 1 or 2, else its terminal: columns, lines",
 	       .fields = terminal_fields),
 	CALLER(NODE_JSON, "terminal_size.json", "os.get_terminal_size() of the caller, as JSON",
 	       .fields = terminal_fields),
-	CALLER(0, "nice", "os.nice(0) of the caller", .show = show_nice),
-	CALLER(0, "cpu_affinity", "os.sched_getaffinity(0) of the caller, one CPU per line",
-	       .show = show_affinity),
+	{.name = "nice", .kind = KIND_SETTING, .mode = 0666, .flags = NODE_CALLER,
+	 .show = show_nice, .store = store_nice,
+	 .doc = "os.nice(0) of the reading thread; write N to become N, as os.nice would"},
+	{.name = "cpu_affinity", .kind = KIND_SETTING, .mode = 0666, .flags = NODE_CALLER,
+	 .show = show_affinity, .store = store_affinity,
+	 .doc = "os.sched_getaffinity(0), one CPU per line; write CPUs: sched_setaffinity(0)"},
+	CALLER(0, "umask", "the caller's umask, octal, read without changing it", .show = show_umask),
+	CALLER(0, "resuid", "os.getresuid(): real, effective, saved uid", .show = show_resids),
+	CALLER(0, "resgid", "os.getresgid(): real, effective, saved gid", .show = show_resids,
+	       .data = "gid"),
+	CALLER(0, "login", "os.getlogin() of the caller", .show = show_login),
+	CALLER(0, "exec_path", "os.get_exec_path() of the caller's PATH, one per line",
+	       .show = show_exec_path),
+	CONST_ROW("ctermid", show_ctermid, "os.ctermid(): the name of a process's controlling terminal"),
+	{.name = "ttyname", .kind = KIND_DIR, .mode = 0555, .flags = NODE_CALLER, .dir = &ttyname_dir,
+	 .doc = "os.ttyname(FD) of the caller: ttyname/0"},
+	CALLER(0, "tcgetpgrp", "os.tcgetpgrp() of the caller's controlling terminal",
+	       .show = show_tcgetpgrp),
 	{.name = "rlimit", .kind = KIND_DIR, .mode = 0555, .dir = &rlimit_dir,
 	 .data = &(const struct named_dir){osfs_rlimit_names, "resource limit"},
 	 .doc = "resource.getrlimit() of the caller: rlimit/RLIMIT_NOFILE"},

@@ -42,13 +42,83 @@ struct osfs_proc {
 };
 int osfs_proc_read(pid_t tid, struct osfs_proc *p);
 
-/* os.kill(PID, SIGNAL) asked by the process `caller`: "PID SIGNAL".  Refused with
- * EPERM unless the caller itself may signal that process. */
+/* os.kill(PID, SIGNAL) asked by the process `caller`: "PID SIGNAL", PID > 0 a
+ * process, 0 the caller's group, -1 every process, < -1 the group -PID.  Each
+ * process is signalled only if the caller itself may (kill(2)'s rule), with
+ * kill(2)'s answer for a group.  os.killpg(PGID, SIGNAL) the same: "PGID SIGNAL". */
 int osfs_kill_request(const char *request, const struct osfs_proc *caller);
+int osfs_killpg_request(const char *request, const struct osfs_proc *caller);
 
-/* The caller's own view: os.times(), os.get_terminal_size(), its environment. */
-int osfs_proc_times(pid_t pid, struct osfs_kv *out);
+/* The integer constants of Python's os module by family (O, SEEK, SCHED ...), with
+ * this machine's values; each family and the whole list ordered by name. */
+struct osfs_const {
+	const char *name;
+	long long value;
+};
+struct osfs_const_family {
+	const char *name; /* the prefix: "O", "SEEK", "OK" (F_OK R_OK W_OK X_OK) */
+	const char *doc;
+	struct osfs_const *consts;
+	size_t count;
+};
+const struct osfs_const_family *osfs_const_families(size_t *count);
+const struct osfs_const_family *osfs_const_family_find(const char *name);
+const struct osfs_const *osfs_consts(size_t *count);
+const struct osfs_const *osfs_const_find(const char *name);
+
+/* Random bytes: os.urandom(n) and os.getrandom(n, flags) ("N" or "N,FLAGS"). */
+#define OSFS_RANDOM_MAX (1 << 20) /* bytes at once; more is ERANGE */
+int osfs_random_size(const char *text, size_t *n);
+int osfs_urandom(size_t n, struct osfs_buf *out);
+int osfs_getrandom_parse(const char *spec, size_t *n, unsigned *flags);
+int osfs_getrandom(size_t n, unsigned flags, struct osfs_buf *out);
+
+/* os.getgrouplist(user, its own group), one gid per line. */
+int osfs_grouplist(const char *user, struct osfs_buf *out);
+
+/* A path named by `caller`, opened as the caller would open it (its directory, its
+ * root, its uid, gid and groups): 0 with *fd set, or -errno with Python's message. */
+int osfs_open_as(const struct osfs_proc *caller, const char *path, int flags, int *fd);
+/* os.statvfs(path) and os.pathconf(path, name) for the caller; os.pathconf_names. */
+int osfs_statvfs(const struct osfs_proc *caller, const char *path, struct osfs_kv *out);
+int osfs_pathconf(const struct osfs_proc *caller, const char *path, const char *name,
+		  long *value);
+const struct osfs_named *osfs_pathconf_names(size_t *count);
+
+/* Priorities and scheduling (sched.c).  Reading is anyone's, as in Python; a
+ * change is made only if `caller` itself could make it (the kernel's checks of the
+ * calling process, made of the caller).  A pid or who of 0 means the caller's own
+ * (its thread, process group or real uid). */
+int osfs_getpriority(int which, id_t who, const struct osfs_proc *caller, int *nice);
+int osfs_setpriority(int which, id_t who, int nice, const struct osfs_proc *caller);
+int osfs_nice_set(const struct osfs_proc *caller, int nice); /* os.nice(): EPERM */
+int osfs_affinity_set(pid_t pid, const char *cpus, const struct osfs_proc *caller);
+int osfs_sched_get(pid_t pid, const struct osfs_proc *caller, struct osfs_kv *out);
+/* "POLICY PRIORITY" (POLICY a number or SCHED_ name, |SCHED_RESET_ON_FORK), or the
+ * policy= and priority= lines osfs_sched_get() gives. */
+int osfs_sched_set(pid_t pid, const char *request, const struct osfs_proc *caller);
+int osfs_sched_priority_limit(const char *policy, int max, int *value);
+int osfs_rr_interval(pid_t pid, const struct osfs_proc *caller, struct osfs_buf *out);
+
+/* What only /proc tells of a process (procfs.c). */
+struct osfs_proc_stat {
+	char state;
+	int ppid, pgrp, session, tty_nr, tpgid;
+};
+int osfs_proc_stat(pid_t pid, struct osfs_proc_stat *st);
+int osfs_proc_status_field(pid_t tid, const char *key, char *out, size_t size);
+int osfs_proc_capable(pid_t tid, int cap); /* 1, 0, or -errno */
+
+/* The caller's terminals (tty.c): os.get_terminal_size() of its descriptors 0, 1,
+ * 2 or else its controlling terminal; os.ttyname(fd); os.tcgetpgrp() of its
+ * controlling terminal; os.getlogin(). */
 int osfs_proc_terminal_size(pid_t pid, struct osfs_kv *out);
+int osfs_proc_ttyname(pid_t pid, int fd, struct osfs_buf *out);
+int osfs_proc_tcgetpgrp(pid_t pid, pid_t *pgrp);
+int osfs_proc_login(pid_t pid, struct osfs_buf *out);
+
+/* The caller's own view: os.times(), its environment. */
+int osfs_proc_times(pid_t pid, struct osfs_kv *out);
 int osfs_proc_environ(pid_t pid, struct osfs_kv *out);
 int osfs_proc_cmdline(pid_t pid, struct osfs_buf *out);
 int osfs_proc_link(pid_t pid, const char *which, struct osfs_buf *out);

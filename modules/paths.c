@@ -1,0 +1,158 @@
+/* paths: a path a caller names, opened as the caller would open it: from its
+ * working directory (or its root, for an absolute path), with its file-system
+ * identity (uid, gid and groups) on this thread only, so the daemon tells no more
+ * about a path than the caller could learn itself.  Then os.statvfs() and
+ * os.pathconf() of it. */
+#include "osfs/os.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "osfs/logging/value.h"
+#include "osfs/refuse.h"
+
+/* Python drops the leading underscore of _PC_ names. */
+#define X(name) {&#name[1], name},
+static const struct osfs_named pathconf_names[] = {
+#include "consts-PC.h"
+};
+#undef X
+
+const struct osfs_named *osfs_pathconf_names(size_t *count)
+{
+	*count = sizeof pathconf_names / sizeof pathconf_names[0];
+	return pathconf_names; /* gen-consts.sh sorts them by name */
+}
+
+/* The refusal Python's OSError for a path prints: [Errno 2] No such file or
+ * directory: '/nope' */
+static int path_error(int err, const char *path)
+{
+	struct osfs_buf r = {0};
+	pv_repr_str(path, &r);
+	int ret = osfs_refuse(err, "[Errno %d] %s: %s", err, strerror(err), r.data ? r.data : "''");
+	osfs_buf_free(&r);
+	return ret;
+}
+
+/* This thread's file-system identity, and switching it: raw system calls, since
+ * glibc's setgroups() would change every thread of the daemon. */
+struct identity {
+	uid_t uid;
+	gid_t gid;
+	int ngroups;
+	gid_t groups[256];
+};
+
+static int set_identity(const struct identity *id)
+{
+	if (syscall(SYS_setgroups, (size_t)id->ngroups, id->groups) < 0)
+		return -errno;
+	syscall(SYS_setfsgid, id->gid);
+	syscall(SYS_setfsuid, id->uid);
+	if ((uid_t)syscall(SYS_setfsuid, (uid_t)-1) != id->uid ||
+	    (gid_t)syscall(SYS_setfsgid, (gid_t)-1) != id->gid)
+		return -EPERM;
+	return 0;
+}
+
+static int become(const struct osfs_proc *caller, struct identity *saved)
+{
+	saved->uid = (uid_t)syscall(SYS_setfsuid, (uid_t)-1);
+	saved->gid = (gid_t)syscall(SYS_setfsgid, (gid_t)-1);
+	saved->ngroups = (int)syscall(SYS_getgroups, 256, saved->groups);
+	if (saved->ngroups < 0)
+		saved->ngroups = 0;
+	struct identity id = {caller->euid, caller->egid, caller->ngroups, {0}};
+	memcpy(id.groups, caller->groups, sizeof(gid_t) * (size_t)caller->ngroups);
+	if (set_identity(&id) == 0)
+		return 0;
+	set_identity(saved);
+	return osfs_refuse(EACCES, "osfs runs as uid %u and cannot look at a path as uid %u does",
+			   (unsigned)geteuid(), (unsigned)caller->euid);
+}
+
+int osfs_open_as(const struct osfs_proc *caller, const char *path, int flags, int *fd)
+{
+	if (!*path)
+		return path_error(ENOENT, path);
+	char where[64];
+	snprintf(where, sizeof where, "/proc/%d/%s", (int)caller->pid, path[0] == '/' ? "root" : "cwd");
+	int base = open(where, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (base < 0)
+		return osfs_refuse(errno == ENOENT ? ESRCH : errno, "cannot open %s: %s", where,
+				   strerror(errno));
+	struct identity saved;
+	int err = become(caller, &saved);
+	if (!err) {
+		if (path[0] == '/') {
+			struct open_how how = {.flags = (unsigned)flags | O_CLOEXEC,
+					       .resolve = RESOLVE_IN_ROOT};
+			*fd = (int)syscall(SYS_openat2, base, path, &how, sizeof how);
+		} else {
+			*fd = openat(base, path, flags | O_CLOEXEC);
+		}
+		err = *fd < 0 ? errno : 0;
+		set_identity(&saved);
+		if (err)
+			err = path_error(err, path);
+	}
+	close(base);
+	return err;
+}
+
+/* os.statvfs(path): the fields of os.statvfs_result, f_fsid as Python gives it. */
+int osfs_statvfs(const struct osfs_proc *caller, const char *path, struct osfs_kv *out)
+{
+	int fd;
+	int err = osfs_open_as(caller, path, O_PATH, &fd);
+	if (err)
+		return err;
+	struct statvfs v;
+	err = fstatvfs(fd, &v) < 0 ? errno : 0;
+	close(fd);
+	if (err)
+		return path_error(err, path);
+	const struct {
+		const char *name;
+		unsigned long long value;
+	} fields[] = {
+		{"f_bsize", v.f_bsize},   {"f_frsize", v.f_frsize}, {"f_blocks", v.f_blocks},
+		{"f_bfree", v.f_bfree},   {"f_bavail", v.f_bavail}, {"f_files", v.f_files},
+		{"f_ffree", v.f_ffree},   {"f_favail", v.f_favail}, {"f_flag", v.f_flag},
+		{"f_namemax", v.f_namemax}, {"f_fsid", v.f_fsid},
+	};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		char n[32];
+		snprintf(n, sizeof n, "%llu", fields[i].value);
+		osfs_kv_set(out, fields[i].name, OSFS_KV_NUM, n);
+	}
+	return 0;
+}
+
+/* os.pathconf(path, name): -1 alone means no limit, as Python returns it. */
+int osfs_pathconf(const struct osfs_proc *caller, const char *path, const char *name, long *value)
+{
+	size_t n;
+	const struct osfs_named *t = osfs_pathconf_names(&n);
+	const struct osfs_named *e = osfs_named_find(t, n, name);
+	if (!e)
+		return osfs_refuse(EINVAL, "unrecognized configuration name '%s' (os/pathconf_names "
+				   "lists them)", name);
+	int fd;
+	int err = osfs_open_as(caller, path, O_PATH, &fd);
+	if (err)
+		return err;
+	errno = 0;
+	*value = fpathconf(fd, e->value);
+	err = *value == -1 ? errno : 0;
+	close(fd);
+	return err ? path_error(err, path) : 0;
+}
