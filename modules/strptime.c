@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "osfs/logging/value.h"
 #include "osfs/refuse.h"
 #include "strptime.h"
 
@@ -30,6 +31,15 @@ struct pattern {
 	int n;
 	const char *zones[4]; /* %Z alternatives: lowercase, longest first */
 	int nzones;
+	size_t zones_len;   /* the length of Python's %Z regex */
+	/* Python's regex, as far as its errors need it: the length so far (in code
+	 * points), the groups so far, the group of each directive, the first
+	 * repeated directive's group and where its name stands. */
+	long pypos;
+	int groups;
+	int group_of[128];
+	int dup, dup_group, dup_was;
+	long dup_pos;
 };
 
 /* Numeric directives: alternatives in Python's order.  '#' is a digit, [..] a class. */
@@ -65,6 +75,32 @@ static const struct {
 	{'B', {"september", "february", "november", "december", "january", "october", "august",
 	       "march", "april", "june", "july", "may"}},
 	{'p', {"am", "pm"}},
+};
+
+/* The regular expressions _strptime's TimeRE has for the directives of fixed
+ * text (the word lists and %Z are made from their words, longest first). */
+static const struct {
+	char d;
+	const char *re;
+	int groups;
+} python_re[] = {
+	{'d', "(?P<d>3[0-1]|[1-2]\\d|0[1-9]|[1-9]| [1-9])", 1},
+	{'f', "(?P<f>[0-9]{1,6})", 1},
+	{'H', "(?P<H>2[0-3]|[0-1]\\d|\\d)", 1},
+	{'I', "(?P<I>1[0-2]|0[1-9]|[1-9])", 1},
+	{'G', "(?P<G>\\d\\d\\d\\d)", 1},
+	{'j', "(?P<j>36[0-6]|3[0-5]\\d|[1-2]\\d\\d|0[1-9]\\d|00[1-9]|[1-9]\\d|0[1-9]|[1-9])", 1},
+	{'m', "(?P<m>1[0-2]|0[1-9]|[1-9])", 1},
+	{'M', "(?P<M>[0-5]\\d|\\d)", 1},
+	{'S', "(?P<S>6[0-1]|[0-5]\\d|\\d)", 1},
+	{'U', "(?P<U>5[0-3]|[0-4]\\d|\\d)", 1},
+	{'W', "(?P<W>5[0-3]|[0-4]\\d|\\d)", 1},
+	{'w', "(?P<w>[0-6])", 1},
+	{'u', "(?P<u>[1-7])", 1},
+	{'V', "(?P<V>5[0-3]|0[1-9]|[1-4]\\d|\\d)", 1},
+	{'y', "(?P<y>\\d\\d)", 1},
+	{'Y', "(?P<Y>\\d\\d\\d\\d)", 1},
+	{'z', "(?P<z>[+-]\\d\\d:?[0-5]\\d(:?[0-5]\\d(\\.\\d{1,6})?)?|(?-i:Z))", 3},
 };
 
 static const char *const month_names[] = {"january", "february", "march", "april",
@@ -105,6 +141,67 @@ static int add_tok(struct pattern *p, enum tok_kind kind, char c)
 	return 0;
 }
 
+/* re.escape()'s length of a word: a backslash before each special character. */
+static size_t escaped_len(const char *w)
+{
+	size_t n = 0;
+	for (; *w; w++)
+		n += ((unsigned char)*w & 0xc0) != 0x80 ? 1 + (strchr("()[]{}?*+-|^$\\.&~# \t\n\r\v\f", *w) != NULL) : 0;
+	return n;
+}
+
+/* The length of Python's regex for directive d, and its groups. */
+static size_t directive_re(const struct pattern *p, char d, int *groups)
+{
+	*groups = 1;
+	for (size_t i = 0; i < sizeof python_re / sizeof python_re[0]; i++)
+		if (python_re[i].d == d) {
+			*groups = python_re[i].groups;
+			return strlen(python_re[i].re);
+		}
+	if (d == 'Z')
+		return p->zones_len; /* "(?P<Z>" ... ")" */
+	size_t len = strlen("(?P<a>)");
+	for (size_t i = 0; i < sizeof wordlists / sizeof wordlists[0]; i++) {
+		if (wordlists[i].d != d)
+			continue;
+		for (int w = 0; wordlists[i].words[w]; w++)
+			len += (w ? 1 : 0) + escaped_len(wordlists[i].words[w]);
+	}
+	return len;
+}
+
+/* A directive's regex joins Python's: a group name seen before is the error
+ * sre raises when it compiles the pattern (kept: a bad directive comes first). */
+static void add_groups(struct pattern *p, char d)
+{
+	int n;
+	size_t len = directive_re(p, d, &n);
+	if (n && len) {
+		int g = ++p->groups;
+		unsigned char k = (unsigned char)d & 127;
+		if (p->group_of[k] && !p->dup) {
+			p->dup = d;
+			p->dup_group = g;
+			p->dup_was = p->group_of[k];
+			p->dup_pos = p->pypos + 4; /* after "(?P<" */
+		} else if (!p->group_of[k]) {
+			p->group_of[k] = g;
+		}
+		p->groups += n - 1;
+	}
+	p->pypos += (long)len;
+}
+
+/* The length of one UTF-8 sequence starting at s (at least 1). */
+static int utf8_len(const char *s)
+{
+	int n = 1;
+	while (s[n] && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n++;
+	return n;
+}
+
 static int compile(struct pattern *p, const char *format, const char *whole)
 {
 	for (const char *f = format; *f;) {
@@ -113,27 +210,35 @@ static int compile(struct pattern *p, const char *format, const char *whole)
 			while (is_space(*f))
 				f++;
 			err = add_tok(p, T_SPACE, ' ');
+			p->pypos += 3; /* \s+ */
 		} else if (*f != '%') {
+			if (((unsigned char)*f & 0xc0) != 0x80) /* one code point of the pattern */
+				p->pypos += 1 + (strchr("\\.^$*+?(){}[]|", *f) != NULL);
 			err = add_tok(p, T_LIT, *f++);
 		} else {
 			char d = f[1];
 			if (!d)
 				return osfs_refuse(EINVAL, "stray %% in format '%s'", whole);
-			f += 2;
 			size_t k;
 			for (k = 0; k < sizeof composite / sizeof composite[0]; k++)
 				if (composite[k].d == d)
 					break;
-			if (k < sizeof composite / sizeof composite[0])
+			if (k < sizeof composite / sizeof composite[0]) {
 				err = compile(p, composite[k].format, whole);
-			else if (d == '%')
+			} else if (d == '%') {
 				err = add_tok(p, T_LIT, '%');
-			else if (known_directive(d))
+				p->pypos++;
+			} else if (known_directive(d)) {
 				err = add_tok(p, T_DIRECTIVE, d);
-			else /* Python escapes regex characters first: "%." reads as "%\" */
-				return osfs_refuse(EINVAL, "'%c' is a bad directive in format '%s'",
-						   strchr("\\.^$*+?(){}[]|", d) || is_space(d) ? '%' : d,
-						   whole);
+				add_groups(p, d);
+			} else if (strchr("\\.^$*+?(){}[]|", d) || is_space(d)) {
+				/* Python escapes regex characters first: "%." reads as "%\" */
+				return osfs_refuse(EINVAL, "'%%' is a bad directive in format '%s'", whole);
+			} else {
+				return osfs_refuse(EINVAL, "'%.*s' is a bad directive in format '%s'",
+						   utf8_len(f + 1), f + 1, whole);
+			}
+			f += 1 + utf8_len(f + 1);
 		}
 		if (err)
 			return err;
@@ -453,43 +558,66 @@ static int take(const struct pattern *p, const struct capture *cap, struct field
 	return 0;
 }
 
+/* Python's %Z words: {utc, gmt, the standard name} and, with daylight time, {the
+ * daylight name} -- two sets, so a name may be in both -- longest first. */
+static void zone_words(struct pattern *p, const struct osfs_tzinfo *tzi, char names[2][16])
+{
+	for (int i = 0; i < 2; i++)
+		for (size_t k = 0; k <= strlen(tzi->tzname[i]); k++)
+			names[i][k] = (char)tolower((unsigned char)tzi->tzname[i][k]);
+	const char *std[] = {"utc", "gmt", names[0]};
+	for (int k = 0; k < 3; k++) {
+		int dup = 0;
+		for (int j = 0; j < p->nzones && !dup; j++)
+			dup = strcmp(p->zones[j], std[k]) == 0;
+		if (!dup)
+			p->zones[p->nzones++] = std[k];
+	}
+	if (tzi->daylight)
+		p->zones[p->nzones++] = names[1];
+	for (int a = 1; a < p->nzones; a++) /* longest first, stable */
+		for (int b = a; b > 0 && strlen(p->zones[b]) > strlen(p->zones[b - 1]); b--) {
+			const char *t = p->zones[b];
+			p->zones[b] = p->zones[b - 1];
+			p->zones[b - 1] = t;
+		}
+	p->zones_len = strlen("(?P<Z>)") + (size_t)(p->nzones - 1);
+	for (int k = 0; k < p->nzones; k++)
+		p->zones_len += escaped_len(p->zones[k]);
+}
+
+/* Python's "time data %r does not match format %r". */
+static int no_match(const char *string, const char *format)
+{
+	struct osfs_buf s = {0}, f = {0};
+	pv_repr_str(string, &s);
+	pv_repr_str(format, &f);
+	int err = osfs_refuse(EINVAL, "time data %s does not match format %s", s.data ? s.data : "''",
+			      f.data ? f.data : "''");
+	osfs_buf_free(&s);
+	osfs_buf_free(&f);
+	return err;
+}
+
 int osfs_strptime(const char *string, const char *format, struct osfs_kv *out)
 {
 	struct pattern *p = calloc(1, sizeof *p);
 	struct capture *cap = calloc(MAX_TOKENS, sizeof *cap);
-	int err = !p || !cap ? -ENOMEM : compile(p, format, format);
-	for (int i = 0; !err && i < p->n; i++)
-		for (int k = 0; !err && k < i; k++)
-			if (p->tok[i].kind == T_DIRECTIVE && p->tok[k].kind == T_DIRECTIVE &&
-			    p->tok[i].c == p->tok[k].c)
-				err = osfs_refuse(EINVAL, "redefinition of group name '%c'", p->tok[i].c);
 	struct osfs_tzinfo tzi;
-	osfs_tzinfo(&tzi);
+	char zone_names[2][16];
+	int err = !p || !cap ? -ENOMEM : 0;
 	if (!err) {
-		/* Python's %Z: utc, gmt and the zone's names, longest first. */
-		char std[16], dst[16];
-		for (size_t k = 0; k <= strlen(tzi.tzname[0]); k++)
-			std[k] = (char)tolower((unsigned char)tzi.tzname[0][k]);
-		for (size_t k = 0; k <= strlen(tzi.tzname[1]); k++)
-			dst[k] = (char)tolower((unsigned char)tzi.tzname[1][k]);
-		const char *names[] = {std, tzi.daylight ? dst : "", "utc", "gmt"};
-		for (int k = 0; k < 4; k++) {
-			int dup = !*names[k];
-			for (int j = 0; j < p->nzones && !dup; j++)
-				dup = strcmp(p->zones[j], names[k]) == 0;
-			if (!dup)
-				p->zones[p->nzones++] = names[k];
-		}
-		for (int a = 1; a < p->nzones; a++) /* longest first, stable */
-			for (int b = a; b > 0 && strlen(p->zones[b]) > strlen(p->zones[b - 1]); b--) {
-				const char *t = p->zones[b];
-				p->zones[b] = p->zones[b - 1];
-				p->zones[b - 1] = t;
-			}
+		osfs_tzinfo(&tzi);
+		zone_words(p, &tzi, zone_names);
+		err = compile(p, format, format);
+	}
+	if (!err && p->dup) /* re.error, raised as it compiles the whole pattern */
+		err = osfs_refuse(EINVAL, "redefinition of group name '%c' as group %d; was group %d "
+				  "at position %ld", p->dup, p->dup_group, p->dup_was, p->dup_pos);
+	if (!err) {
 		const char *end;
 		if (!match(p, 0, string, cap, &end))
-			err = osfs_refuse(EINVAL, "time data '%s' does not match format '%s'", string,
-					  format);
+			err = no_match(string, format);
 		else if (*end)
 			err = osfs_refuse(EINVAL, "unconverted data remains: %s", end);
 	}

@@ -17,91 +17,6 @@
 #include "osfs/fmt.h"
 #include "osfs/refuse.h"
 
-static const struct osfs_clock clocks[] = {
-	{"CLOCK_BOOTTIME", CLOCK_BOOTTIME, OSFS_CLOCK_SYSTEM},
-	{"CLOCK_MONOTONIC", CLOCK_MONOTONIC, OSFS_CLOCK_SYSTEM},
-	{"CLOCK_MONOTONIC_RAW", CLOCK_MONOTONIC_RAW, OSFS_CLOCK_SYSTEM},
-	{"CLOCK_PROCESS_CPUTIME_ID", CLOCK_PROCESS_CPUTIME_ID, OSFS_CLOCK_CALLER_PROCESS},
-	{"CLOCK_REALTIME", CLOCK_REALTIME, OSFS_CLOCK_SYSTEM},
-	{"CLOCK_TAI", CLOCK_TAI, OSFS_CLOCK_SYSTEM},
-	{"CLOCK_THREAD_CPUTIME_ID", CLOCK_THREAD_CPUTIME_ID, OSFS_CLOCK_CALLER_THREAD},
-};
-#define NCLOCKS (sizeof clocks / sizeof clocks[0])
-
-static const struct osfs_clock_info infos[] = {
-	{"time", "CLOCK_REALTIME", 0, 1},
-	{"monotonic", "CLOCK_MONOTONIC", 1, 0},
-	{"perf_counter", "CLOCK_MONOTONIC", 1, 0},
-	{"process_time", "CLOCK_PROCESS_CPUTIME_ID", 1, 0},
-	{"thread_time", "CLOCK_THREAD_CPUTIME_ID", 1, 0},
-};
-#define NINFOS (sizeof infos / sizeof infos[0])
-
-const struct osfs_clock *osfs_clocks(size_t *count)
-{
-	*count = NCLOCKS;
-	return clocks;
-}
-
-const struct osfs_clock *osfs_clock_find(const char *name)
-{
-	for (size_t i = 0; i < NCLOCKS; i++)
-		if (strcmp(clocks[i].name, name) == 0)
-			return &clocks[i];
-	return NULL;
-}
-
-const struct osfs_clock_info *osfs_clock_infos(size_t *count)
-{
-	*count = NINFOS;
-	return infos;
-}
-
-const struct osfs_clock_info *osfs_clock_info_find(const char *name)
-{
-	for (size_t i = 0; i < NINFOS; i++)
-		if (strcmp(infos[i].name, name) == 0)
-			return &infos[i];
-	return NULL;
-}
-
-/* Another thread's CPU clock cannot be read with clock_gettime (the kernel allows
- * thread clocks only within one's own process); schedstat holds the same count. */
-static int thread_cputime(pid_t pid, pid_t tid, struct timespec *ts)
-{
-	char path[80], text[128];
-	snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int)pid, (int)tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return osfs_refuse(ESRCH, "cannot read %s: %s", path, strerror(errno));
-	ssize_t n = read(fd, text, sizeof text - 1);
-	close(fd);
-	unsigned long long ns;
-	if (n <= 0 || (text[n] = '\0', sscanf(text, "%llu", &ns) != 1))
-		return osfs_refuse(EIO, "cannot parse %s", path);
-	ts->tv_sec = (time_t)(ns / 1000000000u);
-	ts->tv_nsec = (long)(ns % 1000000000u);
-	return 0;
-}
-
-int osfs_clock_read(const struct osfs_clock *c, pid_t pid, pid_t tid, struct timespec *ts)
-{
-	clockid_t id = c->id;
-	switch (c->scope) {
-	case OSFS_CLOCK_CALLER_THREAD:
-		return thread_cputime(pid, tid, ts);
-	case OSFS_CLOCK_CALLER_PROCESS:
-		if (clock_getcpuclockid(pid, &id) != 0)
-			return osfs_refuse(ESRCH, "no CPU clock for process %d", (int)pid);
-		break;
-	case OSFS_CLOCK_SYSTEM:
-		break;
-	}
-	if (clock_gettime(id, ts) < 0)
-		return osfs_refuse(errno, "clock_gettime(%s): %s", c->name, strerror(errno));
-	return 0;
-}
-
 /* The zone: TZ in the environment, changed under the write lock; conversions that
  * depend on it hold the read lock. */
 static pthread_rwlock_t zone_lock = PTHREAD_RWLOCK_INITIALIZER;
@@ -264,19 +179,42 @@ time_t osfs_now(void)
 	return ts.tv_sec;
 }
 
+/* Python's _PyTime_localtime() and _PyTime_gmtime(): the C library's errno (EOVERFLOW
+ * past a year it can hold) as an OSError. */
+static int time_error(void)
+{
+	int err = errno ? errno : EINVAL;
+	return osfs_refuse(err, "[Errno %d] %s", err, strerror(err));
+}
+
 int osfs_localtime(time_t t, struct tm *tm)
 {
 	pthread_rwlock_rdlock(&zone_lock);
+	errno = 0;
 	struct tm *ok = localtime_r(&t, tm);
+	int err = ok ? 0 : time_error();
 	pthread_rwlock_unlock(&zone_lock);
-	return ok ? 0 : osfs_refuse(EOVERFLOW, "timestamp %lld is out of range", (long long)t);
+	return err;
 }
 
 int osfs_gmtime(time_t t, struct tm *tm)
 {
+	errno = 0;
 	if (!gmtime_r(&t, tm))
-		return osfs_refuse(EOVERFLOW, "timestamp %lld is out of range", (long long)t);
+		return time_error();
 	return 0; /* tm_zone is glibc's "GMT", as Python on glibc shows it */
+}
+
+/* time.mktime(): tm_wday is the sentinel that tells -1 the time from -1 the error. */
+int osfs_mktime(struct tm *tm, time_t *t)
+{
+	tm->tm_wday = -1;
+	pthread_rwlock_rdlock(&zone_lock);
+	*t = mktime(tm);
+	pthread_rwlock_unlock(&zone_lock);
+	if (*t == (time_t)-1 && tm->tm_wday == -1)
+		return osfs_refuse(ERANGE, "mktime argument out of range");
+	return 0;
 }
 
 void osfs_struct_time(const struct tm *tm, struct osfs_kv *out)
@@ -353,19 +291,6 @@ int osfs_strftime(const char *format, const struct tm *tm, struct osfs_buf *out)
 	return 0;
 }
 
-/* SECONDS, integer or decimal, possibly negative: its whole seconds (floored). */
-static int parse_when(const char *text, time_t *t)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(text, &end);
-	if (end == text || *end || errno || !isfinite(v) || v < -62135596800.0 ||
-	    v > 253402300799.0)
-		return osfs_refuse(EINVAL, "'%s' is not a time in seconds since the epoch", text);
-	*t = (time_t)floor(v);
-	return 0;
-}
-
 int osfs_strftime_request(const char *request, struct osfs_buf *out)
 {
 	char *copy = strdup(request);
@@ -379,7 +304,7 @@ int osfs_strftime_request(const char *request, struct osfs_buf *out)
 	}
 	time_t t = osfs_now();
 	struct tm tm;
-	int err = when ? parse_when(when, &t) : 0;
+	int err = when ? osfs_time_parse(when, &t) : 0;
 	if (!err && zone && strcmp(zone, "utc") != 0 && strcmp(zone, "local") != 0)
 		err = osfs_refuse(EINVAL, "'%s': expected utc or local", zone);
 	if (!err)
