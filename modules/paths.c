@@ -33,7 +33,7 @@ const struct osfs_named *osfs_pathconf_names(size_t *count)
 
 /* The refusal Python's OSError for a path prints: [Errno 2] No such file or
  * directory: '/nope' */
-static int path_error(int err, const char *path)
+int osfs_path_error(int err, const char *path)
 {
 	struct osfs_buf r = {0};
 	pv_repr_str(path, &r);
@@ -82,7 +82,7 @@ static int become(const struct osfs_proc *caller, struct identity *saved)
 int osfs_open_as(const struct osfs_proc *caller, const char *path, int flags, int *fd)
 {
 	if (!*path)
-		return path_error(ENOENT, path);
+		return osfs_path_error(ENOENT, path);
 	char where[64];
 	snprintf(where, sizeof where, "/proc/%d/%s", (int)caller->pid, path[0] == '/' ? "root" : "cwd");
 	int base = open(where, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -102,7 +102,7 @@ int osfs_open_as(const struct osfs_proc *caller, const char *path, int flags, in
 		err = *fd < 0 ? errno : 0;
 		set_identity(&saved);
 		if (err)
-			err = path_error(err, path);
+			err = osfs_path_error(err, path);
 	}
 	close(base);
 	return err;
@@ -119,7 +119,7 @@ int osfs_statvfs(const struct osfs_proc *caller, const char *path, struct osfs_k
 	err = fstatvfs(fd, &v) < 0 ? errno : 0;
 	close(fd);
 	if (err)
-		return path_error(err, path);
+		return osfs_path_error(err, path);
 	const struct {
 		const char *name;
 		unsigned long long value;
@@ -154,5 +154,5 @@ int osfs_pathconf(const struct osfs_proc *caller, const char *path, const char *
 	*value = fpathconf(fd, e->value);
 	err = *value == -1 ? errno : 0;
 	close(fd);
-	return err ? path_error(err, path) : 0;
+	return err ? osfs_path_error(err, path) : 0;
 }

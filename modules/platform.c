@@ -219,15 +219,33 @@ int osfs_platform_load(struct osfs_platform *p, const char *executable)
 		     p->linkage, sizeof p->linkage);
 	libc_ver(p->libc_lib, sizeof p->libc_lib, p->libc_version, sizeof p->libc_version);
 
-	/* platform() for Linux: system-release-machine-processor-with-libc. */
-	char libc[64];
-	snprintf(libc, sizeof libc, "%s%s", p->libc_lib, p->libc_version);
-	const char *proc = strcmp(p->machine, p->processor) == 0 ? "" : p->processor;
-	const char *parts[] = {p->system, p->release, p->machine, proc, "with", libc};
-	osfs_platform_join(parts, 6, p->platform, sizeof p->platform);
+	osfs_platform_string(p, 0, 0, p->platform, sizeof p->platform);
 
 	p->os_release_errno = load_os_release(&p->os_release);
 	return osfs_kv_error(&p->os_release);
+}
+
+/* Python's platform(): system_alias() renames only SunOS, IRIX and Windows, and on
+ * Linux terse changes nothing: system-release-machine-processor-with-libc; other
+ * systems' generic form is system-release, or with machine, processor, bits and
+ * linkage. */
+void osfs_platform_string(const struct osfs_platform *p, int aliased, int terse, char *out,
+			  size_t size)
+{
+	const char *proc = strcmp(p->machine, p->processor) == 0 ? "" : p->processor;
+	if (strcmp(p->system, "Linux") == 0) {
+		char libc[64];
+		snprintf(libc, sizeof libc, "%s%s", p->libc_lib, p->libc_version);
+		const char *parts[] = {p->system, p->release, p->machine, proc, "with", libc};
+		osfs_platform_join(parts, 6, out, size);
+	} else if (terse) {
+		const char *parts[] = {p->system, p->release};
+		osfs_platform_join(parts, 2, out, size);
+	} else {
+		const char *parts[] = {p->system, p->release, p->machine, proc, p->bits, p->linkage};
+		osfs_platform_join(parts, 6, out, size);
+	}
+	(void)aliased; /* system_alias(): no alias for the systems osfs runs on */
 }
 
 void osfs_platform_free(struct osfs_platform *p)

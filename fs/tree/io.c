@@ -1,5 +1,6 @@
 /* io/: Python's io module defaults.  osfs follows the current reference, where
- * UTF-8 mode is the default (PEP 686): encodings do not depend on the locale. */
+ * UTF-8 mode is the default (PEP 686): encodings do not depend on the locale, and
+ * DEFAULT_BUFFER_SIZE is 128 KiB (Python 3.14, gh-117151; 8192 before). */
 #include "tree.h"
 
 static int encodings_fields(struct osfs_kv *kv, const struct req *rq)
@@ -22,7 +23,8 @@ static int encodings_fields(struct osfs_kv *kv, const struct req *rq)
 }
 
 static const struct node io_rows[] = {
-	STRING_ROW("default_buffer_size", "8192", "io.DEFAULT_BUFFER_SIZE in bytes"),
+	STRING_ROW("default_buffer_size", "131072",
+		   "io.DEFAULT_BUFFER_SIZE in bytes (128 KiB since Python 3.14)"),
 	STRING_ROW("text_encoding", "utf-8", "io.text_encoding(None): what open() uses for text"),
 	CONST_FIELDS_ROW("encodings", encodings_fields,
 			 "the encodings and error handlers Python's io uses by default"),

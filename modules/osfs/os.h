@@ -79,6 +79,8 @@ int osfs_grouplist(const char *user, struct osfs_buf *out);
 /* A path named by `caller`, opened as the caller would open it (its directory, its
  * root, its uid, gid and groups): 0 with *fd set, or -errno with Python's message. */
 int osfs_open_as(const struct osfs_proc *caller, const char *path, int flags, int *fd);
+/* The refusal Python's OSError for a path prints: [Errno 2] No such file...: 'p' */
+int osfs_path_error(int err, const char *path);
 /* os.statvfs(path) and os.pathconf(path, name) for the caller; os.pathconf_names. */
 int osfs_statvfs(const struct osfs_proc *caller, const char *path, struct osfs_kv *out);
 int osfs_pathconf(const struct osfs_proc *caller, const char *path, const char *name,

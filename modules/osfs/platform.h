@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "kv.h"
+#include "os.h"
 
 struct osfs_platform {
 	char system[65], node[65], release[65], version[65], machine[65];
@@ -20,6 +21,16 @@ struct osfs_platform {
 /* Fills p.  executable is the file architecture() examines (NULL: /proc/self/exe). */
 int osfs_platform_load(struct osfs_platform *p, const char *executable);
 void osfs_platform_free(struct osfs_platform *p);
+
+/* platform.platform(aliased, terse), as Python composes it from p. */
+void osfs_platform_string(const struct osfs_platform *p, int aliased, int terse, char *out,
+			  size_t size);
+
+/* platform.architecture(path) and platform.libc_ver(path) of a program the caller
+ * names, read with the caller's rights: two lines each (bits and linkage; library
+ * and version). */
+int osfs_architecture_of(const struct osfs_proc *caller, const char *path, struct osfs_buf *out);
+int osfs_libc_ver_of(const struct osfs_proc *caller, const char *path, struct osfs_buf *out);
 
 /* platform.uname() as structured fields. */
 void osfs_platform_uname(const struct osfs_platform *p, struct osfs_kv *out);
