@@ -221,6 +221,8 @@ static int signal_one(pid_t pid, int sig, const struct osfs_proc *caller)
 	int err = 0;
 	if (osfs_proc_read(pid, &target) < 0 || target.pid != pid)
 		err = ESRCH;
+	else if (sig < 0 || sig > SIGRTMAX) /* the kernel's check_kill_permission() order */
+		err = EINVAL;
 	else if (!permitted(caller, &target, sig))
 		err = EPERM;
 	else if (syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0)
@@ -286,6 +288,8 @@ static int kill_as(pid_t pid, int sig, const struct osfs_proc *caller)
 		return osfs_refuse(ESRCH, "no process in group %lld", -(long long)pid);
 	if (err == ESRCH)
 		return osfs_refuse(ESRCH, "no process to signal");
+	if (err == EINVAL)
+		return osfs_refuse(EINVAL, "signal number %d is out of range 0..%d", sig, SIGRTMAX);
 	if (err)
 		return osfs_refuse(err, "kill(%d, %d): %s", (int)pid, sig, strerror(err));
 	return 0;
@@ -301,7 +305,8 @@ static int parse_kill(const char *request, const char *what, int *id, int *sig)
 	if (osfs_parse_int(idtext, id) < 0)
 		return osfs_refuse(EINVAL, "'%s' is not a %s (a number)", idtext,
 				   strcmp(what, "PID") == 0 ? "process id" : "process group id");
-	return osfs_signal_parse(sigtext, sig);
+	/* a number is kill(2)'s to judge, after the target: ESRCH comes before EINVAL */
+	return osfs_parse_int(sigtext, sig) == 0 ? 0 : osfs_signal_parse(sigtext, sig);
 }
 
 int osfs_kill_request(const char *request, const struct osfs_proc *caller)

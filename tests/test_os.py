@@ -154,7 +154,7 @@ def test_kill_realtime_signal(fresh, sleeper):
     ("{pid}", errno.EINVAL, "expected 'PID SIGNAL'"),
     ("{pid} TERM extra", errno.EINVAL, "expected 'PID SIGNAL'"),
     ("abc TERM", errno.EINVAL, "is not a process id"),
-    ("-1 TERM", errno.EINVAL, "is not a process id"),
+    ("{pid} -3", errno.EINVAL, "out of range"),
     ("{pid} 99", errno.EINVAL, "out of range"),
     ("999999999 TERM", errno.ESRCH, "no process 999999999"),
 ])

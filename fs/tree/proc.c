@@ -28,16 +28,14 @@ static int same_pid_namespace(const struct req *rq)
 	return 0;
 }
 
-/* proc/PID: PID a process or thread id, or 0 for the caller itself. */
+/* proc/PID: PID a process or thread id, or 0 for the caller itself.  A pid no
+ * process has is answered as Python answers for it, in each file: ESRCH. */
 static int match_pid(const char *name, const struct req *rq)
 {
 	int pid;
 	if (osfs_parse_int(name, &pid) < 0 || pid < 0)
 		return osfs_refuse(ENOENT, "'%s' is not a process id", name);
-	int err = same_pid_namespace(rq);
-	if (!err && pid && getpgid(pid) < 0)
-		err = osfs_refuse(ENOENT, "no process %d", pid);
-	return err;
+	return same_pid_namespace(rq);
 }
 
 /* The pid of this entry (0: the caller's thread, as Python's calls take 0). */
