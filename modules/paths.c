@@ -79,30 +79,44 @@ static int become(const struct osfs_proc *caller, struct identity *saved)
 			   (unsigned)geteuid(), (unsigned)caller->euid);
 }
 
-int osfs_open_as(const struct osfs_proc *caller, const char *path, int flags, int *fd)
+/* The directory a path starts from: the caller's root or working directory. */
+static int start_of(const struct osfs_proc *caller, const char *path, int *base)
 {
 	if (!*path)
 		return osfs_path_error(ENOENT, path);
 	char where[64];
 	snprintf(where, sizeof where, "/proc/%d/%s", (int)caller->pid, path[0] == '/' ? "root" : "cwd");
-	int base = open(where, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (base < 0)
+	*base = open(where, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*base < 0)
 		return osfs_refuse(errno == ENOENT ? ESRCH : errno, "cannot open %s: %s", where,
 				   strerror(errno));
+	return 0;
+}
+
+/* Opens path from base, as whoever this thread now is: an fd, or -errno. */
+static int open_from(int base, const char *path, int flags)
+{
+	int fd;
+	if (path[0] == '/') {
+		struct open_how how = {.flags = (unsigned)flags | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
+		fd = (int)syscall(SYS_openat2, base, path, &how, sizeof how);
+	} else {
+		fd = openat(base, path, flags | O_CLOEXEC);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+int osfs_open_as(const struct osfs_proc *caller, const char *path, int flags, int *fd)
+{
+	int base;
+	int err = start_of(caller, path, &base);
+	if (err)
+		return err;
 	struct identity saved;
-	int err = become(caller, &saved);
-	if (!err) {
-		if (path[0] == '/') {
-			struct open_how how = {.flags = (unsigned)flags | O_CLOEXEC,
-					       .resolve = RESOLVE_IN_ROOT};
-			*fd = (int)syscall(SYS_openat2, base, path, &how, sizeof how);
-		} else {
-			*fd = openat(base, path, flags | O_CLOEXEC);
-		}
-		err = *fd < 0 ? errno : 0;
+	if (!(err = become(caller, &saved))) {
+		*fd = open_from(base, path, flags);
 		set_identity(&saved);
-		if (err)
-			err = osfs_path_error(err, path);
+		err = *fd < 0 ? osfs_path_error(-*fd, path) : 0;
 	}
 	close(base);
 	return err;
@@ -137,7 +151,25 @@ int osfs_statvfs(const struct osfs_proc *caller, const char *path, struct osfs_k
 	return 0;
 }
 
-/* os.pathconf(path, name): -1 alone means no limit, as Python returns it. */
+/* The names glibc's pathconf() answers from the file itself (statfs, statvfs, stat;
+ * sysdeps/unix/sysv/linux/pathconf.c and sysdeps/posix/pathconf.c): a path that
+ * cannot be reached is their error.  The others are constants of the C library,
+ * given for any path but "" (_PC_PIPE_BUF too: it falls back to PIPE_BUF). */
+static const int from_the_file[] = {
+	_PC_LINK_MAX, _PC_FILESIZEBITS, _PC_2_SYMLINKS, _PC_CHOWN_RESTRICTED, _PC_NAME_MAX,
+	_PC_ASYNC_IO, _PC_REC_MIN_XFER_SIZE, _PC_REC_XFER_ALIGN, _PC_ALLOC_SIZE_MIN,
+};
+
+static int needs_the_file(int name)
+{
+	for (size_t i = 0; i < sizeof from_the_file / sizeof from_the_file[0]; i++)
+		if (from_the_file[i] == name)
+			return 1;
+	return 0;
+}
+
+/* os.pathconf(path, name): glibc's pathconf() of the file the caller reaches, as the
+ * caller; -1 alone means no limit, as Python returns it. */
 int osfs_pathconf(const struct osfs_proc *caller, const char *path, const char *name, long *value)
 {
 	size_t n;
@@ -146,13 +178,31 @@ int osfs_pathconf(const struct osfs_proc *caller, const char *path, const char *
 	if (!e)
 		return osfs_refuse(EINVAL, "unrecognized configuration name '%s' (os/pathconf_names "
 				   "lists them)", name);
-	int fd;
-	int err = osfs_open_as(caller, path, O_PATH, &fd);
+	int base;
+	int err = start_of(caller, path, &base);
 	if (err)
 		return err;
-	errno = 0;
-	*value = fpathconf(fd, e->value);
-	err = *value == -1 ? errno : 0;
-	close(fd);
+	struct identity saved;
+	if ((err = become(caller, &saved))) {
+		close(base);
+		return err;
+	}
+	int fd = open_from(base, path, O_PATH);
+	if (fd >= 0) {
+		char self[64];
+		snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+		errno = 0;
+		*value = pathconf(self, e->value);
+		err = *value == -1 ? errno : 0;
+		close(fd);
+	} else if (needs_the_file(e->value)) {
+		err = -fd;
+	} else {
+		errno = 0;
+		*value = pathconf("/", e->value);
+		err = *value == -1 ? errno : 0;
+	}
+	set_identity(&saved);
+	close(base);
 	return err ? osfs_path_error(err, path) : 0;
 }

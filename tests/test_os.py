@@ -11,6 +11,24 @@ import pytest
 VOLATILE_SYSCONF = {"SC_AVPHYS_PAGES"}  # free memory changes between two reads
 
 
+class Transaction:
+    """One open file of a transaction node: write a request, read the response."""
+
+    def __init__(self, path):
+        self.fd = os.open(path, os.O_RDWR)
+
+    def ask(self, request):
+        try:
+            os.write(self.fd, (request + "\n").encode())
+            err = None
+        except OSError as e:
+            err = e.errno
+        return err, os.read(self.fd, 1 << 16).decode()
+
+    def close(self):
+        os.close(self.fd)
+
+
 def refused(fn, err):
     with pytest.raises(OSError) as e:
         fn()
@@ -69,14 +87,172 @@ def test_unknown_sysconf_name(fresh):
     assert "os/sysconf/SC_NOPE ENOENT: unknown sysconf name 'SC_NOPE'" in fresh.errors()[-1]
 
 
-def test_urandom(osfs):
-    r = subprocess.run(["head", "-c", "1M", osfs.p("os", "urandom")], capture_output=True)
-    assert r.returncode == 0 and len(r.stdout) == 1 << 20
-    assert len(set(r.stdout)) == 256  # every byte value turns up in a MiB
-    with open(osfs.p("os", "urandom"), "rb") as f:
-        assert f.read(64) != f.read(64)
-        assert not f.seekable()
-    refused(lambda: open(osfs.p("os", "urandom"), "wb"), errno.EACCES)
+def test_urandom_is_sized(osfs):
+    for n in (0, 1, 16, 4096, 1 << 20):
+        data = open(osfs.p("os", "urandom", str(n)), "rb").read()
+        assert len(data) == n
+    big = open(osfs.p("os", "urandom", str(1 << 20)), "rb").read()
+    assert len(set(big)) == 256  # every byte value turns up in a MiB
+    assert open(osfs.p("os", "urandom", "64"), "rb").read() != open(osfs.p("os", "urandom", "64"), "rb").read()
+    with open(osfs.p("os", "urandom", "100"), "rb") as f:  # one open is one answer
+        assert f.read(50) + f.read(50) == os.pread(f.fileno(), 100, 0)
+    r = subprocess.run(["head", "-c", "16", osfs.p("os", "urandom", "16")], capture_output=True)
+    assert len(r.stdout) == 16
+    assert os.listdir(osfs.p("os", "urandom")) == []  # no size is listed: tree walks read nothing
+    refused(lambda: open(osfs.p("os", "urandom")).read(), errno.EISDIR)
+    refused(lambda: open(osfs.p("os", "urandom", "16"), "wb"), errno.EACCES)
+
+
+def test_urandom_refusals(fresh):
+    # Python: os.urandom(-1) is ValueError; past osfs's cap, ERANGE
+    refused(lambda: fresh.read("os", "urandom", "-1"), errno.EINVAL)
+    refused(lambda: fresh.read("os", "urandom", str((1 << 20) + 1)), errno.ERANGE)
+    refused(lambda: fresh.read("os", "urandom", "lots"), errno.ENOENT)
+    lines = fresh.errors()
+    assert "os/urandom/-1 EINVAL: negative argument not allowed" in lines[0]
+    assert "os/urandom/1048577 ERANGE:" in lines[1]
+
+
+def test_getrandom(osfs):
+    names = {n: int(osfs.read("os", "constants", n)) for n in ("GRND_NONBLOCK", "GRND_RANDOM")}
+    assert names == {"GRND_NONBLOCK": os.GRND_NONBLOCK, "GRND_RANDOM": os.GRND_RANDOM}
+    for spec, n, flags in [("16", 16, 0), ("16,GRND_NONBLOCK", 16, os.GRND_NONBLOCK),
+                           ("32,GRND_RANDOM|GRND_NONBLOCK", 32, os.GRND_RANDOM | os.GRND_NONBLOCK),
+                           ("0,1", 0, 1), ("8,0", 8, 0)]:
+        assert len(open(osfs.p("os", "getrandom", spec), "rb").read()) == len(os.getrandom(n, flags))
+    # a flag the kernel does not know: Python's OSError, EINVAL
+    with pytest.raises(OSError) as e:
+        os.getrandom(4, 0x4000)
+    refused(lambda: osfs.read("os", "getrandom", f"4,{0x4000}"), e.value.errno)
+    refused(lambda: osfs.read("os", "getrandom", "4,GRND_NOPE"), errno.ENOENT)
+    refused(lambda: osfs.read("os", "getrandom", "-4"), errno.EINVAL)
+
+
+def test_path_constants(osfs):
+    for name in ("curdir", "pardir", "extsep", "defpath"):
+        assert osfs.read("os", name) == getattr(os, name) + "\n", name
+    assert os.altsep is None
+    refused(lambda: osfs.read("os", "altsep"), errno.ENODATA)  # None, as confstr's
+
+
+def python_constants():
+    """Every int constant of Python's os, but posix_spawn's file_actions tags
+    (Python's own numbering, no C value)."""
+    return {n: getattr(os, n) for n in dir(os)
+            if n.isupper() and type(getattr(os, n)) is int and not n.startswith("POSIX_SPAWN_")}
+
+
+def test_constants_are_pythons(osfs):
+    want = python_constants()
+    listed = set(os.listdir(osfs.p("os", "constants")))
+    assert set(want) <= listed
+    for name, value in want.items():
+        assert osfs.read("os", "constants", name) == f"{value}\n", name
+    refused(lambda: osfs.read("os", "constants", "O_NOPE"), errno.ENOENT)
+
+
+def test_constant_families(osfs):
+    listed = os.listdir(osfs.p("os", "constants"))
+    families = [n[:-5] for n in listed if n.endswith(".json")]
+    assert {"O", "SEEK", "SCHED", "PRIO", "RTLD", "CLD", "P", "W", "EX"} <= set(families)
+    want = python_constants()
+    seen = set()
+    for family in families:
+        j = json.loads(osfs.read("os", "constants", family + ".json"))
+        plain = dict(line.split("=") for line in osfs.read("os", "constants", family).splitlines())
+        assert {k: str(v) for k, v in j.items()} == plain
+        assert list(j) == sorted(j)
+        for name, value in j.items():
+            assert osfs.read("os", "constants", name) == f"{value}\n"
+            if name in want:
+                assert value == want[name], name
+        seen |= set(j)
+    assert set(want) <= seen  # every Python constant is in a family
+    # a family is its prefix's constants that Python has (WNOHANG... in W)
+    for family in ("O", "SEEK", "SCHED", "PRIO", "RTLD", "CLD", "EX", "ST", "GRND", "EFD", "MFD"):
+        j = json.loads(osfs.read("os", "constants", family + ".json"))
+        assert {n for n in want if n.startswith(family + "_")} <= set(j), family
+    assert {"WNOHANG", "WUNTRACED", "WCONTINUED", "WEXITED", "WSTOPPED", "WNOWAIT"} <= \
+        set(json.loads(osfs.read("os", "constants", "W.json")))
+
+
+def test_constants_are_cached_with_their_size(osfs):
+    for name in ("O_RDONLY", "SEEK.json", "EX"):
+        path = osfs.p("os", "constants", name)
+        assert os.stat(path).st_size == len(open(path, "rb").read())
+
+
+def test_pathconf(osfs, tmp_path):
+    assert json.loads(osfs.read("os", "pathconf_names.json")).items() >= os.pathconf_names.items()
+    plain = dict(line.split("=") for line in osfs.read("os", "pathconf_names").splitlines())
+    assert {k: int(v) for k, v in plain.items()} == json.loads(osfs.read("os", "pathconf_names.json"))
+    call = Transaction(osfs.p("os", "pathconf"))
+    try:
+        for path in ("/", "/tmp", "/proc", "/dev/null", str(tmp_path), "/nonexistent", "relative"):
+            for name in os.pathconf_names:
+                try:
+                    want = f"{os.pathconf(path, name)}\n"
+                except OSError as e:
+                    want = e.errno
+                err, got = call.ask(f"{path}\t{name}")
+                assert (got if err is None else err) == want, (path, name)
+        err, got = call.ask("/\tPC_NOPE")
+        assert err == errno.EINVAL and "unrecognized configuration name 'PC_NOPE'" in got
+        err, got = call.ask("/")
+        assert err == errno.EINVAL
+    finally:
+        call.close()
+
+
+STABLE_STATVFS = ("f_bsize", "f_frsize", "f_blocks", "f_files", "f_flag", "f_namemax", "f_fsid")
+
+
+def test_statvfs(osfs, tmp_path):
+    for json_form in (False, True):
+        call = Transaction(osfs.p("os", "statvfs.json" if json_form else "statvfs"))
+        try:
+            for path in ("/", "/proc", str(tmp_path), "/dev/shm", "."):
+                want = os.statvfs(path)
+                err, got = call.ask(path)
+                assert err is None, got
+                ours = json.loads(got) if json_form else \
+                    {k: int(v) for k, v in (line.split("=") for line in got.splitlines())}
+                fields = [f for f in dir(want) if f.startswith("f_")]
+                assert sorted(ours) == sorted(fields)
+                for f in STABLE_STATVFS:
+                    assert ours[f] == getattr(want, f), (path, f)
+                for f in set(fields) - set(STABLE_STATVFS):  # free space moves
+                    assert abs(ours[f] - getattr(want, f)) <= max(1024, getattr(want, f) // 100)
+            for path in ("/nonexistent", "", f"{tmp_path}/x/y"):
+                with pytest.raises(OSError) as e:
+                    os.statvfs(path)
+                err, got = call.ask(path)
+                assert err == e.value.errno and got == f"error: {errno.errorcode[err]}: {e.value}\n"
+        finally:
+            call.close()
+
+
+def test_statvfs_is_relative_to_the_writer(osfs, tmp_path):
+    (tmp_path / "sub").mkdir()
+    r = subprocess.run(["bash", "-c", f'exec 3<> {osfs.p("os", "statvfs.json")}; echo sub >&3; cat <&3'],
+                       cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert json.loads(r.stdout)["f_blocks"] == os.statvfs(tmp_path).f_blocks
+
+
+def test_grouplist(osfs):
+    import grp
+    import pwd
+    for user in pwd.getpwall()[:20]:
+        want = os.getgrouplist(user.pw_name, user.pw_gid)
+        assert osfs.read("os", "grouplist", user.pw_name).split() == [str(g) for g in want], user
+    refused(lambda: osfs.read("os", "grouplist", "no-such-user-here"), errno.ENOENT)
+    assert grp.getgrgid(0)
+
+
+def test_sync(osfs):
+    with open(osfs.p("os", "sync"), "w") as f:
+        f.write("1\n")
+    assert os.stat(osfs.p("os", "sync")).st_mode & 0o777 == 0o200
 
 
 def test_environ_is_the_daemons(make_mount):

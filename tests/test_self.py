@@ -15,6 +15,10 @@ import pytest
 PROBE = r"""
 import json, os, sys, threading
 root = sys.argv[1]
+def umask():
+    u = os.umask(0)
+    os.umask(u)
+    return u
 def read(*p):
     with open(os.path.join(root, "os", "self", *p)) as f:
         return f.read()
@@ -29,6 +33,10 @@ out = {
     "cmdline": (read("cmdline"), None),
     "nice": (read("nice"), os.nice(0)),
     "affinity": (read("cpu_affinity"), sorted(os.sched_getaffinity(0))),
+    "umask": (read("umask"), umask()),
+    "resuid": (read("resuid"), list(os.getresuid())), "resgid": (read("resgid"), list(os.getresgid())),
+    "exec_path": (read("exec_path"), os.get_exec_path()),
+    "ctermid": (read("ctermid"), os.ctermid()),
     "FOO": (read("environ", "FOO"), os.environ["FOO"]),
     "environ": (sorted(os.listdir(os.path.join(root, "os", "self", "environ"))), sorted(os.environ)),
 }
@@ -60,6 +68,120 @@ def test_identity(osfs):
     assert out["FOO"] == ["bar baz\n", "bar baz"]
     assert out["environ"][0] == out["environ"][1]
     assert out["thread_pid"][0] == f"{out['thread_pid'][1]}\n"  # a thread: its process
+    assert out["umask"][0] == f"{out['umask'][1]:04o}\n"
+    for key in ("resuid", "resgid", "exec_path"):
+        assert out[key][0].split("\n")[:-1] == [str(v) for v in out[key][1]], key
+    assert out["ctermid"][0] == out["ctermid"][1] + "\n"
+
+
+@pytest.mark.parametrize("path", [None, "", "/usr/bin::/bin:", "/a b"])
+def test_exec_path(osfs, path):
+    env = {"HOME": "/"}
+    if path is not None:
+        env["PATH"] = path
+    code = f"import os; print(repr((open({osfs.p('os', 'self', 'exec_path')!r}).read(), os.get_exec_path())))"
+    ours, want = eval(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                                     text=True, check=True).stdout)
+    assert ours == "".join(p + "\n" for p in want)
+
+
+def test_umask_is_read_not_changed(osfs):
+    r = subprocess.run(["bash", "-c", f"umask 0077; cat {osfs.p('os', 'self', 'umask')}; umask"],
+                       capture_output=True, text=True, check=True)
+    assert r.stdout == "0077\n0077\n"
+
+
+def test_login(osfs):
+    # os.getlogin() of the reader, and its refusal where there is no login
+    code = f"""
+import os
+try:
+    want = os.getlogin()
+except OSError as e:
+    want = e.errno
+try:
+    ours = open({osfs.p('os', 'self', 'login')!r}).read()
+except OSError as e:
+    ours = e.errno
+print(repr((ours, want)))
+"""
+    for stdin in (subprocess.DEVNULL, None):
+        ours, want = eval(subprocess.run([sys.executable, "-c", code], stdin=stdin, capture_output=True,
+                                         text=True, check=True).stdout)
+        assert ours == (want + "\n" if isinstance(want, str) else want)
+
+
+# A child on a new pseudo-terminal (its controlling terminal), reading os/self with
+# some descriptors elsewhere, beside what Python says in the same process.
+PTY_PROBE = r"""
+import json, os, sys
+root, fds = sys.argv[1], json.loads(sys.argv[2])
+def ours(*p):
+    try:
+        with open(os.path.join(root, "os", "self", *p)) as f:
+            return f.read()
+    except OSError as e:
+        return e.errno
+def py(fn, *a):
+    try:
+        return fn(*a)
+    except OSError as e:
+        return e.errno
+out = {"tcgetpgrp": [ours("tcgetpgrp"), py(lambda: os.tcgetpgrp(os.open("/dev/tty", os.O_RDONLY)))],
+       "ttyname": [[ours("ttyname", str(fd)), py(os.ttyname, fd)] for fd in fds],
+       "size": ours("terminal_size.json")}
+print(json.dumps(out))
+"""
+
+
+def pty_child(osfs, fds, redirect):
+    """Runs PTY_PROBE in a new session on a new pty of 33 lines by 99 columns;
+    redirect: which of fds 0, 1, 2 go to /dev/null or a pipe instead."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 99, 0, 0))
+    out_r, out_w = os.pipe()
+    null = os.open(os.devnull, os.O_RDWR)
+    std = {0: slave, 1: slave, 2: slave}
+    std.update({fd: null for fd in redirect})
+    script = PTY_PROBE + "\nos.write(int(sys.argv[3]), json.dumps(out).encode())"
+    script = script.replace("print(json.dumps(out))", "")
+
+    def child():
+        os.setsid()
+        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    try:
+        p = subprocess.Popen([sys.executable, "-c", script, osfs.path, json.dumps(fds), str(out_w)],
+                             stdin=std[0], stdout=std[1], stderr=std[2], preexec_fn=child,
+                             pass_fds=(out_w,))
+        os.close(out_w)
+        data = b""
+        while chunk := os.read(out_r, 65536):
+            data += chunk
+        p.wait(timeout=10)
+        return json.loads(data), p.pid
+    finally:
+        for fd in (master, slave, out_r, null):
+            os.close(fd)
+
+
+def test_terminal_on_a_pty(osfs):
+    for redirect in ([], [1], [0, 1], [0, 1, 2]):
+        out, pid = pty_child(osfs, [0, 1, 2, 7], redirect)
+        # the first terminal of 0, 1, 2, else the controlling one: the same pty here
+        assert out["size"] and json.loads(out["size"]) == {"columns": 99, "lines": 33}, redirect
+        for ours, want in out["ttyname"]:
+            assert ours == (want + "\n" if isinstance(want, str) else want), redirect
+        ours, want = out["tcgetpgrp"]
+        assert ours == f"{want}\n" and want == pid  # the child leads its session's group
+
+
+def test_no_terminal(osfs):
+    r = subprocess.run(["setsid", "cat", osfs.p("os", "self", "terminal_size")], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "Inappropriate ioctl" in r.stderr
+    r = subprocess.run(["setsid", "cat", osfs.p("os", "self", "tcgetpgrp")], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "No such device or address" in r.stderr  # open("/dev/tty"): ENXIO
 
 
 def test_a_child_sees_itself(osfs):
@@ -117,9 +239,6 @@ def test_terminal_size(osfs):
         os.close(slave)
 
 
-def test_terminal_size_of_a_pipe_is_enotty(osfs):
-    r = subprocess.run(["cat", osfs.p("os", "self", "terminal_size")], capture_output=True, text=True)
-    assert r.returncode == 1 and "Inappropriate ioctl" in r.stderr
 
 
 def test_missing_caller_variable(fresh):
