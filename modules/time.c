@@ -237,9 +237,10 @@ void osfs_asctime(const struct tm *tm, struct osfs_buf *out)
 	static const char wday[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 	static const char mon[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 					"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	osfs_buf_printf(out, "%s %s%3d %.2d:%.2d:%.2d %lld", wday[tm->tm_wday % 7],
+	/* Python's _asctime() adds 1900 in a C int: a year past INT_MAX wraps there too */
+	osfs_buf_printf(out, "%s %s%3d %.2d:%.2d:%.2d %d", wday[tm->tm_wday % 7],
 			mon[tm->tm_mon % 12], tm->tm_mday, tm->tm_hour, tm->tm_min, tm->tm_sec,
-			tm->tm_year + 1900LL);
+			(int)((unsigned)tm->tm_year + 1900u));
 }
 
 /* Python's init_timezone on glibc: the offsets of January and July of this year;

@@ -183,9 +183,7 @@ int osfs_mktime_request(const char *request, struct osfs_buf *out)
 	int err = osfs_struct_time_parse(request, "mktime", 0, &tm);
 	if (!err)
 		err = osfs_mktime(&tm, &t);
-	if (!err) {
-		struct timespec ts = {t, 0};
-		osfs_fmt_timespec(out, &ts);
-	}
+	if (!err) /* whole seconds, any a time_t holds (nanoseconds would overflow) */
+		osfs_buf_printf(out, "%lld.000000000", (long long)t);
 	return err;
 }

@@ -169,10 +169,18 @@ static const struct dir infos_dir = {.each = &infos_each, .match = match_info, .
 
 /* gmtime/, localtime/ and ctime/: now, or SECONDS (with .json for the first two).
  * The directory row's data is "utc" for gmtime. */
+/* A name that is not a number at all is no entry (ENOENT); a number Python
+ * refuses (nan, past time_t) is refused with Python's error. */
 static int match_when(const char *name, const struct req *rq)
 {
+	char *end;
 	time_t t;
-	return strcmp(name, "now") == 0 ? 0 : osfs_time_parse(name, &t);
+	if (strcmp(name, "now") == 0)
+		return 0;
+	strtod(name, &end);
+	if (end == name || *end || strpbrk(name, "xXpP"))
+		return osfs_refuse(ENOENT, "'%s' is not a time in seconds since the epoch", name);
+	return osfs_time_parse(name, &t);
 }
 
 static int match_struct_when(const char *name, const struct req *rq)
