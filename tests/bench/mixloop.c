@@ -29,7 +29,7 @@ int main(int argc, char *argv[])
 	long n = atol(argv[1]);
 	const char *m = argv[2];
 	static const char *const reads[] = {"errno/ENOENT", "time/time", "os/self/pid", "platform/uname.json",
-					    "os/loadavg", "time/localtime.json", "errors", "logging/stats",
+					    "os/loadavg", "time/localtime/now.json", "errors", "logging/stats",
 					    "os/self/environ/PATH"};
 	char path[4096];
 	snprintf(path, sizeof path, "%s/time/strftime/call", m);
