@@ -240,9 +240,18 @@ static int take_killpg(const char *line, void **state, const struct req *rq)
 	return err ? err : osfs_killpg_request(line, &caller);
 }
 
+/* sync: whatever one write() holds asks for one os.sync(), after its lines. */
 static int take_sync(const char *line, void **state, const struct req *rq)
 {
-	sync();
+	*state = (void *)rq; /* a mark, never freed: the row has no drop() */
+	return 0;
+}
+
+static int synced(void **state, const struct req *rq)
+{
+	if (*state)
+		sync();
+	*state = NULL;
 	return 0;
 }
 
@@ -386,7 +395,8 @@ static const struct node os_rows[] = {
 		    "os.kill: write 'PID SIGNAL'; only what the caller itself may signal"),
 	RECORDS_ROW("killpg", take_killpg, 0222,
 		    "os.killpg: write 'PGID SIGNAL'; only what the caller itself may signal"),
-	RECORDS_ROW("sync", take_sync, 0200, "os.sync(): write anything (the owner)"),
+	{.name = "sync", .kind = KIND_RECORDS, .mode = 0200, .take = take_sync, .taken = synced,
+	 .doc = "os.sync(): write anything (the owner); one sync per write"},
 	END_ROW,
 };
 

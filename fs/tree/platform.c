@@ -24,9 +24,19 @@ void platform_tree_fini(void)
 	osfs_platform_free(&info);
 }
 
-/* platform.invalidate_caches() (3.14): everything is computed again. */
+/* platform.invalidate_caches() (3.14): everything is computed again, once per
+ * write(), after its lines. */
 static int take_invalidate(const char *line, void **state, const struct req *rq)
 {
+	*state = (void *)rq; /* a mark, never freed: the row has no drop() */
+	return 0;
+}
+
+static int invalidated(void **state, const struct req *rq)
+{
+	if (!*state)
+		return 0;
+	*state = NULL;
 	struct osfs_platform fresh, old;
 	int err = osfs_platform_load(&fresh, NULL);
 	if (err) {
@@ -181,8 +191,9 @@ static const struct node platform_rows[] = {
 		"platform.freedesktop_os_release(): one file per key"),
 	JSON_ROW("freedesktop_os_release.json", os_release_fields,
 		 "platform.freedesktop_os_release() as JSON"),
-	RECORDS_ROW("invalidate_caches", take_invalidate, 0200,
-		    "platform.invalidate_caches(): write anything (the owner) to compute all again"),
+	{.name = "invalidate_caches", .kind = KIND_RECORDS, .mode = 0200, .take = take_invalidate,
+	 .taken = invalidated,
+	 .doc = "platform.invalidate_caches(): write anything (the owner) to compute all again"},
 	END_ROW,
 };
 
