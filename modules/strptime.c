@@ -42,79 +42,6 @@ struct pattern {
 	long dup_pos;
 };
 
-/* Numeric directives: alternatives in Python's order.  '#' is a digit, [..] a class. */
-static const struct {
-	char d;
-	const char *alts[9]; /* NULL-ended */
-} numeric[] = {
-	{'d', {"3[01]", "[12]#", "0[1-9]", "[1-9]", " [1-9]"}},
-	{'H', {"2[0-3]", "[01]#", "#"}},
-	{'I', {"1[0-2]", "0[1-9]", "[1-9]"}},
-	{'G', {"####"}},
-	{'j', {"36[0-6]", "3[0-5]#", "[12]##", "0[1-9]#", "00[1-9]", "[1-9]#", "0[1-9]", "[1-9]"}},
-	{'m', {"1[0-2]", "0[1-9]", "[1-9]"}},
-	{'M', {"[0-5]#", "#"}},
-	{'S', {"6[01]", "[0-5]#", "#"}},
-	{'U', {"5[0-3]", "[0-4]#", "#"}},
-	{'W', {"5[0-3]", "[0-4]#", "#"}},
-	{'w', {"[0-6]"}},
-	{'u', {"[1-7]"}},
-	{'V', {"5[0-3]", "0[1-9]", "[1-4]#", "#"}},
-	{'y', {"##"}},
-	{'Y', {"####"}},
-};
-
-/* Word directives of the C locale, sorted longest first as Python sorts them. */
-static const struct {
-	char d;
-	const char *words[13]; /* NULL-ended */
-} wordlists[] = {
-	{'a', {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}},
-	{'A', {"wednesday", "thursday", "saturday", "tuesday", "monday", "friday", "sunday"}},
-	{'b', {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}},
-	{'B', {"september", "february", "november", "december", "january", "october", "august",
-	       "march", "april", "june", "july", "may"}},
-	{'p', {"am", "pm"}},
-};
-
-/* The regular expressions _strptime's TimeRE has for the directives of fixed
- * text (the word lists and %Z are made from their words, longest first). */
-static const struct {
-	char d;
-	const char *re;
-	int groups;
-} python_re[] = {
-	{'d', "(?P<d>3[0-1]|[1-2]\\d|0[1-9]|[1-9]| [1-9])", 1},
-	{'f', "(?P<f>[0-9]{1,6})", 1},
-	{'H', "(?P<H>2[0-3]|[0-1]\\d|\\d)", 1},
-	{'I', "(?P<I>1[0-2]|0[1-9]|[1-9])", 1},
-	{'G', "(?P<G>\\d\\d\\d\\d)", 1},
-	{'j', "(?P<j>36[0-6]|3[0-5]\\d|[1-2]\\d\\d|0[1-9]\\d|00[1-9]|[1-9]\\d|0[1-9]|[1-9])", 1},
-	{'m', "(?P<m>1[0-2]|0[1-9]|[1-9])", 1},
-	{'M', "(?P<M>[0-5]\\d|\\d)", 1},
-	{'S', "(?P<S>6[0-1]|[0-5]\\d|\\d)", 1},
-	{'U', "(?P<U>5[0-3]|[0-4]\\d|\\d)", 1},
-	{'W', "(?P<W>5[0-3]|[0-4]\\d|\\d)", 1},
-	{'w', "(?P<w>[0-6])", 1},
-	{'u', "(?P<u>[1-7])", 1},
-	{'V', "(?P<V>5[0-3]|0[1-9]|[1-4]\\d|\\d)", 1},
-	{'y', "(?P<y>\\d\\d)", 1},
-	{'Y', "(?P<Y>\\d\\d\\d\\d)", 1},
-	{'z', "(?P<z>[+-]\\d\\d:?[0-5]\\d(:?[0-5]\\d(\\.\\d{1,6})?)?|(?-i:Z))", 3},
-};
-
-static const char *const month_names[] = {"january", "february", "march", "april",
-					  "may", "june", "july", "august",
-					  "september", "october", "november", "december"};
-static const char *const day_names[] = {"monday", "tuesday", "wednesday", "thursday",
-					"friday", "saturday", "sunday"};
-
-/* The C locale's %c, %x and %X, as _strptime's LocaleTime derives them. */
-static const struct {
-	char d;
-	const char *format;
-} composite[] = {{'c', "%a %b %d %H:%M:%S %Y"}, {'x', "%m/%d/%y"}, {'X', "%H:%M:%S"}};
-
 static int is_space(char c)
 {
 	return strchr(" \t\n\r\f\v\x1c\x1d\x1e\x1f", c) && c;
@@ -124,11 +51,11 @@ static int known_directive(char d)
 {
 	if (strchr("fzZ%", d))
 		return 1;
-	for (size_t i = 0; i < sizeof numeric / sizeof numeric[0]; i++)
-		if (numeric[i].d == d)
+	for (size_t i = 0; i < STRPTIME_NNUMERIC; i++)
+		if (strptime_numeric[i].d == d)
 			return 1;
-	for (size_t i = 0; i < sizeof wordlists / sizeof wordlists[0]; i++)
-		if (wordlists[i].d == d)
+	for (size_t i = 0; i < STRPTIME_NWORDLISTS; i++)
+		if (strptime_wordlists[i].d == d)
 			return 1;
 	return 0;
 }
@@ -141,43 +68,13 @@ static int add_tok(struct pattern *p, enum tok_kind kind, char c)
 	return 0;
 }
 
-/* re.escape()'s length of a word: a backslash before each special character. */
-static size_t escaped_len(const char *w)
-{
-	size_t n = 0;
-	for (; *w; w++)
-		n += ((unsigned char)*w & 0xc0) != 0x80 ? 1 + (strchr("()[]{}?*+-|^$\\.&~# \t\n\r\v\f", *w) != NULL) : 0;
-	return n;
-}
-
-/* The length of Python's regex for directive d, and its groups. */
-static size_t directive_re(const struct pattern *p, char d, int *groups)
-{
-	*groups = 1;
-	for (size_t i = 0; i < sizeof python_re / sizeof python_re[0]; i++)
-		if (python_re[i].d == d) {
-			*groups = python_re[i].groups;
-			return strlen(python_re[i].re);
-		}
-	if (d == 'Z')
-		return p->zones_len; /* "(?P<Z>" ... ")" */
-	size_t len = strlen("(?P<a>)");
-	for (size_t i = 0; i < sizeof wordlists / sizeof wordlists[0]; i++) {
-		if (wordlists[i].d != d)
-			continue;
-		for (int w = 0; wordlists[i].words[w]; w++)
-			len += (w ? 1 : 0) + escaped_len(wordlists[i].words[w]);
-	}
-	return len;
-}
-
 /* A directive's regex joins Python's: a group name seen before is the error
  * sre raises when it compiles the pattern (kept: a bad directive comes first). */
 static void add_groups(struct pattern *p, char d)
 {
-	int n;
-	size_t len = directive_re(p, d, &n);
-	if (n && len) {
+	int n = 1;
+	size_t len = d == 'Z' ? p->zones_len : strptime_re_len(d, &n);
+	if (len) {
 		int g = ++p->groups;
 		unsigned char k = (unsigned char)d & 127;
 		if (p->group_of[k] && !p->dup) {
@@ -220,11 +117,11 @@ static int compile(struct pattern *p, const char *format, const char *whole)
 			if (!d)
 				return osfs_refuse(EINVAL, "stray %% in format '%s'", whole);
 			size_t k;
-			for (k = 0; k < sizeof composite / sizeof composite[0]; k++)
-				if (composite[k].d == d)
+			for (k = 0; k < STRPTIME_NCOMPOSITE; k++)
+				if (strptime_composite[k].d == d)
 					break;
-			if (k < sizeof composite / sizeof composite[0]) {
-				err = compile(p, composite[k].format, whole);
+			if (k < STRPTIME_NCOMPOSITE) {
+				err = compile(p, strptime_composite[k].format, whole);
 			} else if (d == '%') {
 				err = add_tok(p, T_LIT, '%');
 				p->pypos++;
@@ -279,22 +176,22 @@ static const char *match_alt(const char *alt, const char *s)
 static int candidates(const struct pattern *p, char d, const char *s, const char **ends)
 {
 	int n = 0;
-	for (size_t i = 0; i < sizeof numeric / sizeof numeric[0]; i++) {
-		if (numeric[i].d != d)
+	for (size_t i = 0; i < STRPTIME_NNUMERIC; i++) {
+		if (strptime_numeric[i].d != d)
 			continue;
-		for (int a = 0; numeric[i].alts[a]; a++) {
-			const char *e = match_alt(numeric[i].alts[a], s);
+		for (int a = 0; strptime_numeric[i].alts[a]; a++) {
+			const char *e = match_alt(strptime_numeric[i].alts[a], s);
 			if (e)
 				ends[n++] = e;
 		}
 		return n;
 	}
-	for (size_t i = 0; i < sizeof wordlists / sizeof wordlists[0]; i++) {
-		if (wordlists[i].d != d)
+	for (size_t i = 0; i < STRPTIME_NWORDLISTS; i++) {
+		if (strptime_wordlists[i].d != d)
 			continue;
-		for (int w = 0; wordlists[i].words[w]; w++) {
-			size_t len = strlen(wordlists[i].words[w]);
-			if (strncasecmp(s, wordlists[i].words[w], len) == 0)
+		for (int w = 0; strptime_wordlists[i].words[w]; w++) {
+			size_t len = strlen(strptime_wordlists[i].words[w]);
+			if (strncasecmp(s, strptime_wordlists[i].words[w], len) == 0)
 				ends[n++] = s + len;
 		}
 		return n;
@@ -489,7 +386,7 @@ static int take(const struct pattern *p, const struct capture *cap, struct field
 			break;
 		case 'B':
 		case 'b':
-			f->month = word_index(month_names, 12, c->start, len) + 1;
+			f->month = word_index(strptime_month_names, 12, c->start, len) + 1;
 			break;
 		case 'd':
 			f->day = (int)v;
@@ -512,7 +409,7 @@ static int take(const struct pattern *p, const struct capture *cap, struct field
 			break;
 		case 'A':
 		case 'a':
-			f->weekday = word_index(day_names, 7, c->start, len), f->have_weekday = 1;
+			f->weekday = word_index(strptime_day_names, 7, c->start, len), f->have_weekday = 1;
 			break;
 		case 'w':
 			f->weekday = v == 0 ? 6 : (int)v - 1, f->have_weekday = 1;
@@ -583,7 +480,7 @@ static void zone_words(struct pattern *p, const struct osfs_tzinfo *tzi, char na
 		}
 	p->zones_len = strlen("(?P<Z>)") + (size_t)(p->nzones - 1);
 	for (int k = 0; k < p->nzones; k++)
-		p->zones_len += escaped_len(p->zones[k]);
+		p->zones_len += strptime_escaped_len(p->zones[k]);
 }
 
 /* Python's "time data %r does not match format %r". */

@@ -3,6 +3,8 @@
 #ifndef OSFS_STRPTIME_H
 #define OSFS_STRPTIME_H
 
+#include <stddef.h>
+
 /* The fields the matched text gives, then Python's defaults and arithmetic. */
 struct fields {
 	long year, iso_year;
@@ -19,6 +21,35 @@ struct fields {
 	char zone[64];
 	int have_zone;
 };
+
+/* The C locale's directives (strptime_locale.c).  Numeric alternatives: '#' is a
+ * digit, [..] a class; word lists longest first, as Python sorts them. */
+#define STRPTIME_NNUMERIC 15
+#define STRPTIME_NWORDLISTS 5
+#define STRPTIME_NCOMPOSITE 3
+struct strptime_numeric {
+	char d;
+	const char *alts[9]; /* NULL-ended */
+};
+struct strptime_words {
+	char d;
+	const char *words[13]; /* NULL-ended */
+};
+struct strptime_composite {
+	char d;
+	const char *format;
+};
+extern const struct strptime_numeric strptime_numeric[STRPTIME_NNUMERIC];
+extern const struct strptime_words strptime_wordlists[STRPTIME_NWORDLISTS];
+extern const struct strptime_composite strptime_composite[STRPTIME_NCOMPOSITE];
+extern const char *const strptime_month_names[12];
+extern const char *const strptime_day_names[7];
+
+/* The length (in code points) of the regex _strptime's TimeRE has for directive d
+ * (not %Z, made of the zone's names), and the groups it opens. */
+size_t strptime_re_len(char d, int *groups);
+/* re.escape()'s length of a word. */
+size_t strptime_escaped_len(const char *w);
 
 /* Python's defaults and arithmetic for the fields not given: 0 or -EINVAL. */
 int strptime_settle(struct fields *f);
