@@ -382,3 +382,11 @@ def test_kill_only_what_the_caller_may_signal(make_mount, sleeper):
         own.kill()
         own.wait()
     assert m.unmount() == 0
+
+
+def test_tools_over_the_whole_tree_finish(osfs, tmp_path):
+    # no node returns endless bytes: recursive readers end, with bounded output
+    for argv in (["grep", "-r", "-l", "x", osfs.path], ["tar", "cf", "-", "-C", osfs.path, "."],
+                 ["find", osfs.path, "-type", "f", "-exec", "cat", "{}", "+"]):
+        r = subprocess.run(argv, capture_output=True, timeout=60)
+        assert len(r.stdout) < 16 << 20, argv
