@@ -23,6 +23,21 @@ from test_errno import NEWER_PYTHON
 
 BUILD = os.path.dirname(os.path.dirname(os.path.abspath(OSFS)))
 PACKAGES = ("osfs", "libosfs0", "libosfs-dev")
+
+
+def sanitized_build():
+    """Whether the suite runs on a sanitizer build (tests/run's second pass)."""
+    try:
+        with open(os.path.join(BUILD, "meson-info", "intro-buildoptions.json")) as f:
+            options = {o["name"]: o["value"] for o in json.load(f)}
+    except (OSError, ValueError):
+        return False
+    return options.get("b_sanitize", "none") != "none"
+
+
+# The installs build their own trees, whichever build the suite runs on: once is enough.
+once = pytest.mark.skipif(sanitized_build(), reason="builds its own tree; run on the plain "
+                          "build's pass of tests/run, not again on the sanitizer build")
 APT = ["apt-get", "-q", "-y", "-o", "DPkg::Lock::Timeout=300"]
 APT_ENV = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
 
@@ -191,6 +206,7 @@ def check_mounted(mnt, ini, version):
         f.write("Asia/Tokyo\n")
 
 
+@once
 def test_meson_install_into_a_prefix_and_destdir(tmp_path):
     """`meson install` into a prefix of its own: the program runs from there with no
     ldconfig (it links libosfs statically), mounts through the installed helper,
@@ -314,6 +330,7 @@ def debs(tmp_path_factory):
             "changes": str(next(top.glob("osfs_*.changes")))}
 
 
+@once
 def test_package_versions_and_lintian(debs):
     version = meson_version()
     for name, deb in debs["debs"].items():
@@ -340,6 +357,7 @@ def osfs_paths():
     return found
 
 
+@once
 def test_install_mount_build_purge(debs, tmp_path):
     version = meson_version()
     before = osfs_paths()
