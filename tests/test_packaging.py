@@ -202,6 +202,9 @@ def check_mounted(mnt, ini, version):
     assert open(os.path.join(log, "loggers", "pkgtest", "level")).read() == "DEBUG\n"
     with open(os.path.join(log, "loggers", "pkgtest", "info"), "w") as f:
         f.write("installed and running\n")
+    stats = dict(line.split("=", 1) for line in open(os.path.join(log, "stats")).read().split())
+    assert stats["records"] == "1" and stats["emitted"] == "1"
+    assert [stats[f"handler.{name}.emitted"] for name in handlers] == ["1"] * len(handlers)
     with open(os.path.join(mnt, "time", "tz"), "w") as f:
         f.write("Asia/Tokyo\n")
 
