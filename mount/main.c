@@ -98,20 +98,18 @@ static const char usage[] =
 	"\n"
 	"Stop it with `fusermount3 -u MOUNTPOINT` or SIGTERM; both unmount cleanly.\n"
 	"\n"
+	"osfs always mounts with default_permissions: with -o allow_other, other users\n"
+	"get in and the kernel checks each node's mode.\n"
+	"\n"
 	"Options:\n"
-	"  -h, --help       this text, then FUSE's own options\n"
-	"  -V, --version    the versions of osfs and libfuse\n"
-	"  -f               stay in the foreground\n"
-	"  -d               debug: foreground, and print every FUSE request\n"
-	"  -s               serve requests on one thread\n"
-	"  -o allow_other   let other users in (the kernel still checks each node's mode)\n"
 	"  -o state=FILE    keep what is set through the files (logging, os/environ, time/tz)\n"
 	"                   in FILE, saved on every change and loaded at start\n"
 	"  -o logging_config=FILE\n"
 	"                   a dictConfig JSON or fileConfig INI file applied at start and on SIGHUP\n"
 	"  -o ffi           the ffi/ directory: ctypes-like calls, run in a worker process\n"
 	"  -o ffi_timeout=MS  how long a call may take before its worker is killed (5000)\n"
-	"\n";
+	"\n"
+	"FUSE options:\n";
 
 int main(int argc, char *argv[])
 {
