@@ -1,6 +1,9 @@
-/* The logger tree and record dispatch, with Python's semantics: effective level
- * by inheritance, logging.disable, logger and handler levels and filters, and
- * propagation to the parent's handlers. */
+/* Record dispatch, with Python's semantics: effective level by inheritance,
+ * logging.disable, logger and handler levels and filters, propagation to the
+ * parent's handlers.  The records of one write() form a batch: routed and
+ * formatted under the read lock, then emitted to each handler after it, bounded
+ * by the handler's timeout, and counted exactly (a record is emitted when it
+ * reached the target, else it is a handler error). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +15,9 @@
 #include "osfs/fmt.h"
 #include "osfs/refuse.h"
 
-struct log_state log_state;
-pthread_rwlock_t log_lock = PTHREAD_RWLOCK_INITIALIZER;
-
-static int disable_level;      /* logging.disable() */
-static int raise_exceptions;   /* fail the write with EIO when a handler fails */
-static int64_t start_ns;       /* logging's _startTime: the mount */
+static int disable_level;    /* logging.disable() */
+static int raise_exceptions; /* fail the write with EIO when a handler fails */
+static int64_t start_ns;     /* logging's _startTime: the mount */
 static struct log_formatter *default_formatter;
 static void (*on_change)(void);
 static struct {
@@ -69,28 +69,28 @@ int log_init(void)
 {
 	start_ns = now_ns();
 	default_formatter = log_formatter_new(NULL, NULL, '%', NULL, 1);
-	log_state = (struct log_state){0};
-	log_state.loggers = calloc(1, sizeof *log_state.loggers);
-	if (!default_formatter || !log_state.loggers)
-		return -ENOMEM;
-	log_state.loggers[0] = (struct log_logger){.name = strdup("root"), .level = LOG_WARNING,
-						   .propagate = 1};
-	log_state.nloggers = 1;
-	return log_state.loggers[0].name ? 0 : -ENOMEM;
+	int err = registry_init();
+	log_reg.objects = objects_new();
+	return !default_formatter || !log_reg.objects ? -ENOMEM : err;
 }
 
 void log_fini(void)
 {
+	pthread_mutex_lock(&log_config_lock);
 	pthread_rwlock_wrlock(&log_lock);
-	state_drain(&log_state);
-	state_free(&log_state);
+	struct log_objects *o = log_reg.objects;
+	log_reg.objects = NULL;
+	registry_fini();
+	pthread_rwlock_unlock(&log_lock);
+	objects_drain(o);
+	objects_free(o);
 	log_formatter_free(default_formatter);
 	default_formatter = NULL;
-	pthread_rwlock_unlock(&log_lock);
+	pthread_mutex_unlock(&log_config_lock);
 	log_levels_fini();
 }
 
-int strlist_set(char ***list, size_t *n, const char *text)
+int strlist_split(const char *text, char ***list, size_t *n)
 {
 	char **out = NULL;
 	size_t count = 0;
@@ -111,7 +111,6 @@ int strlist_set(char ***list, size_t *n, const char *text)
 		count++;
 	}
 	free(copy);
-	strlist_free(list, n);
 	*list = out;
 	*n = count;
 	return 0;
@@ -126,118 +125,33 @@ void strlist_free(char ***list, size_t *n)
 	*n = 0;
 }
 
-struct log_handler *state_handler(struct log_state *s, const char *id)
-{
-	for (size_t i = 0; i < s->nhandlers; i++)
-		if (strcmp(s->handlers[i]->id, id) == 0)
-			return s->handlers[i];
-	return NULL;
-}
-
-struct log_fmt *state_formatter(struct log_state *s, const char *id)
-{
-	for (size_t i = 0; i < s->nformatters; i++)
-		if (strcmp(s->formatters[i].id, id) == 0)
-			return &s->formatters[i];
-	return NULL;
-}
-
-struct log_filter *state_filter(struct log_state *s, const char *id)
-{
-	for (size_t i = 0; i < s->nfilters; i++)
-		if (strcmp(s->filters[i].id, id) == 0)
-			return &s->filters[i];
-	return NULL;
-}
-
-struct log_logger *state_logger(struct log_state *s, const char *name)
-{
-	for (size_t i = 0; i < s->nloggers; i++)
-		if (strcmp(s->loggers[i].name, name) == 0)
-			return &s->loggers[i];
-	return NULL;
-}
-
-void logger_free(struct log_logger *l)
-{
-	free(l->name);
-	strlist_free(&l->handlers, &l->nhandlers);
-	strlist_free(&l->filters, &l->nfilters);
-}
-
-void state_free(struct log_state *s)
-{
-	for (size_t i = 0; i < s->nformatters; i++) {
-		free(s->formatters[i].id);
-		log_formatter_free(s->formatters[i].f);
-	}
-	for (size_t i = 0; i < s->nfilters; i++) {
-		free(s->filters[i].id);
-		free(s->filters[i].name);
-	}
-	for (size_t i = 0; i < s->nhandlers; i++)
-		handler_close(s->handlers[i]);
-	for (size_t i = 0; i < s->nloggers; i++)
-		logger_free(&s->loggers[i]);
-	free(s->formatters);
-	free(s->filters);
-	free(s->handlers);
-	free(s->loggers);
-	*s = (struct log_state){0};
-}
-
-/* The nearest existing ancestor by dotted name; root for the rest. */
-struct log_logger *parent_of(struct log_state *s, const struct log_logger *l)
-{
-	if (l == &s->loggers[0])
-		return NULL;
-	char name[512];
-	snprintf(name, sizeof name, "%s", l->name);
-	for (char *dot = strrchr(name, '.'); dot; dot = strrchr(name, '.')) {
-		*dot = '\0';
-		struct log_logger *p = state_logger(s, name);
-		if (p)
-			return p;
-	}
-	return &s->loggers[0];
-}
-
-int effective_level(struct log_state *s, const struct log_logger *l)
-{
-	for (; l; l = parent_of(s, l))
-		if (l->level != LOG_NOTSET)
-			return l->level;
-	return LOG_NOTSET;
-}
-
 /* logging.Filter.filter: the record's logger is the filter's name or below it. */
-static int filter_passes(const struct log_filter *f, const char *name)
+static int filter_passes(const char *f, const char *name)
 {
-	size_t n = strlen(f->name);
-	if (n == 0 || strcmp(f->name, name) == 0)
+	size_t n = strlen(f);
+	if (n == 0 || strcmp(f, name) == 0)
 		return 1;
-	return strncmp(f->name, name, n) == 0 && name[n] == '.';
+	return strncmp(f, name, n) == 0 && name[n] == '.';
 }
 
-static int filters_pass(struct log_state *s, char **ids, size_t n, const char *name)
+static int filters_pass(struct log_obj *const *filters, size_t n, const char *name)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct log_filter *f = state_filter(s, ids[i]);
-		if (f && !filter_passes(f, name))
+	for (size_t i = 0; i < n; i++)
+		if (!filter_passes(filters[i]->filter, name))
 			return 0;
-	}
 	return 1;
 }
 
 struct log_batch {
 	struct batch_out {
-		struct log_handler *h;
+		struct log_handler *h; /* referenced until emitted */
 		struct osfs_buf text;
-		struct log_out *rec; /* where each record ends in text, and its level */
-		unsigned long records;
+		struct log_out *rec;   /* where each record ends in text, and its level */
+		size_t records, cap;
 		pid_t pid;
 	} *out;
-	size_t n;
+	size_t n, cap;
+	size_t hint; /* records meet a logger's handlers in the same order each time */
 };
 
 struct log_batch *batch_new(void)
@@ -253,8 +167,8 @@ struct log_batch *log_batch_begin(void)
 	return b;
 }
 
-static void handler_failed(struct log_handler *h, unsigned long records, pid_t pid, int err,
-			   const char *why)
+void handler_failed(struct log_handler *h, unsigned long records, pid_t pid, int err,
+		    const char *why)
 {
 	__atomic_add_fetch(&h->errors, records, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&stats.errors, records, __ATOMIC_RELAXED);
@@ -266,9 +180,46 @@ static void handler_failed(struct log_handler *h, unsigned long records, pid_t p
 
 int log_batch_end(struct log_batch *b)
 {
-	int result = batch_emit(b);
 	pthread_rwlock_unlock(&log_lock);
-	return result;
+	return batch_emit(b);
+}
+
+/* The handler's mutex, waited for no longer than the write's deadline. */
+static int lock_until(struct log_handler *h, int64_t deadline)
+{
+	if (!deadline)
+		return pthread_mutex_lock(&h->lock) ? -EAGAIN : 0;
+	struct timespec until = {.tv_sec = deadline / 1000000000, .tv_nsec = deadline % 1000000000};
+	int e = pthread_mutex_clocklock(&h->lock, CLOCK_MONOTONIC, &until);
+	return e ? osfs_refuse(ETIMEDOUT, "the handler was busy for longer than its timeout "
+				    "(%d ms)", h->timeout_ms) : 0;
+}
+
+static int emit_one(struct batch_out *o)
+{
+	struct log_handler *h = o->h;
+	struct log_emit e = {.text = o->text.data, .rec = o->rec, .n = o->records};
+	int err = osfs_buf_error(&o->text);
+	if (!err && o->records && h->cls->emit) {
+		e.deadline = h->timeout_ms ? log_clock_ns() + (int64_t)h->timeout_ms * 1000000 : 0;
+		err = lock_until(h, e.deadline);
+		if (!err) {
+			err = h->cls->emit(h, &e);
+			pthread_mutex_unlock(&h->lock);
+		}
+	} else if (!err) {
+		e.sent = o->records; /* NullHandler */
+	}
+	if (!err)
+		e.sent = o->records;
+	__atomic_add_fetch(&h->emitted, e.sent, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&stats.emitted, e.sent, __ATOMIC_RELAXED);
+	if (!err)
+		return 0;
+	char why[OSFS_REFUSAL_MAX];
+	snprintf(why, sizeof why, "%s", osfs_refusal());
+	handler_failed(h, o->records - e.sent, o->pid, err, why);
+	return raise_exceptions ? osfs_refuse(EIO, "handler '%s' failed: %s", h->id, why) : 0;
 }
 
 int batch_emit(struct log_batch *b)
@@ -276,23 +227,9 @@ int batch_emit(struct log_batch *b)
 	int result = 0;
 	for (size_t i = 0; i < b->n; i++) {
 		struct batch_out *o = &b->out[i];
-		struct log_handler *h = o->h;
-		int err = osfs_buf_error(&o->text);
-		if (!err && o->text.len) {
-			pthread_mutex_lock(&h->lock);
-			err = h->cls->emit ? h->cls->emit(h, o->text.data, o->rec, o->records) : 0;
-			pthread_mutex_unlock(&h->lock);
-		}
-		if (err) {
-			char why[OSFS_REFUSAL_MAX];
-			snprintf(why, sizeof why, "%s", osfs_refusal());
-			handler_failed(h, o->records, o->pid, err, why);
-			if (raise_exceptions && !result)
-				result = osfs_refuse(EIO, "handler '%s' failed: %s", h->id, why);
-		} else {
-			__atomic_add_fetch(&h->emitted, o->records, __ATOMIC_RELAXED);
-			__atomic_add_fetch(&stats.emitted, o->records, __ATOMIC_RELAXED);
-		}
+		int err = emit_one(o);
+		result = result ? result : err;
+		handler_unref(o->h);
 		osfs_buf_free(&o->text);
 		free(o->rec);
 	}
@@ -303,60 +240,71 @@ int batch_emit(struct log_batch *b)
 
 static struct batch_out *batch_slot(struct log_batch *b, struct log_handler *h)
 {
+	if (b->hint < b->n && b->out[b->hint].h == h)
+		return &b->out[b->hint++];
 	for (size_t i = 0; i < b->n; i++)
-		if (b->out[i].h == h)
+		if (b->out[i].h == h) {
+			b->hint = i + 1;
 			return &b->out[i];
-	struct batch_out *p = realloc(b->out, (b->n + 1) * sizeof *p);
-	if (!p)
-		return NULL;
-	b->out = p;
-	p[b->n] = (struct batch_out){.h = h};
-	return &p[b->n++];
+		}
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 4;
+		struct batch_out *p = realloc(b->out, cap * sizeof *p);
+		if (!p)
+			return NULL;
+		b->out = p;
+		b->cap = cap;
+	}
+	handler_ref(h);
+	b->out[b->n] = (struct batch_out){.h = h};
+	b->hint = b->n + 1;
+	return &b->out[b->n++];
+}
+
+static int handle_failed(struct log_handler *h, const struct log_record *r, int err)
+{
+	char why[OSFS_REFUSAL_MAX];
+	snprintf(why, sizeof why, "%s", osfs_refusal());
+	handler_failed(h, 1, (pid_t)r->process, err, why);
+	return raise_exceptions ? osfs_refuse(EIO, "handler '%s' failed: %s", h->id, why) : 0;
 }
 
 /* Handler.handle: filters, then the formatted record joins the batch. */
-static int handle(struct log_state *s, struct log_handler *h, struct log_record *r,
-		  struct log_batch *b)
+static int handle(struct log_handler *h, struct log_record *r, struct log_batch *b)
 {
-	if (!filters_pass(s, h->filters, h->nfilters, r->name))
+	if (!filters_pass(h->filters, h->nfilters, r->name))
 		return 0;
 	if (h->cls->keep) {
-		int err = h->cls->keep(h, s, r, b);
-		if (err) {
-			char why[OSFS_REFUSAL_MAX];
-			snprintf(why, sizeof why, "%s", osfs_refusal());
-			handler_failed(h, 1, r->process, err, why);
-			return raise_exceptions ? osfs_refuse(EIO, "handler '%s' failed: %s", h->id, why) : 0;
-		}
+		int err = h->cls->keep(h, r, b);
+		if (err)
+			return handle_failed(h, r, err);
 		__atomic_add_fetch(&h->emitted, 1, __ATOMIC_RELAXED);
 		return 0;
 	}
-	struct log_fmt *fmt = h->formatter ? state_formatter(s, h->formatter) : NULL;
 	struct batch_out *o = batch_slot(b, h);
 	if (!o)
 		return -ENOMEM;
-	size_t mark = o->text.len;
-	if (h->cls->render) {
-		h->cls->render(h, r, &o->text);
-		goto taken;
-	}
-	int err = log_format(fmt ? fmt->f : default_formatter, r, &o->text);
-	if (err) { /* Python's handleError: this record is not emitted, the rest go on */
-		o->text.len = mark;
-		if (o->text.data)
-			o->text.data[mark] = '\0';
-		char why[OSFS_REFUSAL_MAX];
-		snprintf(why, sizeof why, "%s", osfs_refusal());
-		handler_failed(h, 1, r->process, err, why);
-		return raise_exceptions ? osfs_refuse(EIO, "handler '%s' failed: %s", h->id, why) : 0;
-	}
-	osfs_buf_putc(&o->text, '\n');
-taken:
-	if ((o->records & (o->records + 1)) == 0 || !o->rec) { /* grow at powers of two */
-		struct log_out *e = realloc(o->rec, 2 * (o->records + 1) * sizeof *e);
+	if (o->records == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 8;
+		struct log_out *e = realloc(o->rec, cap * sizeof *e);
 		if (!e)
 			return -ENOMEM;
 		o->rec = e;
+		o->cap = cap;
+	}
+	size_t mark = o->text.len;
+	if (h->cls->render) {
+		h->cls->render(h, r, &o->text);
+	} else {
+		const struct log_formatter *f = h->formatter ? h->formatter->formatter : default_formatter;
+		int err = log_format(f, r, &o->text);
+		if (err) { /* Python's handleError: this record is not emitted, the rest go on */
+			o->text.len = mark;
+			if (o->text.data)
+				o->text.data[mark] = '\0';
+			return handle_failed(h, r, err);
+		}
+		osfs_buf_putc(&o->text, '\n');
 	}
 	static const char *const standard[] = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"};
 	const char *std = NULL;
@@ -364,40 +312,52 @@ taken:
 		if (strcmp(standard[i], r->levelname) == 0)
 			std = standard[i];
 	o->rec[o->records++] = (struct log_out){o->text.len, r->levelno, std};
-	o->pid = r->process;
+	o->pid = (pid_t)r->process;
 	return 0;
 }
 
-int handler_handle(struct log_state *s, struct log_handler *h, const struct log_record *r,
-		   struct log_batch *b)
+/* Handlers that hand records on to others (MemoryHandler, QueueHandler) could be
+ * configured in a circle: Python ends that with a RecursionError, osfs here. */
+static __thread int handing_on;
+
+int handler_handle(struct log_handler *h, const struct log_record *r, struct log_batch *b)
 {
+	if (handing_on > 8)
+		return handle_failed(h, r, osfs_refuse(ELOOP, "handlers hand records on in a circle"));
 	struct log_record copy = *r; /* formatting sets asctime on it for a moment */
-	return handle(s, h, &copy, b);
+	handing_on++;
+	int err = handle(h, &copy, b);
+	handing_on--;
+	return err;
 }
 
-void state_drain(struct log_state *s)
+void handler_drain(struct log_handler *h, int closing)
 {
+	if (!h->cls->drain)
+		return;
 	struct log_batch *b = batch_new();
-	for (size_t i = 0; b && i < s->nhandlers; i++)
-		if (s->handlers[i]->cls->drain)
-			s->handlers[i]->cls->drain(s->handlers[i], s, b, 1);
-	if (b)
+	if (b) {
+		h->cls->drain(h, b, closing);
 		batch_emit(b);
+	}
+}
+
+void objects_drain(struct log_objects *o)
+{
+	for (struct log_obj *s = o ? o->kind[OBJ_HANDLERS].first : NULL; s; s = s->next)
+		handler_drain(s->handler, 1);
 }
 
 /* Logger.callHandlers: up the tree while propagate holds; lastResort if none. */
-static int call_handlers(struct log_state *s, struct log_logger *l, struct log_record *r,
-			 struct log_batch *b)
+static int call_handlers(struct log_logger *l, struct log_record *r, struct log_batch *b)
 {
 	int found = 0, err = 0;
-	for (struct log_logger *c = l; c; c = c->propagate ? parent_of(s, c) : NULL) {
+	for (struct log_logger *c = l; c; c = c->propagate ? c->parent : NULL) {
 		for (size_t i = 0; i < c->nhandlers; i++) {
-			struct log_handler *h = state_handler(s, c->handlers[i]);
-			if (!h)
-				continue;
+			struct log_handler *h = c->handlers[i]->handler;
 			found++;
 			if (r->levelno >= h->level) {
-				int e = handle(s, h, r, b);
+				int e = handle(h, r, b);
 				err = err ? err : e;
 			}
 		}
@@ -452,11 +412,11 @@ int log_emit(const char *logger, int level, const char *line, long lineno,
 		free(levelname_json);
 		return -ENOMEM;
 	}
-	struct log_logger *l = state_logger(&log_state, logger);
+	struct log_logger *l = registry_logger(logger);
 	if (!l) {
 		err = osfs_refuse(ENOENT, "no logger named '%s'", logger);
-	} else if (disable_level >= level || level < effective_level(&log_state, l) || l->disabled ||
-		   !filters_pass(&log_state, l->filters, l->nfilters, logger)) {
+	} else if (disable_level >= level || level < effective_level(l) || l->disabled ||
+		   !filters_pass(l->filters, l->nfilters, logger)) {
 		__atomic_add_fetch(&stats.dropped, 1, __ATOMIC_RELAXED);
 	} else {
 		r.levelno = level;
@@ -473,7 +433,7 @@ int log_emit(const char *logger, int level, const char *line, long lineno,
 		r.thread = caller->tid;
 		r.process_name = r.thread_name = caller->comm;
 		log_record_set_time(&r, now_ns(), start_ns);
-		err = call_handlers(&log_state, l, &r, b);
+		err = call_handlers(l, &r, b);
 	}
 	if (own) {
 		int end = log_batch_end(own);
@@ -516,8 +476,8 @@ void log_stats(struct osfs_buf *out)
 			__atomic_load_n(&stats.dropped, __ATOMIC_RELAXED),
 			__atomic_load_n(&stats.errors, __ATOMIC_RELAXED));
 	pthread_rwlock_rdlock(&log_lock);
-	for (size_t i = 0; i < log_state.nhandlers; i++) {
-		struct log_handler *h = log_state.handlers[i];
+	for (struct log_obj *s = log_reg.objects->kind[OBJ_HANDLERS].first; s; s = s->next) {
+		struct log_handler *h = s->handler;
 		osfs_buf_printf(out, "handler.%s.emitted=%lu\nhandler.%s.errors=%lu\n", h->id,
 				__atomic_load_n(&h->emitted, __ATOMIC_RELAXED), h->id,
 				__atomic_load_n(&h->errors, __ATOMIC_RELAXED));
@@ -525,16 +485,46 @@ void log_stats(struct osfs_buf *out)
 	pthread_rwlock_unlock(&log_lock);
 }
 
-void log_flush_all(void)
+/* Handler.flush: a MemoryHandler's records on to its target, then the class's. */
+static int flush_one(struct log_handler *h)
 {
-	pthread_rwlock_rdlock(&log_lock);
-	state_drain(&log_state);
-	for (size_t i = 0; i < log_state.nhandlers; i++) {
-		struct log_handler *h = log_state.handlers[i];
+	int err = 0;
+	if (h->cls->flush) {
 		pthread_mutex_lock(&h->lock);
-		if (h->cls->flush)
-			h->cls->flush(h);
+		err = h->cls->flush(h);
 		pthread_mutex_unlock(&h->lock);
 	}
+	return err;
+}
+
+int log_handler_flush(const char *id)
+{
+	pthread_rwlock_rdlock(&log_lock);
+	struct log_handler *h = objects_handler(log_reg.objects, id);
+	struct log_batch *b = h ? batch_new() : NULL;
+	int err = !h ? osfs_refuse(ENOENT, "no handler named '%s'", id) : b ? 0 : -ENOMEM;
+	if (b) {
+		handler_ref(h);
+		if (h->cls->drain) /* MemoryHandler.flush: on to the target */
+			err = h->cls->drain(h, b, 0);
+	}
 	pthread_rwlock_unlock(&log_lock);
+	if (b) {
+		int end = batch_emit(b);
+		int flushed = flush_one(h);
+		err = err ? err : end ? end : flushed;
+		handler_unref(h);
+	}
+	return err;
+}
+
+/* At shutdown: what handlers hold goes on (flushOnClose, queues), then every
+ * handler is flushed. */
+void log_flush_all(void)
+{
+	pthread_mutex_lock(&log_config_lock);
+	objects_drain(log_reg.objects);
+	for (struct log_obj *s = log_reg.objects->kind[OBJ_HANDLERS].first; s; s = s->next)
+		flush_one(s->handler);
+	pthread_mutex_unlock(&log_config_lock);
 }
