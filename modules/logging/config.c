@@ -21,6 +21,7 @@ struct plan {
 	struct log_obj **handlers, **filters;
 	size_t nhandlers, nfilters;
 	int propagate; /* -1: as it is */
+	int disabled;  /* osfs's readback says "disabled": true; Python enables what it names */
 };
 
 static int plan_logger(struct log_objects *o, const cJSON *obj, int incremental, struct plan *p)
@@ -39,6 +40,7 @@ static int plan_logger(struct log_objects *o, const cJSON *obj, int incremental,
 			err = build_slots(o, OBJ_FILTERS, cJSON_GetObjectItemCaseSensitive(obj, "filters"),
 					  &p->filters, &p->nfilters);
 	}
+	p->disabled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "disabled"));
 	const cJSON *prop = cJSON_GetObjectItemCaseSensitive(obj, "propagate");
 	if (!err && prop) {
 		if (!cJSON_IsBool(prop) && !cJSON_IsNumber(prop))
@@ -193,7 +195,7 @@ static void apply_loggers(struct plan *plans, size_t n, struct plan *root, struc
 		struct log_logger *l = is_root_name(plans[i].name) ? log_reg.root
 								   : names_attach(want, plans[i].name);
 		plan_apply(&plans[i], l);
-		l->disabled = 0;
+		l->disabled = plans[i].disabled;
 	}
 	if (root)
 		plan_apply(root, log_reg.root);
@@ -314,7 +316,7 @@ static int apply_incremental(const cJSON *doc)
 			struct log_logger *l = is_root_name(plans[k].name) ? log_reg.root
 									    : names_attach(&want, plans[k].name);
 			plan_apply(&plans[k], l);
-			l->disabled = 0;
+			l->disabled = plans[k].disabled;
 		}
 		if (root_entry)
 			plan_apply(&root, log_reg.root);
@@ -386,6 +388,8 @@ int log_logger_config_set(const char *name, const char *json)
 	if (!err) {
 		pthread_rwlock_wrlock(&log_lock);
 		plan_apply(&p, l);
+		if (cJSON_GetObjectItemCaseSensitive(obj, "disabled"))
+			l->disabled = p.disabled;
 		registry_changed();
 		pthread_rwlock_unlock(&log_lock);
 	}

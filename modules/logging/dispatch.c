@@ -142,6 +142,8 @@ static int filters_pass(struct log_obj *const *filters, size_t n, const char *na
 	return 1;
 }
 
+#define HINT_MAX (1 << 20) /* buffers sized ahead up to this */
+
 struct log_batch {
 	struct batch_out {
 		struct log_handler *h; /* referenced until emitted */
@@ -229,6 +231,10 @@ int batch_emit(struct log_batch *b)
 		struct batch_out *o = &b->out[i];
 		int err = emit_one(o);
 		result = result ? result : err;
+		if (o->text.len <= HINT_MAX && o->records <= HINT_MAX / 64) {
+			__atomic_store_n(&o->h->text_hint, o->text.len, __ATOMIC_RELAXED);
+			__atomic_store_n(&o->h->records_hint, o->records, __ATOMIC_RELAXED);
+		}
 		handler_unref(o->h);
 		osfs_buf_free(&o->text);
 		free(o->rec);
@@ -256,9 +262,21 @@ static struct batch_out *batch_slot(struct log_batch *b, struct log_handler *h)
 		b->cap = cap;
 	}
 	handler_ref(h);
-	b->out[b->n] = (struct batch_out){.h = h};
+	struct batch_out *o = &b->out[b->n];
+	*o = (struct batch_out){.h = h};
+	/* sized as the handler's last write: a 64 KiB write is formatted without
+	 * growing its buffers record by record */
+	size_t text = __atomic_load_n(&h->text_hint, __ATOMIC_RELAXED);
+	size_t records = __atomic_load_n(&h->records_hint, __ATOMIC_RELAXED);
+	if (text && osfs_buf_extend(&o->text, text)) {
+		o->text.len = 0;
+		o->text.data[0] = '\0';
+	}
+	if (records && (o->rec = malloc(records * sizeof *o->rec)))
+		o->cap = records;
 	b->hint = b->n + 1;
-	return &b->out[b->n++];
+	b->n++;
+	return o;
 }
 
 static int handle_failed(struct log_handler *h, const struct log_record *r, int err)
@@ -267,6 +285,16 @@ static int handle_failed(struct log_handler *h, const struct log_record *r, int 
 	snprintf(why, sizeof why, "%s", osfs_refusal());
 	handler_failed(h, 1, (pid_t)r->process, err, why);
 	return raise_exceptions ? osfs_refuse(EIO, "handler '%s' failed: %s", h->id, why) : 0;
+}
+
+/* A standard level name as a static string (SysLogHandler maps them), or NULL. */
+static const char *standard_name(const char *name)
+{
+	static const char *const standard[] = {"CRITICAL", "DEBUG", "ERROR", "INFO", "WARNING"};
+	for (size_t i = 0; i < sizeof standard / sizeof standard[0]; i++)
+		if (name[0] == standard[i][0])
+			return strcmp(name, standard[i]) == 0 ? standard[i] : NULL;
+	return NULL;
 }
 
 /* Handler.handle: filters, then the formatted record joins the batch. */
@@ -306,12 +334,7 @@ static int handle(struct log_handler *h, struct log_record *r, struct log_batch 
 		}
 		osfs_buf_putc(&o->text, '\n');
 	}
-	static const char *const standard[] = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"};
-	const char *std = NULL;
-	for (size_t i = 0; i < sizeof standard / sizeof standard[0] && !std; i++)
-		if (strcmp(standard[i], r->levelname) == 0)
-			std = standard[i];
-	o->rec[o->records++] = (struct log_out){o->text.len, r->levelno, std};
+	o->rec[o->records++] = (struct log_out){o->text.len, r->levelno, standard_name(r->levelname)};
 	o->pid = (pid_t)r->process;
 	return 0;
 }

@@ -191,6 +191,7 @@ struct log_handler {
 	int timeout_ms;            /* what one write may spend waiting for it and in it; 0: no bound */
 	void *state;               /* the class's own */
 	unsigned long emitted, errors;
+	size_t text_hint, records_hint; /* the last write's size: the next one's buffers */
 	unsigned refs;             /* its slot's, and each batch's that will emit to it */
 };
 

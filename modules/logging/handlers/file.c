@@ -125,7 +125,10 @@ static int open_in(int dir, const char *name, int flags, const char *path, int l
 	int shared = others_write(&here);
 	int fd = openat(dir, name, (flags & ~O_TRUNC) | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
 			0644);
-	if (fd < 0 && errno == ELOOP) {
+	struct stat link;
+	/* a link fails as ELOOP, or as EACCES where the kernel protects a sticky directory */
+	if (fd < 0 && (errno == ELOOP || errno == EACCES) &&
+	    fstatat(dir, name, &link, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(link.st_mode)) {
 		if (shared)
 			return refuse_link(name, path);
 		char target[4096];
@@ -201,9 +204,7 @@ int file_stat(struct file *f, const char *name, struct stat *st)
 	int err = file_walked(f);
 	if (err)
 		return err;
-	return fstatat(f->dir, name ? name : f->base, st, f->shared ? AT_SYMLINK_NOFOLLOW : 0) < 0
-		       ? -errno
-		       : 0;
+	return fstatat(f->dir, name ? name : f->base, st, 0) < 0 ? -errno : 0;
 }
 
 int file_rename(struct file *f, const char *from, const char *to)

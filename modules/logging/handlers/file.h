@@ -39,8 +39,8 @@ void file_close(struct file *f);
 void file_release(struct file *f);
 /* Opens the file if it is not open yet (delay): 0 or -errno. */
 int file_ready(struct file *f);
-/* stat of a name in the directory (NULL: the file's own, os.stat(baseFilename)):
- * 0 or -errno; a link is not followed where others can write. */
+/* stat of a name in the directory (NULL: the file's own), following a link as
+ * os.stat(baseFilename) does (a stat writes nothing): 0 or -errno. */
 int file_stat(struct file *f, const char *name, struct stat *st);
 /* Rotation, inside the file's directory: names are base + suffix. */
 int file_rename(struct file *f, const char *from, const char *to);
