@@ -190,7 +190,6 @@ static void apply_loggers(struct plan *plans, size_t n, struct plan *root, struc
 			l->disabled = disable;
 		}
 	}
-	log_reg.root->nhandlers = 0; /* the root loses its handlers */
 	for (size_t i = 0; i < n; i++) {
 		struct log_logger *l = is_root_name(plans[i].name) ? log_reg.root
 								   : names_attach(want, plans[i].name);
@@ -245,7 +244,10 @@ static int apply_full(const cJSON *doc, const char *json)
 		else if (!is_root_name(c->string))
 			err = names_want(&want, c->string);
 	}
+	/* `if root:` in Python: an empty entry leaves the root as it is */
 	const cJSON *root_entry = cJSON_GetObjectItemCaseSensitive(doc, "root");
+	if (root_entry && cJSON_IsObject(root_entry) && !root_entry->child)
+		root_entry = NULL;
 	if (!err && root_entry && (err = plan_logger(o, root_entry, 0, &root)))
 		err = refuse_logger(NULL, err);
 	if (!err) {
@@ -302,6 +304,8 @@ static int apply_incremental(const cJSON *doc)
 		else if (!is_root_name(c->string))
 			err = names_want(&want, c->string);
 	}
+	if (root_entry && cJSON_IsObject(root_entry) && !root_entry->child)
+		root_entry = NULL; /* `if root:` */
 	if (!err && root_entry && (err = plan_logger(o, root_entry, 1, &root)))
 		err = refuse_logger(NULL, err);
 	if (!err) {
