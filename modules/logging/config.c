@@ -252,12 +252,16 @@ static int apply_full(const cJSON *doc, const char *json)
 		err = refuse_logger(NULL, err);
 	if (!err) {
 		pthread_rwlock_wrlock(&log_lock);
-		struct log_objects *old = log_reg.objects;
-		log_reg.objects = o;
-		apply_loggers(plans, n, root_entry ? &root : NULL, &want, &ix, disable_existing(doc));
+		if (!(err = names_reserve(&want))) {
+			struct log_objects *old = log_reg.objects;
+			log_reg.objects = o;
+			apply_loggers(plans, n, root_entry ? &root : NULL, &want, &ix,
+				      disable_existing(doc));
+			o = old; /* what it held reaches its targets, then it goes, as dictConfig closes them */
+		}
 		pthread_rwlock_unlock(&log_lock);
-		o = old; /* what it held reaches its targets, then it goes, as dictConfig closes them */
-		objects_drain(o);
+		if (!err)
+			objects_drain(o);
 	}
 	objects_free(o);
 	for (size_t i = 0; i < n; i++)
@@ -267,6 +271,28 @@ static int apply_full(const cJSON *doc, const char *json)
 	names_free(&want);
 	index_free(&ix);
 	return err;
+}
+
+/* Under the write lock: an incremental document's checked levels. */
+static void apply_levels(const cJSON *handlers, const int *levels, struct plan *plans, size_t n,
+			 struct plan *root, struct log_names *want)
+{
+	size_t i = 0;
+	const cJSON *c;
+	cJSON_ArrayForEach(c, handlers) {
+		if (cJSON_GetObjectItemCaseSensitive(c, "level"))
+			objects_handler(log_reg.objects, c->string)->level = levels[i];
+		i++;
+	}
+	for (size_t k = 0; k < n; k++) {
+		struct log_logger *l = is_root_name(plans[k].name) ? log_reg.root
+								    : names_attach(want, plans[k].name);
+		plan_apply(&plans[k], l);
+		l->disabled = plans[k].disabled;
+	}
+	if (root)
+		plan_apply(root, log_reg.root);
+	registry_changed();
 }
 
 /* An incremental dictConfig: only handler levels and logger levels/propagate. */
@@ -310,21 +336,8 @@ static int apply_incremental(const cJSON *doc)
 		err = refuse_logger(NULL, err);
 	if (!err) {
 		pthread_rwlock_wrlock(&log_lock);
-		i = 0;
-		cJSON_ArrayForEach(c, handlers) {
-			if (levels[i] >= 0 || cJSON_GetObjectItemCaseSensitive(c, "level"))
-				objects_handler(o, c->string)->level = levels[i];
-			i++;
-		}
-		for (size_t k = 0; k < n; k++) {
-			struct log_logger *l = is_root_name(plans[k].name) ? log_reg.root
-									    : names_attach(&want, plans[k].name);
-			plan_apply(&plans[k], l);
-			l->disabled = plans[k].disabled;
-		}
-		if (root_entry)
-			plan_apply(&root, log_reg.root);
-		registry_changed();
+		if (!(err = names_reserve(&want)))
+			apply_levels(handlers, levels, plans, n, root_entry ? &root : NULL, &want);
 		pthread_rwlock_unlock(&log_lock);
 	}
 	free(levels);

@@ -154,11 +154,23 @@ struct log_batch {
 	} *out;
 	size_t n, cap;
 	size_t hint; /* records meet a logger's handlers in the same order each time */
+	/* The record being handed out, and where it was last formatted: handlers that
+	 * share a formatter get the same text (formatting is a function of the two),
+	 * copied rather than formatted again. */
+	unsigned long record;
+	struct {
+		unsigned long record;
+		const struct log_formatter *f;
+		size_t out, start, len;
+	} same;
 };
 
 struct log_batch *batch_new(void)
 {
-	return calloc(1, sizeof(struct log_batch));
+	struct log_batch *b = calloc(1, sizeof(struct log_batch));
+	if (b)
+		b->record = 1; /* same.record 0: nothing formatted yet */
+	return b;
 }
 
 struct log_batch *log_batch_begin(void)
@@ -202,15 +214,13 @@ static int emit_one(struct batch_out *o)
 	struct log_handler *h = o->h;
 	struct log_emit e = {.text = o->text.data, .rec = o->rec, .n = o->records};
 	int err = osfs_buf_error(&o->text);
-	if (!err && o->records && h->cls->emit) {
+	if (!err && o->records && h->cls->emit) { /* (NullHandler has none) */
 		e.deadline = h->timeout_ms ? log_clock_ns() + (int64_t)h->timeout_ms * 1000000 : 0;
 		err = lock_until(h, e.deadline);
 		if (!err) {
 			err = h->cls->emit(h, &e);
 			pthread_mutex_unlock(&h->lock);
 		}
-	} else if (!err) {
-		e.sent = o->records; /* NullHandler */
 	}
 	if (!err)
 		e.sent = o->records;
@@ -325,14 +335,25 @@ static int handle(struct log_handler *h, struct log_record *r, struct log_batch 
 		h->cls->render(h, r, &o->text);
 	} else {
 		const struct log_formatter *f = h->formatter ? h->formatter->formatter : default_formatter;
-		int err = log_format(f, r, &o->text);
-		if (err) { /* Python's handleError: this record is not emitted, the rest go on */
-			o->text.len = mark;
-			if (o->text.data)
-				o->text.data[mark] = '\0';
-			return handle_failed(h, r, err);
+		size_t at = (size_t)(o - b->out);
+		if (b->same.record == b->record && b->same.f == f && b->same.out != at) {
+			const struct batch_out *from = &b->out[b->same.out];
+			osfs_buf_add(&o->text, from->text.data + b->same.start, b->same.len);
+		} else {
+			int err = log_format(f, r, &o->text);
+			if (err) { /* Python's handleError: this record is not emitted, the rest go on */
+				o->text.len = mark;
+				if (o->text.data)
+					o->text.data[mark] = '\0';
+				return handle_failed(h, r, err);
+			}
+			osfs_buf_putc(&o->text, '\n');
+			b->same.record = b->record;
+			b->same.f = f;
+			b->same.out = at;
+			b->same.start = mark;
+			b->same.len = o->text.len - mark;
 		}
-		osfs_buf_putc(&o->text, '\n');
 	}
 	o->rec[o->records++] = (struct log_out){o->text.len, r->levelno, standard_name(r->levelname)};
 	o->pid = (pid_t)r->process;
@@ -348,6 +369,7 @@ int handler_handle(struct log_handler *h, const struct log_record *r, struct log
 	if (handing_on > 8)
 		return handle_failed(h, r, osfs_refuse(ELOOP, "handlers hand records on in a circle"));
 	struct log_record copy = *r; /* formatting sets asctime on it for a moment */
+	b->record++;
 	handing_on++;
 	int err = handle(h, &copy, b);
 	handing_on--;
@@ -456,6 +478,7 @@ int log_emit(const char *logger, int level, const char *line, long lineno,
 		r.thread = caller->tid;
 		r.process_name = r.thread_name = caller->comm;
 		log_record_set_time(&r, now_ns(), start_ns);
+		b->record++;
 		err = call_handlers(l, &r, b);
 	}
 	if (own) {

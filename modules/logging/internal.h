@@ -66,7 +66,8 @@ void objects_free(struct log_objects *o);
 struct log_obj *objects_get(const struct log_objects *o, int kind, const char *id);
 struct log_handler *objects_handler(const struct log_objects *o, const char *id);
 struct log_obj *obj_new(const char *id);
-/* Appends a slot to its kind: 0 or -ENOMEM. */
+/* Appends a slot to its kind: 0 or -ENOMEM (the index may grow: for the current
+ * set, only under the write lock). */
 int objects_add(struct log_objects *o, int kind, struct log_obj *obj);
 void objects_unlink(struct log_objects *o, int kind, struct log_obj *obj);
 /* Frees a slot's object (a handler is retired) and the slot. */
@@ -119,17 +120,18 @@ struct log_logger *registry_node(const char *name);
 int registry_name_exists(const char *name);
 int effective_level(struct log_logger *l);
 /* Loggers to make in one change, allocated before it (so that making them, under
- * the write lock, cannot fail): want each name, then attach each, then free. */
+ * the write lock, cannot fail): want each name (holding the config lock), then,
+ * under the write lock, reserve (the index grows there: readers probe it) and, if
+ * that worked, attach each; then free what is left. */
 struct log_names {
 	struct index pending; /* nodes not attached yet, by name */
 };
 int names_want(struct log_names *w, const char *name);
+int names_reserve(struct log_names *w); /* 0 or -ENOMEM, before any change */
 struct log_logger *names_attach(struct log_names *w, const char *name);
 void names_free(struct log_names *w);
 /* rmdir: the logger becomes a placeholder, or goes; its children move up. */
 void registry_remove(struct log_logger *l);
-/* The logger's handlers or filters replaced by these slots (copied). */
-int logger_set_slots(struct log_obj ***list, size_t *n, struct log_obj *const *slots, size_t count);
 void registry_changed(void); /* levels or tree changed: caches are stale */
 /* A walk over every logger (root first), for changes that visit them all. */
 #define FOR_EACH_LOGGER(l) for (struct log_logger *l = log_reg.first; l; l = l->next)

@@ -26,7 +26,8 @@ int log_logger_create(const char *name)
 					: names_want(&want, name);
 	if (!err) {
 		pthread_rwlock_wrlock(&log_lock);
-		names_attach(&want, name);
+		if (!(err = names_reserve(&want)))
+			names_attach(&want, name);
 		pthread_rwlock_unlock(&log_lock);
 	}
 	pthread_mutex_unlock(&log_config_lock);

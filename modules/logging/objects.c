@@ -42,8 +42,6 @@ static int put_object(int k, const char *id, const cJSON *obj)
 		  : k == OBJ_HANDLERS ? build_handler(o, id, obj, &built.handler)
 		  : k == OBJ_FORMATTERS ? build_formatter(id, obj, &built.formatter)
 					: build_filter(id, obj, &built.filter);
-	if (!err && made)
-		err = index_reserve(&o->kind[k].by_id, 1);
 	if (err) {
 		if (made) { /* with what was built, if anything */
 			made->any = built.any;
@@ -52,15 +50,19 @@ static int put_object(int k, const char *id, const cJSON *obj)
 		return err;
 	}
 	void *old = NULL;
-	pthread_rwlock_wrlock(&log_lock);
+	pthread_rwlock_wrlock(&log_lock); /* the index may grow: readers probe it */
 	if (made) {
 		made->any = built.any;
-		objects_add(o, k, made); /* room reserved: cannot fail */
+		err = objects_add(o, k, made);
 	} else {
 		old = slot->any;
 		slot->any = built.any;
 	}
 	pthread_rwlock_unlock(&log_lock);
+	if (err) {
+		obj_free(k, made);
+		return err;
+	}
 	if (old && k == OBJ_HANDLERS) { /* what it holds reaches its targets first */
 		handler_drain(old, 1);
 		handler_unref(old);

@@ -350,6 +350,11 @@ int names_want(struct log_names *w, const char *name)
 			return -ENOMEM;
 		}
 	}
+	return 0;
+}
+
+int names_reserve(struct log_names *w)
+{
 	return index_reserve(&log_reg.names, w->pending.n);
 }
 
@@ -359,7 +364,7 @@ static struct log_logger *attach_node(struct log_names *w, const char *name)
 {
 	struct log_logger *n = index_del(&w->pending, name);
 	if (n->odd) {
-		index_put(&log_reg.names, n); /* room reserved by names_want */
+		index_put(&log_reg.names, n); /* room reserved (names_reserve) */
 		n->older = NULL;
 		n->younger = log_reg.odd;
 		if (log_reg.odd)
@@ -461,19 +466,6 @@ void registry_remove(struct log_logger *l)
 	}
 	refit_odd();
 	registry_changed();
-}
-
-int logger_set_slots(struct log_obj ***list, size_t *n, struct log_obj *const *slots, size_t count)
-{
-	struct log_obj **copy = NULL;
-	if (count && !(copy = malloc(count * sizeof *copy)))
-		return -ENOMEM;
-	if (count)
-		memcpy(copy, slots, count * sizeof *copy);
-	free(*list);
-	*list = copy;
-	*n = count;
-	return 0;
 }
 
 /* Logger.getEffectiveLevel, cached until the next change of levels or tree.  The
