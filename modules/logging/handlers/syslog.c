@@ -49,7 +49,8 @@ static int connect_unix(struct syslog *s, int socktype_given)
 	/* Python tries a datagram socket first, then a stream one, unless told. */
 	int types[2] = {s->socktype ? s->socktype : SOCK_DGRAM, socktype_given ? 0 : SOCK_STREAM};
 	for (int i = 0; i < 2 && types[i]; i++) {
-		s->fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
+		/* non-blocking: a listener with a full backlog is an error now, not a wait */
+		s->fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (s->fd >= 0 && connect(s->fd, (struct sockaddr *)&s->a.addr, s->a.len) == 0) {
 			s->socktype = types[i];
 			return 0;
