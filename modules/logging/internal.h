@@ -106,6 +106,7 @@ struct log_registry {
 	struct log_logger *odd; /* odd loggers, linked through older/younger */
 	size_t nloggers;
 	unsigned long gen; /* bumped by every change of levels or of the tree */
+	int odd_stale;     /* loggers were made: odd names' parents to find again */
 };
 
 extern struct log_registry log_reg;
@@ -132,7 +133,9 @@ struct log_logger *names_attach(struct log_names *w, const char *name);
 void names_free(struct log_names *w);
 /* rmdir: the logger becomes a placeholder, or goes; its children move up. */
 void registry_remove(struct log_logger *l);
-void registry_changed(void); /* levels or tree changed: caches are stale */
+/* Levels or tree changed (the write lock held): caches are stale.  Every change
+ * that attached loggers ends with it. */
+void registry_changed(void);
 /* A walk over every logger (root first), for changes that visit them all. */
 #define FOR_EACH_LOGGER(l) for (struct log_logger *l = log_reg.first; l; l = l->next)
 

@@ -26,8 +26,10 @@ int log_logger_create(const char *name)
 					: names_want(&want, name);
 	if (!err) {
 		pthread_rwlock_wrlock(&log_lock);
-		if (!(err = names_reserve(&want)))
+		if (!(err = names_reserve(&want))) {
 			names_attach(&want, name);
+			registry_changed();
+		}
 		pthread_rwlock_unlock(&log_lock);
 	}
 	pthread_mutex_unlock(&log_config_lock);

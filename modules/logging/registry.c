@@ -213,9 +213,14 @@ void registry_fini(void)
 	log_reg = (struct log_registry){.names.key = node_key, .gen = 1};
 }
 
+static void refit_odd(void);
+
 void registry_changed(void)
 {
 	log_reg.gen++;
+	if (log_reg.odd_stale) /* once per change, however many loggers it made */
+		refit_odd();
+	log_reg.odd_stale = 0;
 }
 
 struct log_logger *registry_node(const char *name)
@@ -243,10 +248,10 @@ static size_t prefix_len(const char *name)
  * the chain of prefixes; for "a..b" it is not, so such names walk it each time. */
 static struct log_logger *walk_parent(const char *name)
 {
-	size_t len = strlen(name);
 	char *copy = strdup(name);
+	const char *dot = strrchr(name, '.');
 	struct log_logger *found = NULL;
-	long i = len ? (long)(strrchr(name, '.') ? strrchr(name, '.') - name : -1) : -1;
+	long i = dot ? dot - name : -1;
 	while (copy && i > 0 && !found) {
 		copy[i] = '\0';
 		struct log_logger *n = registry_node(copy);
@@ -416,8 +421,8 @@ struct log_logger *names_attach(struct log_names *w, const char *name)
 			n->parent = n->parent->up;
 		refit_children(n, n);
 	}
-	refit_odd();
-	registry_changed();
+	log_reg.odd_stale = log_reg.odd != NULL;
+	log_reg.gen++;
 	return n;
 }
 
