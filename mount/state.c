@@ -82,7 +82,7 @@ static void save_locked(void)
 {
 	cJSON *doc = cJSON_CreateObject();
 	struct osfs_buf b = {0};
-	log_config_json(&b);
+	log_config_json_full(&b); /* secrets kept: the state file is the owner's (0600) */
 	cJSON_AddItemToObject(doc, "logging", cJSON_Parse(b.data ? b.data : "{}"));
 	cJSON_AddItemToObject(doc, "levels", cJSON_CreateObject());
 	log_level_names(add_level, cJSON_GetObjectItem(doc, "levels"));

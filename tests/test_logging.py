@@ -7,6 +7,7 @@ import json
 import logging
 import logging.config
 import os
+import random
 import subprocess
 import sys
 import threading
@@ -454,3 +455,119 @@ def test_file_handler_mode_delay_and_null(fresh, tmp_path):
     assert fresh.read("logging", "handlers", "x", "filename") == \
         os.path.join(os.getcwd(), "relative.log") + "\n"
     os.unlink("relative.log")
+
+
+PY_TREE = r"""
+import json, logging, sys
+m = logging.Manager(logging.RootLogger(logging.WARNING))
+out = {}
+for name, level in json.loads(sys.argv[1]):
+    m.getLogger(name).setLevel(level)
+for name, _ in json.loads(sys.argv[1]):
+    lg = m.getLogger(name)
+    out[name] = [lg.parent.name, logging.getLevelName(lg.getEffectiveLevel())]
+print(json.dumps(out))
+"""
+
+
+def test_tree_equals_pythons(fresh):
+    """Loggers made and removed in random order, in the middle of the tree too, and
+    names with empty components (made by dictConfig, as Python's walk up a name
+    treats them its own way): each logger's parent and effective level are those
+    of Python's Manager holding the same loggers."""
+    rnd = random.Random(13)
+    parts = ["a", "b", "c"]
+    alive = {}  # name -> level, in creation order
+
+    def check():
+        want = json.loads(subprocess.run([sys.executable, "-c", PY_TREE,
+                                          json.dumps(list(alive.items()))],
+                                         check=True, capture_output=True, text=True).stdout)
+        for name, (parent, effective) in want.items():
+            d = fresh.p("logging", "loggers", name)
+            assert os.readlink(os.path.join(d, "parent")) == f"../{parent}", name
+            assert fresh.read("logging", "loggers", name, "effective_level") == effective + "\n", name
+
+    for step in range(240):
+        if alive and rnd.random() < 0.3:
+            name = rnd.choice(list(alive))
+            os.rmdir(fresh.p("logging", "loggers", name))
+            del alive[name]
+        else:
+            odd = rnd.random() < 0.15
+            name = ".".join(rnd.choice(parts) for _ in range(rnd.randint(1, 4)))
+            if odd:
+                name = rnd.choice(["a..", "b.", ".", "a.b..", "..c."]) + name
+            if name in alive or name == "root":
+                continue
+            level = rnd.choice([0, 0, 0, 10, 20, 30, 40])
+            if odd:  # not a directory name mkdir takes: made through a document
+                assert config(fresh, {"version": 1, "incremental": True,
+                                      "loggers": {name: {"level": level}}}) == (None, "ok\n")
+            else:
+                os.mkdir(fresh.p("logging", "loggers", name))
+                write(fresh, f"logging/loggers/{name}/level", f"{level}\n")
+            alive[name] = level
+        if step % 60 == 59:
+            check()
+    check()
+
+
+PY_EXISTING = r"""
+import json, logging, logging.config, sys
+existing, doc1, doc2 = json.loads(sys.argv[1])
+for name in existing:
+    logging.getLogger(name)
+logging.config.dictConfig(doc1)
+logging.config.dictConfig(doc2)
+out = {}
+for name, lg in sorted(logging.root.manager.loggerDict.items()):
+    if isinstance(lg, logging.Logger):
+        out[name] = [logging.getLevelName(lg.level), lg.propagate, lg.disabled,
+                     [h.name for h in lg.handlers]]
+r = logging.root
+out["root"] = [logging.getLevelName(r.level), True, False, [h.name for h in r.handlers]]
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_dictconfig_on_existing_loggers_equals_pythons(fresh, seed):
+    """A second dictConfig over loggers that exist (some named, some below a named
+    one or a placeholder, some neither), as Python's: named ones configured, their
+    existing children reset, the others disabled or enabled (disable_existing_loggers)."""
+    rnd = random.Random(seed)
+    names = lambda k, low=1: {".".join(rnd.choice("pqr") for _ in range(rnd.randint(low, 3)))
+                              for _ in range(k)}
+    existing = sorted(names(10) - {"root"}, key=lambda n: rnd.random())
+
+    def entry():
+        e = {}
+        if rnd.random() < 0.6:
+            e["level"] = rnd.choice(["DEBUG", "INFO", "ERROR", 5])
+        if rnd.random() < 0.7:
+            e["handlers"] = rnd.sample(["h", "k"], rnd.randint(0, 2))
+        if rnd.random() < 0.5:
+            e["propagate"] = rnd.random() < 0.5
+        return e
+
+    handlers = {"h": {"class": "logging.NullHandler"}, "k": {"class": "logging.NullHandler"}}
+    doc1 = {"version": 1, "handlers": handlers, "disable_existing_loggers": rnd.random() < 0.5,
+            "loggers": {n: entry() for n in existing if rnd.random() < 0.7}, "root": entry()}
+    doc2 = {"version": 1, "handlers": handlers, "loggers": {n: entry() for n in names(3, 2)},
+            "root": entry()}
+    flag = rnd.choice([True, False, None])
+    if flag is not None:
+        doc2["disable_existing_loggers"] = flag
+    want = json.loads(subprocess.run([sys.executable, "-c", PY_EXISTING,
+                                      json.dumps([existing, doc1, doc2])],
+                                     check=True, capture_output=True, text=True).stdout)
+    for n in existing:
+        os.mkdir(fresh.p("logging", "loggers", n))
+    assert config(fresh, doc1) == (None, "ok\n")
+    assert config(fresh, doc2) == (None, "ok\n")
+    for name, (level, propagate, disabled, hs) in want.items():
+        got = [fresh.read("logging", "loggers", name, f).strip() for f in
+               ("level", "propagate", "disabled", "handlers")]
+        assert got[0] == level and got[1] == str(int(propagate)) or name == "root", (name, got, want[name])
+        assert got[2] == str(int(disabled)) and got[3].split() == hs, (name, got, want[name])

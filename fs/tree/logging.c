@@ -431,14 +431,32 @@ static int apply_fileconfig(const char *doc, const struct req *rq)
 	return log_file_config(doc);
 }
 
-/* A JSON document is complete when its top-level object closes. */
+/* A JSON document is complete when its top-level object closes: a scan of its
+ * brackets outside strings (asked at every write of a long document, so no parse). */
 static int json_complete(const char *doc)
 {
-	const char *end = NULL;
-	cJSON *o = cJSON_ParseWithOpts(doc, &end, 0);
-	int done = o != NULL;
-	cJSON_Delete(o);
-	return done;
+	const char *p = doc + strspn(doc, " \t\r\n");
+	if (*p != '{' && *p != '[') { /* a scalar: only a parse knows where it ends */
+		cJSON *o = cJSON_Parse(p);
+		cJSON_Delete(o);
+		return o != NULL;
+	}
+	long depth = 0;
+	for (int in_string = 0; *p; p++) {
+		if (in_string) {
+			if (*p == '\\' && p[1])
+				p++;
+			else if (*p == '"')
+				in_string = 0;
+		} else if (*p == '"') {
+			in_string = 1;
+		} else if (*p == '{' || *p == '[') {
+			depth++;
+		} else if ((*p == '}' || *p == ']') && --depth == 0) {
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static const struct node logging_rows[] = {

@@ -1,7 +1,10 @@
-/* logging.config.dictConfig: a JSON document becomes a new state, built aside and
- * swapped in whole, so that a document with any error changes nothing.  The same
- * builders make single objects (handlers/ID/config), and the state reads back as
- * one dictConfig document. */
+/* logging.config.dictConfig: a JSON document becomes a new set of formatters,
+ * filters and handlers, built aside (files opened, names resolved) holding only
+ * the config lock, and a plan for each logger it names; both are checked whole,
+ * so that a document with any error changes nothing.  Then, under the write lock
+ * for a moment, the set is swapped in and the loggers are changed in place, as
+ * Python changes them: named ones configured, their existing children reset, the
+ * other existing ones disabled (or enabled: disable_existing_loggers). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,418 +13,337 @@
 #include "internal.h"
 #include "osfs/refuse.h"
 
-static const char *str_of(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
+/* What a logger's entry sets: checked before anything changes. */
+struct plan {
+	const char *name;
+	int has_level, level;
+	int has_lists; /* handlers and filters replaced (not in incremental mode) */
+	struct log_obj **handlers, **filters;
+	size_t nhandlers, nfilters;
+	int propagate; /* -1: as it is */
+	int disabled;  /* osfs's readback says "disabled": true; Python enables what it names */
+};
 
-/* A level as dictConfig takes it: a name or a number. */
-static int level_of(const cJSON *v, int *level)
+static int plan_logger(struct log_objects *o, const cJSON *obj, int incremental, struct plan *p)
 {
-	if (cJSON_IsNumber(v)) {
-		*level = v->valueint;
-		return 0;
-	}
-	if (cJSON_IsString(v))
-		return log_level_parse(v->valuestring, level);
-	return osfs_refuse(EINVAL, "a level is a name or a number");
-}
-
-/* A list of ids, as a JSON array of strings. */
-static int ids_of(const cJSON *v, char ***list, size_t *n)
-{
-	if (!v)
-		return 0;
-	if (!cJSON_IsArray(v))
-		return osfs_refuse(EINVAL, "expected a list of names");
-	struct osfs_buf joined = {0};
-	for (const cJSON *c = v->child; c; c = c->next) {
-		if (!cJSON_IsString(c))
-			return osfs_refuse(EINVAL, "expected a list of names");
-		osfs_buf_printf(&joined, "%s\n", c->valuestring);
-	}
-	int err = strlist_set(list, n, joined.data ? joined.data : "");
-	osfs_buf_free(&joined);
-	return err;
-}
-
-/* Where the document's own text of a value is: cJSON reprints 0.0 as 0, but a
- * formatter's defaults must keep Python's types (json.loads reads 0.0 as a float).
- * A small skipper over the raw text finds the value at a path of keys. */
-static const char *skip_ws(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	return p;
-}
-
-static const char *skip_value(const char *p)
-{
-	p = skip_ws(p);
-	if (*p == '"') {
-		for (p++; *p && *p != '"'; p++)
-			if (*p == '\\' && p[1])
-				p++;
-		return *p ? p + 1 : p;
-	}
-	if (*p == '{' || *p == '[') {
-		char close = *p == '{' ? '}' : ']';
-		p = skip_ws(p + 1);
-		while (*p && *p != close) {
-			if (close == '}') {
-				p = skip_ws(skip_value(p)); /* the key */
-				if (*p == ':')
-					p++;
-			}
-			p = skip_ws(skip_value(p));
-			if (*p == ',')
-				p = skip_ws(p + 1);
-			else if (*p != close)
-				return p;
-		}
-		return *p ? p + 1 : p;
-	}
-	while (*p && !strchr(",}] \t\n\r", *p))
-		p++;
-	return p;
-}
-
-/* The text of obj[path[0]][path[1]]... in a JSON document, or NULL. */
-static const char *raw_member(const char *text, const char *const *path, int depth, size_t *len)
-{
-	const char *p = skip_ws(text);
-	for (int d = 0; d < depth; d++) {
-		if (*p != '{')
-			return NULL;
-		p = skip_ws(p + 1);
-		int found = 0;
-		while (*p == '"' && !found) {
-			const char *key = p + 1, *end = skip_value(p);
-			size_t klen = (size_t)(end - 1 - key);
-			p = skip_ws(end);
-			if (*p++ != ':')
-				return NULL;
-			p = skip_ws(p);
-			if (klen == strlen(path[d]) && strncmp(key, path[d], klen) == 0) {
-				found = 1;
-				break;
-			}
-			p = skip_ws(skip_value(p));
-			if (*p == ',')
-				p = skip_ws(p + 1);
-		}
-		if (!found)
-			return NULL;
-	}
-	*len = (size_t)(skip_value(p) - p);
-	return p;
-}
-
-/* The raw text of the document being applied, for raw_member. */
-static __thread const char *doc_text;
-static __thread int doc_depth; /* 0: a dictConfig document; 1: a formatter's own */
-
-static char *raw_defaults(const char *id)
-{
-	if (!doc_text)
-		return NULL;
-	const char *path[] = {"formatters", id, "defaults"};
-	size_t len;
-	const char *at = doc_depth ? raw_member(doc_text, path + 2, 1, &len)
-				   : raw_member(doc_text, path, 3, &len);
-	return at ? strndup(at, len) : NULL;
-}
-
-static int refuse_factory(const cJSON *obj)
-{
-	if (cJSON_GetObjectItemCaseSensitive(obj, "()"))
-		return osfs_refuse(EINVAL, "custom factories '()' are not supported: osfs runs no Python");
-	return 0;
-}
-
-int build_formatter(const char *id, const cJSON *obj, struct log_fmt *out)
-{
-	if (!cJSON_IsObject(obj))
-		return osfs_refuse(EINVAL, "Unable to configure formatter '%s': expected an object", id);
-	int err = refuse_factory(obj);
-	const char *cls = str_of(obj, "class");
-	if (!err && cls && strcmp(cls, "logging.Formatter") != 0)
-		err = osfs_refuse(EINVAL, "formatter class '%s' is not supported: logging.Formatter only", cls);
-	const char *style = str_of(obj, "style");
-	const cJSON *validate = cJSON_GetObjectItemCaseSensitive(obj, "validate");
-	const cJSON *defaults = cJSON_GetObjectItemCaseSensitive(obj, "defaults");
-	char *raw = defaults ? raw_defaults(id) : NULL;
-	char *defaults_json = raw ? raw : defaults ? cJSON_PrintUnformatted(defaults) : NULL;
-	if (!err && style && strlen(style) != 1)
-		err = osfs_refuse(EINVAL, "Style must be one of: %%,{,$");
-	if (!err) {
-		out->f = log_formatter_new(str_of(obj, "format"), str_of(obj, "datefmt"),
-					   style ? style[0] : '%', defaults_json, !cJSON_IsFalse(validate));
-		err = out->f ? 0 : -EINVAL;
-	}
-	if (raw)
-		free(raw);
-	else
-		cJSON_free(defaults_json);
-	if (err) {
-		char why[OSFS_REFUSAL_MAX];
-		snprintf(why, sizeof why, "%s", osfs_refusal());
-		return osfs_refuse(EINVAL, "Unable to configure formatter '%s': %s", id, why);
-	}
-	out->id = strdup(id);
-	return out->id ? 0 : -ENOMEM;
-}
-
-int build_filter(const char *id, const cJSON *obj, struct log_filter *out)
-{
-	if (!cJSON_IsObject(obj) || refuse_factory(obj))
-		return osfs_refuse(EINVAL, "Unable to configure filter '%s': %s", id,
-				   cJSON_IsObject(obj) ? osfs_refusal() : "expected an object");
-	const char *name = str_of(obj, "name");
-	out->id = strdup(id);
-	out->name = strdup(name ? name : "");
-	return out->id && out->name ? 0 : -ENOMEM;
-}
-
-/* A handler of a state: the class and its keyword arguments, level, formatter and
- * filters, checked against the state's formatters and filters. */
-int build_handler(struct log_state *s, const char *id, const cJSON *obj, struct log_handler **out)
-{
-	char why[OSFS_REFUSAL_MAX] = "";
-	int err = 0;
-	struct log_handler *h = calloc(1, sizeof *h);
-	if (!h)
-		return -ENOMEM;
-	pthread_mutex_init(&h->lock, NULL);
-	h->id = strdup(id);
-	if (!cJSON_IsObject(obj)) {
-		err = osfs_refuse(EINVAL, "expected an object");
-		goto fail;
-	}
-	if ((err = refuse_factory(obj)))
-		goto fail;
-	const char *cls = str_of(obj, "class");
-	if (!cls) {
-		err = osfs_refuse(EINVAL, "no class given");
-		goto fail;
-	}
-	const cJSON *level = cJSON_GetObjectItemCaseSensitive(obj, "level");
-	if (level && (err = level_of(level, &h->level)))
-		goto fail;
-	const char *fmt = str_of(obj, "formatter");
-	if (fmt && !state_formatter(s, fmt)) {
-		err = osfs_refuse(EINVAL, "no formatter named '%s'", fmt);
-		goto fail;
-	}
-	h->formatter = fmt ? strdup(fmt) : NULL;
-	if ((err = ids_of(cJSON_GetObjectItemCaseSensitive(obj, "filters"), &h->filters, &h->nfilters)))
-		goto fail;
-	for (size_t i = 0; i < h->nfilters; i++)
-		if (!state_filter(s, h->filters[i])) {
-			err = osfs_refuse(EINVAL, "no filter named '%s'", h->filters[i]);
-			goto fail;
-		}
-	cJSON *kwargs = cJSON_Duplicate(obj, 1);
-	static const char *const common[] = {"class", "level", "formatter", "filters"};
-	for (size_t i = 0; kwargs && i < sizeof common / sizeof common[0]; i++)
-		cJSON_DeleteItemFromObjectCaseSensitive(kwargs, common[i]);
-	err = kwargs ? handler_open(h, cls, kwargs) : -ENOMEM;
-	cJSON_Delete(kwargs);
-	if (!err) {
-		*out = h;
-		return 0;
-	}
-fail:
-	snprintf(why, sizeof why, "%s", osfs_refusal());
-	handler_close(h);
-	return osfs_refuse(err == -ENOMEM ? ENOMEM : EINVAL, "Unable to configure handler '%s': %s",
-			   id, why);
-}
-
-/* Logger.level, handlers, filters, propagate from a logger's dictConfig entry. */
-static int configure_logger(struct log_state *s, struct log_logger *l, const cJSON *obj,
-			    int incremental)
-{
+	p->propagate = -1;
 	if (!cJSON_IsObject(obj))
 		return osfs_refuse(EINVAL, "expected an object");
 	const cJSON *level = cJSON_GetObjectItemCaseSensitive(obj, "level");
-	int err = level ? level_of(level, &l->level) : 0;
+	int err = level ? build_level(level, &p->level) : 0;
+	p->has_level = level != NULL;
 	if (!err && !incremental) {
-		const cJSON *hs = cJSON_GetObjectItemCaseSensitive(obj, "handlers");
-		strlist_free(&l->handlers, &l->nhandlers);
-		err = ids_of(hs, &l->handlers, &l->nhandlers);
-		for (size_t i = 0; !err && i < l->nhandlers; i++)
-			if (!state_handler(s, l->handlers[i]))
-				err = osfs_refuse(EINVAL, "no handler named '%s'", l->handlers[i]);
-		strlist_free(&l->filters, &l->nfilters);
+		p->has_lists = 1;
+		err = build_slots(o, OBJ_HANDLERS, cJSON_GetObjectItemCaseSensitive(obj, "handlers"),
+				  &p->handlers, &p->nhandlers);
 		if (!err)
-			err = ids_of(cJSON_GetObjectItemCaseSensitive(obj, "filters"), &l->filters, &l->nfilters);
-		for (size_t i = 0; !err && i < l->nfilters; i++)
-			if (!state_filter(s, l->filters[i]))
-				err = osfs_refuse(EINVAL, "no filter named '%s'", l->filters[i]);
+			err = build_slots(o, OBJ_FILTERS, cJSON_GetObjectItemCaseSensitive(obj, "filters"),
+					  &p->filters, &p->nfilters);
 	}
+	p->disabled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "disabled"));
 	const cJSON *prop = cJSON_GetObjectItemCaseSensitive(obj, "propagate");
 	if (!err && prop) {
 		if (!cJSON_IsBool(prop) && !cJSON_IsNumber(prop))
 			err = osfs_refuse(EINVAL, "propagate is true or false");
 		else
-			l->propagate = cJSON_IsTrue(prop) || (cJSON_IsNumber(prop) && prop->valueint);
+			p->propagate = cJSON_IsTrue(prop) || (cJSON_IsNumber(prop) && prop->valuedouble != 0);
 	}
 	return err;
 }
 
-static struct log_logger *add_logger(struct log_state *s, const char *name)
+/* Under the write lock: cannot fail. */
+static void plan_apply(struct plan *p, struct log_logger *l)
 {
-	struct log_logger *l = state_logger(s, name);
-	if (l)
-		return l;
-	struct log_logger *p = realloc(s->loggers, (s->nloggers + 1) * sizeof *p);
-	if (!p)
-		return NULL;
-	s->loggers = p;
-	p[s->nloggers] = (struct log_logger){.name = strdup(name), .propagate = 1};
-	return p[s->nloggers].name ? &p[s->nloggers++] : NULL;
+	if (p->has_level)
+		l->level = p->level;
+	if (p->has_lists) {
+		free(l->handlers);
+		free(l->filters);
+		l->handlers = p->handlers;
+		l->nhandlers = p->nhandlers;
+		l->filters = p->filters;
+		l->nfilters = p->nfilters;
+		p->handlers = p->filters = NULL;
+	}
+	if (p->propagate >= 0 && l != log_reg.root)
+		l->propagate = p->propagate;
 }
 
-/* Copies the logger tree (names, levels, lists) of the current state. */
-static int copy_loggers(struct log_state *to, const struct log_state *from)
+static void plan_free(struct plan *p)
 {
-	for (size_t i = 0; i < from->nloggers; i++) {
-		const struct log_logger *f = &from->loggers[i];
-		struct log_logger *l = add_logger(to, f->name);
-		if (!l)
-			return -ENOMEM;
-		l->level = f->level;
-		l->propagate = f->propagate;
-		l->disabled = f->disabled;
-		struct osfs_buf b = {0};
-		for (size_t k = 0; k < f->nhandlers; k++)
-			osfs_buf_printf(&b, "%s\n", f->handlers[k]);
-		int err = strlist_set(&l->handlers, &l->nhandlers, b.data ? b.data : "");
-		osfs_buf_reset(&b);
-		for (size_t k = 0; !err && k < f->nfilters; k++)
-			osfs_buf_printf(&b, "%s\n", f->filters[k]);
-		if (!err)
-			err = strlist_set(&l->filters, &l->nfilters, b.data ? b.data : "");
-		osfs_buf_free(&b);
+	free(p->handlers);
+	free(p->filters);
+}
+
+static int is_root_name(const char *name)
+{
+	return !*name || strcmp(name, "root") == 0; /* getLogger("") and getLogger("root") */
+}
+
+static const char *item_key(const void *v)
+{
+	return ((const cJSON *)v)->string;
+}
+
+/* The entries of a section by name, the last one of each name winning (as
+ * json.loads keeps the last of duplicate keys). */
+static int index_section(const cJSON *section, struct index *ix)
+{
+	index_free(ix);
+	ix->key = item_key;
+	const cJSON *c;
+	cJSON_ArrayForEach(c, section) {
+		index_del(ix, c->string);
+		int err = index_put(ix, (void *)c);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-static int prefix_of(const char *prefix, const char *name)
+/* Builds every object of one kind of a document section into o. */
+static int build_section(struct log_objects *o, int kind, const cJSON *section, struct index *ix)
 {
-	size_t n = strlen(prefix);
-	return strncmp(prefix, name, n) == 0 && name[n] == '.';
+	int err = index_section(section, ix);
+	const cJSON *c;
+	cJSON_ArrayForEach(c, section) {
+		if (err)
+			break;
+		if (index_get(ix, c->string) != c)
+			continue;
+		struct log_obj *slot = obj_new(c->string);
+		if (!slot)
+			return -ENOMEM;
+		err = kind == OBJ_FORMATTERS ? build_formatter(c->string, c, &slot->formatter)
+		      : kind == OBJ_FILTERS  ? build_filter(c->string, c, &slot->filter)
+					     : build_handler(o, c->string, c, &slot->handler);
+		if (!err)
+			err = objects_add(o, kind, slot);
+		if (err)
+			obj_free(kind, slot);
+	}
+	return err;
 }
 
-/* A non-incremental dictConfig: everything is made anew. */
-static int build_state(const cJSON *doc, struct log_state *s)
+static int refuse_logger(const char *name, int err)
 {
-	int err = 0;
-	const cJSON *section, *c;
-	if ((err = copy_loggers(s, &log_state)))
+	if (err == -ENOMEM)
 		return err;
-	section = cJSON_GetObjectItemCaseSensitive(doc, "formatters");
-	s->formatters = calloc((size_t)cJSON_GetArraySize(section) + 1, sizeof *s->formatters);
-	cJSON_ArrayForEach(c, section) {
-		if ((err = build_formatter(c->string, c, &s->formatters[s->nformatters])))
-			return err;
-		s->nformatters++;
+	char why[OSFS_REFUSAL_MAX];
+	snprintf(why, sizeof why, "%s", osfs_refusal());
+	return name ? osfs_refuse(EINVAL, "Unable to configure logger '%s': %s", name, why)
+		    : osfs_refuse(EINVAL, "Unable to configure root logger: %s", why);
+}
+
+/* A logger's handlers or filters, by name, as slots of the new set (in place:
+ * the names the new set lacks are dropped). */
+static void rebind(struct log_obj **slots, size_t *n, const struct log_objects *o, int kind)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < *n; i++) {
+		struct log_obj *s = objects_get(o, kind, slots[i]->id);
+		if (s)
+			slots[kept++] = s;
 	}
-	section = cJSON_GetObjectItemCaseSensitive(doc, "filters");
-	s->filters = calloc((size_t)cJSON_GetArraySize(section) + 1, sizeof *s->filters);
-	cJSON_ArrayForEach(c, section) {
-		if ((err = build_filter(c->string, c, &s->filters[s->nfilters])))
-			return err;
-		s->nfilters++;
+	*n = kept;
+}
+
+/* An odd name's children are found by their names: Python compares prefixes. */
+static int named_above(const char *name, const struct index *named)
+{
+	char *copy = strdup(name);
+	int found = 0;
+	for (char *dot = copy ? strrchr(copy, '.') : NULL; dot && !found; dot = strrchr(copy, '.')) {
+		*dot = '\0';
+		found = index_get(named, copy) && registry_name_exists(copy);
 	}
-	section = cJSON_GetObjectItemCaseSensitive(doc, "handlers");
-	s->handlers = calloc((size_t)cJSON_GetArraySize(section) + 1, sizeof *s->handlers);
-	cJSON_ArrayForEach(c, section) {
-		if ((err = build_handler(s, c->string, c, &s->handlers[s->nhandlers])))
-			return err;
-		s->nhandlers++;
+	free(copy);
+	return found;
+}
+
+/* Under the write lock: the named loggers, the existing ones, the root. */
+static void apply_loggers(struct plan *plans, size_t n, struct plan *root, struct log_names *want,
+			  const struct index *named, int disable)
+{
+	static unsigned long marks;
+	unsigned long mark = ++marks;
+	for (size_t i = 0; i < n; i++) { /* existed before: Python's `existing` */
+		struct log_logger *node = is_root_name(plans[i].name) ? NULL : registry_node(plans[i].name);
+		if (node)
+			node->mark = mark;
 	}
-	/* Existing loggers not named (nor below one named) are disabled, as Python does;
-	 * those below a named one are reset; the root loses its handlers. */
-	const cJSON *dis = cJSON_GetObjectItemCaseSensitive(doc, "disable_existing_loggers");
-	int disable = !dis || cJSON_IsTrue(dis);
-	const cJSON *loggers = cJSON_GetObjectItemCaseSensitive(doc, "loggers");
-	for (size_t i = 1; i < s->nloggers; i++) {
-		struct log_logger *l = &s->loggers[i];
-		int named = cJSON_GetObjectItemCaseSensitive(loggers, l->name) != NULL, child = 0;
-		cJSON_ArrayForEach(c, loggers)
-			child |= prefix_of(c->string, l->name);
-		if (named)
+	FOR_EACH_LOGGER(l) {
+		rebind(l->handlers, &l->nhandlers, log_reg.objects, OBJ_HANDLERS);
+		rebind(l->filters, &l->nfilters, log_reg.objects, OBJ_FILTERS);
+		if (l == log_reg.root || (l->mark == mark && l->is_logger))
 			continue;
-		if (child) {
+		int child = 0;
+		if (l->odd)
+			child = named_above(l->name, named);
+		for (struct log_logger *p = l->up; p && !child; p = p->up)
+			child = p->mark == mark;
+		if (child) { /* below a named logger: reset, not disabled */
 			l->level = LOG_NOTSET;
+			l->nhandlers = 0;
 			l->propagate = 1;
-			strlist_free(&l->handlers, &l->nhandlers);
-		} else if (disable) {
-			l->disabled = 1;
+		} else {
+			l->disabled = disable;
 		}
 	}
-	strlist_free(&s->loggers[0].handlers, &s->loggers[0].nhandlers);
+	for (size_t i = 0; i < n; i++) {
+		struct log_logger *l = is_root_name(plans[i].name) ? log_reg.root
+								   : names_attach(want, plans[i].name);
+		plan_apply(&plans[i], l);
+		l->disabled = plans[i].disabled;
+	}
+	if (root)
+		plan_apply(root, log_reg.root);
+	registry_changed();
+}
+
+/* disable_existing_loggers, as Python takes its truth. */
+static int disable_existing(const cJSON *doc)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "disable_existing_loggers");
+	return !v || cJSON_IsTrue(v) || (cJSON_IsNumber(v) && v->valuedouble != 0) ||
+	       (cJSON_IsString(v) && *v->valuestring) || (cJSON_IsObject(v) && v->child) ||
+	       (cJSON_IsArray(v) && v->child);
+}
+
+/* A non-incremental dictConfig (the config lock held). */
+static int apply_full(const cJSON *doc, const char *json)
+{
+	struct log_objects *o = objects_new();
+	struct index ix = {.key = item_key};
+	struct log_names want = {0};
+	struct plan *plans = NULL, root = {0};
+	size_t n = 0;
+	int err = o ? 0 : -ENOMEM;
+	config_text_begin(json, 0);
+	static const struct {
+		const char *section;
+		int kind;
+	} kinds[] = {{"formatters", OBJ_FORMATTERS}, {"filters", OBJ_FILTERS}, {"handlers", OBJ_HANDLERS}};
+	for (size_t k = 0; !err && k < sizeof kinds / sizeof kinds[0]; k++)
+		err = build_section(o, kinds[k].kind, cJSON_GetObjectItemCaseSensitive(doc, kinds[k].section),
+				    &ix);
+	config_text_end();
+	const cJSON *loggers = cJSON_GetObjectItemCaseSensitive(doc, "loggers"), *c;
+	if (!err)
+		err = index_section(loggers, &ix);
+	if (!err && ix.n && !(plans = calloc(ix.n, sizeof *plans)))
+		err = -ENOMEM;
 	cJSON_ArrayForEach(c, loggers) {
-		struct log_logger *l = add_logger(s, c->string);
-		if (!l)
-			return -ENOMEM;
-		if ((err = configure_logger(s, l, c, 0))) {
-			char why[OSFS_REFUSAL_MAX];
-			snprintf(why, sizeof why, "%s", osfs_refusal());
-			return osfs_refuse(EINVAL, "Unable to configure logger '%s': %s", c->string, why);
+		if (err)
+			break;
+		if (index_get(&ix, c->string) != c)
+			continue;
+		plans[n].name = c->string;
+		if ((err = plan_logger(o, c, 0, &plans[n++])))
+			err = refuse_logger(c->string, err);
+		else if (!is_root_name(c->string))
+			err = names_want(&want, c->string);
+	}
+	/* `if root:` in Python: an empty entry leaves the root as it is */
+	const cJSON *root_entry = cJSON_GetObjectItemCaseSensitive(doc, "root");
+	if (root_entry && cJSON_IsObject(root_entry) && !root_entry->child)
+		root_entry = NULL;
+	if (!err && root_entry && (err = plan_logger(o, root_entry, 0, &root)))
+		err = refuse_logger(NULL, err);
+	if (!err) {
+		pthread_rwlock_wrlock(&log_lock);
+		if (!(err = names_reserve(&want))) {
+			struct log_objects *old = log_reg.objects;
+			log_reg.objects = o;
+			apply_loggers(plans, n, root_entry ? &root : NULL, &want, &ix,
+				      disable_existing(doc));
+			o = old; /* what it held reaches its targets, then it goes, as dictConfig closes them */
 		}
-		l->disabled = 0;
+		pthread_rwlock_unlock(&log_lock);
+		if (!err)
+			objects_drain(o);
 	}
-	const cJSON *root = cJSON_GetObjectItemCaseSensitive(doc, "root");
-	if (root && (err = configure_logger(s, &s->loggers[0], root, 0))) {
-		char why[OSFS_REFUSAL_MAX];
-		snprintf(why, sizeof why, "%s", osfs_refusal());
-		return osfs_refuse(EINVAL, "Unable to configure root logger: %s", why);
+	objects_free(o);
+	for (size_t i = 0; i < n; i++)
+		plan_free(&plans[i]);
+	free(plans);
+	plan_free(&root);
+	names_free(&want);
+	index_free(&ix);
+	return err;
+}
+
+/* Under the write lock: an incremental document's checked levels. */
+static void apply_levels(const cJSON *handlers, const int *levels, struct plan *plans, size_t n,
+			 struct plan *root, struct log_names *want)
+{
+	size_t i = 0;
+	const cJSON *c;
+	cJSON_ArrayForEach(c, handlers) {
+		if (cJSON_GetObjectItemCaseSensitive(c, "level"))
+			objects_handler(log_reg.objects, c->string)->level = levels[i];
+		i++;
 	}
-	return 0;
+	for (size_t k = 0; k < n; k++) {
+		struct log_logger *l = is_root_name(plans[k].name) ? log_reg.root
+								    : names_attach(want, plans[k].name);
+		plan_apply(&plans[k], l);
+		l->disabled = plans[k].disabled;
+	}
+	if (root)
+		plan_apply(root, log_reg.root);
+	registry_changed();
 }
 
 /* An incremental dictConfig: only handler levels and logger levels/propagate. */
 static int apply_incremental(const cJSON *doc)
 {
-	const cJSON *c;
-	int err = 0;
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(doc, "handlers")) {
-		struct log_handler *h = state_handler(&log_state, c->string);
+	struct log_objects *o = log_reg.objects;
+	const cJSON *handlers = cJSON_GetObjectItemCaseSensitive(doc, "handlers");
+	const cJSON *loggers = cJSON_GetObjectItemCaseSensitive(doc, "loggers");
+	const cJSON *root_entry = cJSON_GetObjectItemCaseSensitive(doc, "root"), *c;
+	int count = cJSON_GetArraySize(handlers), err = 0;
+	int *levels = calloc((size_t)count + 1, sizeof *levels);
+	struct plan *plans = calloc((size_t)cJSON_GetArraySize(loggers) + 1, sizeof *plans), root = {0};
+	struct log_names want = {0};
+	size_t n = 0, i = 0;
+	if (!levels || !plans)
+		err = -ENOMEM;
+	cJSON_ArrayForEach(c, handlers) {
 		const cJSON *level = cJSON_GetObjectItemCaseSensitive(c, "level");
-		int v;
-		if (!h)
-			return osfs_refuse(EINVAL, "No handler found with name '%s'", c->string);
-		if (level && (err = level_of(level, &v)))
-			return err;
+		levels[i] = -1;
+		if (err)
+			break;
+		if (!objects_handler(o, c->string))
+			err = osfs_refuse(EINVAL, "No handler found with name '%s'", c->string);
+		else if (level && (err = build_level(level, &levels[i])))
+			err = osfs_refuse(EINVAL, "Unable to configure handler '%s': %s", c->string,
+					  osfs_refusal());
+		i++;
 	}
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(doc, "loggers")) {
-		const cJSON *level = cJSON_GetObjectItemCaseSensitive(c, "level");
-		int v;
-		if (level && (err = level_of(level, &v)))
-			return err;
+	cJSON_ArrayForEach(c, loggers) {
+		if (err)
+			break;
+		plans[n].name = c->string;
+		if ((err = plan_logger(o, c, 1, &plans[n++])))
+			err = refuse_logger(c->string, err);
+		else if (!is_root_name(c->string))
+			err = names_want(&want, c->string);
 	}
-	/* checked: now apply */
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(doc, "handlers")) {
-		const cJSON *level = cJSON_GetObjectItemCaseSensitive(c, "level");
-		if (level)
-			level_of(level, &state_handler(&log_state, c->string)->level);
+	if (root_entry && cJSON_IsObject(root_entry) && !root_entry->child)
+		root_entry = NULL; /* `if root:` */
+	if (!err && root_entry && (err = plan_logger(o, root_entry, 1, &root)))
+		err = refuse_logger(NULL, err);
+	if (!err) {
+		pthread_rwlock_wrlock(&log_lock);
+		if (!(err = names_reserve(&want)))
+			apply_levels(handlers, levels, plans, n, root_entry ? &root : NULL, &want);
+		pthread_rwlock_unlock(&log_lock);
 	}
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(doc, "loggers")) {
-		struct log_logger *l = add_logger(&log_state, c->string);
-		if (!l)
-			return -ENOMEM;
-		configure_logger(&log_state, l, c, 1);
-	}
-	const cJSON *root = cJSON_GetObjectItemCaseSensitive(doc, "root");
-	if (root)
-		configure_logger(&log_state, &log_state.loggers[0], root, 1);
-	return 0;
+	free(levels);
+	free(plans);
+	names_free(&want);
+	return err;
 }
 
 int log_dict_config(const char *json)
@@ -438,7 +360,7 @@ int log_dict_config(const char *json)
 	const cJSON *version = cJSON_GetObjectItemCaseSensitive(doc, "version");
 	if (!version)
 		err = osfs_refuse(EINVAL, "dictionary doesn't specify a version");
-	else if (!cJSON_IsNumber(version) || version->valueint != 1)
+	else if (!cJSON_IsNumber(version) || version->valuedouble != 1)
 		err = osfs_refuse(EINVAL, "Unsupported version: %s",
 				  cJSON_IsNumber(version) ? "not 1" : "not a number");
 	static const char *const known[] = {"version", "formatters", "filters", "handlers", "loggers",
@@ -454,36 +376,20 @@ int log_dict_config(const char *json)
 		else if (!err && i >= 1 && i <= 5 && !cJSON_IsObject(c))
 			err = osfs_refuse(EINVAL, "'%s' must be an object (a JSON {...})", c->string);
 	}
-	if (err) {
-		cJSON_Delete(doc);
-		return err;
+	if (!err) {
+		pthread_mutex_lock(&log_config_lock);
+		err = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "incremental"))
+			      ? apply_incremental(doc)
+			      : apply_full(doc, json);
+		pthread_mutex_unlock(&log_config_lock);
 	}
-	pthread_rwlock_wrlock(&log_lock);
-	doc_text = json;
-	doc_depth = 0;
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "incremental"))) {
-		err = apply_incremental(doc);
-	} else {
-		struct log_state fresh = {0};
-		err = build_state(doc, &fresh);
-		if (err) {
-			state_free(&fresh);
-		} else {
-			struct log_state old = log_state;
-			state_drain(&old); /* buffered records reach their old targets first */
-			log_state = fresh;
-			state_free(&old); /* closes the old handlers, as dictConfig does */
-		}
-	}
-	doc_text = NULL;
-	pthread_rwlock_unlock(&log_lock);
 	cJSON_Delete(doc);
 	if (!err)
 		changed();
 	return err;
 }
 
-/* A logger's config file written: its dictConfig entry, checked on a copy first. */
+/* A logger's config file written: its dictConfig entry, checked whole first. */
 int log_logger_config_set(const char *name, const char *json)
 {
 	cJSON *obj = cJSON_Parse(json);
@@ -491,38 +397,39 @@ int log_logger_config_set(const char *name, const char *json)
 		cJSON_Delete(obj);
 		return osfs_refuse(EINVAL, "config takes one JSON object");
 	}
-	pthread_rwlock_wrlock(&log_lock);
-	struct log_logger *l = state_logger(&log_state, name);
-	int err = l ? 0 : osfs_refuse(ENOENT, "no logger named '%s'", name);
+	struct plan p = {0};
+	pthread_mutex_lock(&log_config_lock);
+	struct log_logger *l = registry_logger(name);
+	int err = l ? plan_logger(log_reg.objects, obj, 0, &p)
+		    : osfs_refuse(ENOENT, "no logger named '%s'", name);
 	if (!err) {
-		struct log_logger copy = {.level = l->level, .propagate = l->propagate};
-		err = configure_logger(&log_state, &copy, obj, 0);
-		if (!err) {
-			strlist_free(&l->handlers, &l->nhandlers);
-			strlist_free(&l->filters, &l->nfilters);
-			copy.name = l->name;
-			copy.disabled = l->disabled;
-			*l = copy;
-		} else {
-			strlist_free(&copy.handlers, &copy.nhandlers);
-			strlist_free(&copy.filters, &copy.nfilters);
-		}
+		pthread_rwlock_wrlock(&log_lock);
+		plan_apply(&p, l);
+		if (cJSON_GetObjectItemCaseSensitive(obj, "disabled"))
+			l->disabled = p.disabled;
+		registry_changed();
+		pthread_rwlock_unlock(&log_lock);
 	}
-	pthread_rwlock_unlock(&log_lock);
+	pthread_mutex_unlock(&log_config_lock);
+	plan_free(&p);
 	cJSON_Delete(obj);
 	if (!err)
 		changed();
 	return err;
 }
 
-/* A formatter's own config document (formatters/ID/config) is being applied. */
-void config_text_begin(const char *text)
+int log_logger_config_get(const char *name, struct osfs_buf *out)
 {
-	doc_text = text;
-	doc_depth = 1;
-}
-
-void config_text_end(void)
-{
-	doc_text = NULL;
+	pthread_rwlock_rdlock(&log_lock);
+	struct log_logger *l = registry_logger(name);
+	int err = l ? 0 : osfs_refuse(ENOENT, "no logger named '%s'", name);
+	if (l) {
+		cJSON *o = logger_json(l);
+		char *t = cJSON_Print(o);
+		osfs_buf_printf(out, "%s\n", t ? t : "");
+		cJSON_free(t);
+		cJSON_Delete(o);
+	}
+	pthread_rwlock_unlock(&log_lock);
+	return err;
 }

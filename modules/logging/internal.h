@@ -1,26 +1,145 @@
-/* The logging state, shared by logger.c, config.c and the handler classes. */
+/* The logging state, in three layers, each knowing only what is below it:
+ *
+ *   builders   dictConfig (config.c), fileConfig (fileconfig.c), objects and
+ *              loggers as files (objects.c, loggers.c), made by build.c, read back
+ *              by export.c
+ *   dispatch   records through loggers to handlers (dispatch.c, handlers/)
+ *   registry   names to objects, with their index, and the logger tree
+ *              (registry.c, index.c, levels.c)
+ *
+ * Locking.  Every change holds log_config_lock for its whole length (so what it
+ * checked still holds when it acts), does its slow work (opening files, resolving
+ * names, connecting) holding nothing else, and takes log_lock for writing only to
+ * swap what it built into place.  Records and readers hold log_lock for reading
+ * while they route and format, never while a handler writes: a batch keeps a
+ * reference on each handler it will emit to and emits after the lock is released,
+ * under the handler's own mutex, bounded by the handler's timeout. */
 #ifndef OSFS_LOGGING_INTERNAL_H
 #define OSFS_LOGGING_INTERNAL_H
 
 #include <pthread.h>
+#include <stdint.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
+#include "index.h"
 #include "osfs/logging/format.h"
 #include "osfs/logging/logging.h"
 
-struct log_filter {
+extern pthread_rwlock_t log_lock;
+extern pthread_mutex_t log_config_lock;
+
+/* ---- registry: objects -------------------------------------------------- */
+
+enum { OBJ_HANDLERS, OBJ_FORMATTERS, OBJ_FILTERS, OBJ_KINDS };
+
+/* A named formatter, filter or handler: its slot.  Loggers and handlers refer to
+ * objects through slots, so an object replaced through its config file is what
+ * every user of the name sees next. */
+struct log_obj {
 	char *id;
-	char *name; /* logging.Filter(name): a logger-name prefix */
+	struct log_obj *prev, *next; /* in creation order */
+	union {
+		void *any;
+		struct log_formatter *formatter;
+		char *filter; /* logging.Filter(name): a logger-name prefix */
+		struct log_handler *handler;
+	};
 };
 
-struct log_fmt {
-	char *id;
-	struct log_formatter *f;
+struct log_kind {
+	struct index by_id;
+	struct log_obj *first, *last;
+	size_t n;
 };
 
-struct log_handler;
-struct log_state;
+/* The objects of one configuration: dictConfig builds a new set and swaps it in. */
+struct log_objects {
+	struct log_kind kind[OBJ_KINDS];
+};
+
+struct log_objects *objects_new(void);
+/* Frees a set no one reaches any more: handlers are retired (drained, then closed
+ * when the last batch that holds them is done). */
+void objects_free(struct log_objects *o);
+struct log_obj *objects_get(const struct log_objects *o, int kind, const char *id);
+struct log_handler *objects_handler(const struct log_objects *o, const char *id);
+struct log_obj *obj_new(const char *id);
+/* Appends a slot to its kind: 0 or -ENOMEM (the index may grow: for the current
+ * set, only under the write lock). */
+int objects_add(struct log_objects *o, int kind, struct log_obj *obj);
+void objects_unlink(struct log_objects *o, int kind, struct log_obj *obj);
+/* Frees a slot's object (a handler is retired) and the slot. */
+void obj_free(int kind, struct log_obj *obj);
+int kind_of(const char *kind); /* "handlers" ... or -1 */
+
+/* ---- registry: loggers --------------------------------------------------- */
+
+/* A node of the logger tree: a logger, or a placeholder (Python's PlaceHolder: a
+ * dotted name on the way to loggers below it, kept so that a logger made there
+ * later finds its children).  Names with an empty component ("a..b") follow
+ * Python's own walk up the name and are kept apart (odd). */
+struct log_logger {
+	char *name;
+	int is_logger;
+	int level, propagate, disabled;
+	struct log_obj **handlers;
+	size_t nhandlers;
+	struct log_obj **filters;
+	size_t nfilters;
+	struct log_logger *parent;                    /* the nearest logger above; NULL: root */
+	struct log_logger *up, *kids, *older, *younger; /* the tree of dotted names */
+	size_t below;                                 /* loggers at or under this node */
+	struct log_logger *prev, *next;               /* loggers in creation order */
+	int odd;
+	unsigned long cache_gen;                      /* effective level, valid for gen */
+	int cache_level;
+	unsigned long mark;                           /* a change's scratch */
+};
+
+struct log_registry {
+	struct log_objects *objects;
+	struct index names; /* loggers and placeholders by name */
+	struct log_logger *root;
+	struct log_logger *first, *last; /* loggers in creation order, root first */
+	struct log_logger *odd; /* odd loggers, linked through older/younger */
+	size_t nloggers;
+	unsigned long gen; /* bumped by every change of levels or of the tree */
+	int odd_stale;     /* loggers were made: odd names' parents to find again */
+};
+
+extern struct log_registry log_reg;
+
+int registry_init(void);
+void registry_fini(void); /* loggers only; the objects are the caller's */
+/* A logger by name ("root" and "" are the root): NULL if none (placeholders are not loggers). */
+struct log_logger *registry_logger(const char *name);
+/* A node by name, logger or placeholder, or NULL. */
+struct log_logger *registry_node(const char *name);
+/* Whether a name is in Python's loggerDict: a logger or a placeholder. */
+int registry_name_exists(const char *name);
+int effective_level(struct log_logger *l);
+/* Loggers to make in one change, allocated before it (so that making them, under
+ * the write lock, cannot fail): want each name (holding the config lock), then,
+ * under the write lock, reserve (the index grows there: readers probe it) and, if
+ * that worked, attach each; then free what is left. */
+struct log_names {
+	struct index pending; /* nodes not attached yet, by name */
+};
+int names_want(struct log_names *w, const char *name);
+int names_reserve(struct log_names *w); /* 0 or -ENOMEM, before any change */
+struct log_logger *names_attach(struct log_names *w, const char *name);
+void names_free(struct log_names *w);
+/* rmdir: the logger becomes a placeholder, or goes; its children move up. */
+void registry_remove(struct log_logger *l);
+/* Levels or tree changed (the write lock held): caches are stale.  Every change
+ * that attached loggers ends with it. */
+void registry_changed(void);
+/* A walk over every logger (root first), for changes that visit them all. */
+#define FOR_EACH_LOGGER(l) for (struct log_logger *l = log_reg.first; l; l = l->next)
+
+/* ---- dispatch ------------------------------------------------------------ */
 
 struct log_out {
 	size_t end;            /* record i is text[rec[i-1].end .. rec[i].end) */
@@ -28,116 +147,126 @@ struct log_out {
 	const char *levelname; /* a standard name (static), or NULL for any other */
 };
 
+/* One handler's share of a write: its formatted records, the time it may take. */
+struct log_emit {
+	const char *text;
+	const struct log_out *rec;
+	size_t n;
+	int64_t deadline; /* CLOCK_MONOTONIC ns: this write's time with the handler ends */
+	size_t sent;      /* set by emit: how many records reached the target, in order */
+};
+
 /* A handler class: its Python name, how its parameters are taken (the dictConfig
- * keys beyond class, level, formatter, filters), how it emits one formatted record,
- * and how it flushes and closes.  Adding a class is one row in handler_classes. */
+ * keys beyond class, level, formatter, filters), how it emits records, flushes
+ * and closes.  Adding a class is one row in handler_classes. */
 struct handler_class {
 	const char *name;
 	const char *const *params; /* the keyword arguments it takes */
+	/* Builds the class's state: runs with no lock held, may take a while
+	 * (resolving a name) but never blocks without bound. */
 	int (*open)(struct log_handler *h, const cJSON *kwargs);
-	/* The formatted records of a batch, one after another, each ending with '\n':
-	 * rec[i] says where record i ends and its level (a rotating handler decides
-	 * per record; syslog needs each level; others write it all at once). */
-	int (*emit)(struct log_handler *h, const char *text, const struct log_out *rec, size_t n);
+	/* The formatted records of a write, each ending with '\n'.  Sets e->sent;
+	 * returns 0 when all were sent. */
+	int (*emit)(struct log_handler *h, struct log_emit *e);
 	/* A class that sends records rather than text (SocketHandler) renders each
 	 * record itself instead of the formatter; NULL: formatted text and '\n'. */
 	void (*render)(struct log_handler *h, const struct log_record *r, struct osfs_buf *out);
 	int (*flush)(struct log_handler *h);
 	/* A class that keeps records (MemoryHandler, QueueHandler) takes each one
-	 * here instead of formatting it, and hands what it holds on with drain
-	 * (flush, close): records go on through handler_handle, into the batch. */
-	int (*keep)(struct log_handler *h, struct log_state *s, const struct log_record *r,
-		    struct log_batch *b);
-	int (*drain)(struct log_handler *h, struct log_state *s, struct log_batch *b, int closing);
+	 * here instead of formatting it (log_lock held for reading), and hands what
+	 * it holds on with drain: records go on through handler_handle, into b. */
+	int (*keep)(struct log_handler *h, const struct log_record *r, struct log_batch *b);
+	int (*drain)(struct log_handler *h, struct log_batch *b, int closing);
 	void (*close)(struct log_handler *h);
 };
 
 extern const struct handler_class *const handler_classes[];
+const struct handler_class *handler_class_find(const char *name);
 
 struct log_handler {
 	char *id;
 	const struct handler_class *cls;
 	int level;
-	char *formatter; /* an id in formatters, or NULL: the default Formatter */
-	char **filters;
+	struct log_obj *formatter; /* a slot in home, or NULL: the default Formatter */
+	struct log_obj **filters;
 	size_t nfilters;
-	cJSON *kwargs; /* as configured, for reading back */
-	pthread_mutex_t lock;
-	void *state; /* the class's own */
+	cJSON *kwargs;             /* as configured, secrets included (export redacts) */
+	struct log_objects *home;  /* the set it belongs to: where its targets are named */
+	pthread_mutex_t lock;      /* one emit at a time */
+	int timeout_ms;            /* what one write may spend waiting for it and in it; 0: no bound */
+	void *state;               /* the class's own */
 	unsigned long emitted, errors;
+	size_t text_hint, records_hint; /* the last write's size: the next one's buffers */
+	unsigned refs;             /* its slot's, and each batch's that will emit to it */
 };
 
-struct log_logger {
-	char *name;
-	int level;
-	int propagate, disabled;
-	char **handlers;
-	size_t nhandlers;
-	char **filters;
-	size_t nfilters;
-};
+void handler_ref(struct log_handler *h);
+void handler_unref(struct log_handler *h); /* the last one closes it */
+/* A handler leaves the configuration (closing), or is flushed: what it holds
+ * goes on (flushOnClose, the queue).  Holding no log_lock. */
+void handler_drain(struct log_handler *h, int closing);
+void objects_drain(struct log_objects *o);
 
-struct log_levelname {
-	char *name;
-	int level;
-};
+/* Handler.handle(record) into batch b (no level check, as in Python: levels are
+ * checked by the logger); log_lock held for reading, or the config lock. */
+int handler_handle(struct log_handler *h, const struct log_record *r, struct log_batch *b);
+/* Records a handler could not take: counted as its errors, with an errors line. */
+void handler_failed(struct log_handler *h, unsigned long records, pid_t pid, int err,
+		    const char *why);
+struct log_batch *batch_new(void);
+int batch_emit(struct log_batch *b); /* emits and frees b; call it holding no log_lock */
 
-struct log_state {
-	struct log_fmt *formatters;
-	size_t nformatters;
-	struct log_filter *filters;
-	size_t nfilters;
-	struct log_handler **handlers;
-	size_t nhandlers;
-	struct log_logger *loggers; /* loggers[0] is root */
-	size_t nloggers;
-};
+/* SocketHandler.makePickle: length, then the attribute dict pickled (protocol 1). */
+void log_pickle_record(const struct log_record *r, struct osfs_buf *out);
 
-/* The global state and its lock. */
-extern struct log_state log_state;
-extern pthread_rwlock_t log_lock;
+static inline int64_t log_clock_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
-/* Helpers over a state (the lock held by the caller). */
-struct log_handler *state_handler(struct log_state *s, const char *id);
-struct log_fmt *state_formatter(struct log_state *s, const char *id);
-struct log_filter *state_filter(struct log_state *s, const char *id);
-struct log_logger *state_logger(struct log_state *s, const char *name);
-void state_free(struct log_state *s);
-int handler_open(struct log_handler *h, const char *cls, const cJSON *kwargs);
-void handler_close(struct log_handler *h);
-const struct handler_class *handler_class_find(const char *name);
-int strlist_set(char ***list, size_t *n, const char *text); /* names split on blanks/commas */
-void strlist_free(char ***list, size_t *n);
+/* Milliseconds left before a deadline (at least 1 while any is left; 0 after;
+ * -1 for no deadline), for poll() and libcurl. */
+static inline int log_ms_left(int64_t deadline)
+{
+	if (!deadline)
+		return -1;
+	int64_t left = deadline - log_clock_ns();
+	return left <= 0 ? 0 : left >= 2000000000LL * 1000000 ? 2000000000 : (int)((left + 999999) / 1000000);
+}
+
+/* ---- builders --------------------------------------------------------------- */
+
 void changed(void);
-struct log_logger *parent_of(struct log_state *s, const struct log_logger *l);
-int effective_level(struct log_state *s, const struct log_logger *l);
-void logger_free(struct log_logger *l);
 int valid_id(const char *id);
 void log_levels_fini(void);
 /* filename made absolute against the base directory (log_set_base_dir): malloc'd. */
 char *log_absolute(const char *filename);
+int strlist_split(const char *text, char ***list, size_t *n); /* names split on blanks/commas */
+void strlist_free(char ***list, size_t *n);
 
-/* Builders shared by dictConfig (config.c) and single objects (objects.c). */
-int build_formatter(const char *id, const cJSON *obj, struct log_fmt *out);
-int build_filter(const char *id, const cJSON *obj, struct log_filter *out);
-int build_handler(struct log_state *s, const char *id, const cJSON *obj, struct log_handler **out);
-cJSON *formatter_json(const struct log_fmt *f);
-cJSON *handler_json(const struct log_handler *h);
-cJSON *logger_json(const struct log_logger *l, int root);
-/* Handler.handle(record) for a handler of state s, into batch b (no level check,
- * as in Python: levels are checked by the logger).  Batches whose caller already
- * holds the lock: */
-int handler_handle(struct log_state *s, struct log_handler *h, const struct log_record *r,
-		   struct log_batch *b);
-struct log_batch *batch_new(void);
-int batch_emit(struct log_batch *b); /* emits and frees b; the lock stays held */
-/* Hands on what buffering handlers hold (their flushOnClose), before they close. */
-void state_drain(struct log_state *s);
+/* An object of a set, built from its JSON (no lock needed but the config lock:
+ * a handler opens its target here).  Slots it names are looked up in o. */
+int build_formatter(const char *id, const cJSON *obj, struct log_formatter **out);
+int build_filter(const char *id, const cJSON *obj, char **out);
+int build_handler(struct log_objects *o, const char *id, const cJSON *obj, struct log_handler **out);
+/* A level as dictConfig takes it: a name or a number. */
+int build_level(const cJSON *v, int *level);
+/* Names (a JSON array of strings) as slots of a kind of o. */
+int build_slots(struct log_objects *o, int kind, const cJSON *names, struct log_obj ***slots,
+		size_t *n);
 
-/* SocketHandler.makePickle: length, then the attribute dict pickled (protocol 1). */
-void log_pickle_record(const struct log_record *r, struct osfs_buf *out);
+/* The JSON of objects and loggers.  secrets: the handler's credentials as they
+ * are (the state file), else redacted (every file anyone reads). */
+cJSON *formatter_json(const struct log_formatter *f);
+cJSON *filter_json(const char *name);
+cJSON *handler_json(const struct log_handler *h, int secrets);
+cJSON *logger_json(const struct log_logger *l);
+#define LOG_REDACTED "<redacted>"
+
 /* The raw text of the document a formatter is built from (its defaults' literals). */
-void config_text_begin(const char *text);
+void config_text_begin(const char *text, int depth);
 void config_text_end(void);
 
 #endif

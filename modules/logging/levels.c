@@ -20,6 +20,11 @@ static const struct {
 };
 #define NSTANDARD (sizeof standard / sizeof standard[0])
 
+struct log_levelname {
+	char *name;
+	int level;
+};
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct log_levelname *custom;
 static size_t ncustom;

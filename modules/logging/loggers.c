@@ -1,5 +1,5 @@
-/* The logger tree as files: loggers made and removed by name, and each logger's
- * attributes read and set as text. */
+/* The logger tree as files: loggers made and removed by name (mkdir, rmdir), and
+ * each logger's attributes read and set as text. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,11 +8,10 @@
 #include "osfs/fmt.h"
 #include "osfs/refuse.h"
 
-/* Loggers as files. */
 int log_logger_exists(const char *name)
 {
 	pthread_rwlock_rdlock(&log_lock);
-	int yes = state_logger(&log_state, name) != NULL;
+	int yes = *name && registry_logger(name) != NULL;
 	pthread_rwlock_unlock(&log_lock);
 	return yes;
 }
@@ -21,23 +20,20 @@ int log_logger_create(const char *name)
 {
 	if (!valid_id(name) || name[0] == '.' || name[strlen(name) - 1] == '.' || strstr(name, ".."))
 		return osfs_refuse(EINVAL, "'%s' cannot be a logger name", name);
-	pthread_rwlock_wrlock(&log_lock);
-	int err = 0;
-	if (state_logger(&log_state, name)) {
-		err = osfs_refuse(EEXIST, "logger '%s' exists", name);
-	} else {
-		struct log_logger *p = realloc(log_state.loggers, (log_state.nloggers + 1) * sizeof *p);
-		char *copy = strdup(name);
-		if (p)
-			log_state.loggers = p;
-		if (!p || !copy) {
-			free(copy);
-			err = -ENOMEM;
-		} else {
-			p[log_state.nloggers++] = (struct log_logger){.name = copy, .propagate = 1};
+	struct log_names want = {0};
+	pthread_mutex_lock(&log_config_lock);
+	int err = registry_logger(name) ? osfs_refuse(EEXIST, "logger '%s' exists", name)
+					: names_want(&want, name);
+	if (!err) {
+		pthread_rwlock_wrlock(&log_lock);
+		if (!(err = names_reserve(&want))) {
+			names_attach(&want, name);
+			registry_changed();
 		}
+		pthread_rwlock_unlock(&log_lock);
 	}
-	pthread_rwlock_unlock(&log_lock);
+	pthread_mutex_unlock(&log_config_lock);
+	names_free(&want);
 	if (!err)
 		changed();
 	return err;
@@ -47,16 +43,15 @@ int log_logger_remove(const char *name)
 {
 	if (strcmp(name, "root") == 0)
 		return osfs_refuse(EPERM, "the root logger cannot be removed");
-	pthread_rwlock_wrlock(&log_lock);
-	struct log_logger *l = state_logger(&log_state, name);
+	pthread_mutex_lock(&log_config_lock);
+	struct log_logger *l = *name ? registry_logger(name) : NULL;
 	int err = l ? 0 : osfs_refuse(ENOENT, "no logger named '%s'", name);
 	if (l) {
-		logger_free(l);
-		size_t i = (size_t)(l - log_state.loggers);
-		memmove(l, l + 1, (log_state.nloggers - i - 1) * sizeof *l);
-		log_state.nloggers--;
+		pthread_rwlock_wrlock(&log_lock);
+		registry_remove(l);
+		pthread_rwlock_unlock(&log_lock);
 	}
-	pthread_rwlock_unlock(&log_lock);
+	pthread_mutex_unlock(&log_config_lock);
 	if (!err)
 		changed();
 	return err;
@@ -65,21 +60,21 @@ int log_logger_remove(const char *name)
 void log_logger_names(void (*emit)(void *ctx, const char *name), void *ctx)
 {
 	pthread_rwlock_rdlock(&log_lock);
-	for (size_t i = 0; i < log_state.nloggers; i++)
-		emit(ctx, log_state.loggers[i].name);
+	FOR_EACH_LOGGER(l)
+		emit(ctx, l->name);
 	pthread_rwlock_unlock(&log_lock);
 }
 
-static void put_list(char **items, size_t n, struct osfs_buf *out)
+static void put_list(struct log_obj *const *slots, size_t n, struct osfs_buf *out)
 {
 	for (size_t i = 0; i < n; i++)
-		osfs_buf_printf(out, "%s\n", items[i]);
+		osfs_buf_printf(out, "%s\n", slots[i]->id);
 }
 
 int log_logger_get(const char *name, const char *attr, struct osfs_buf *out)
 {
 	pthread_rwlock_rdlock(&log_lock);
-	struct log_logger *l = state_logger(&log_state, name);
+	struct log_logger *l = *name ? registry_logger(name) : NULL;
 	int err = 0;
 	if (!l) {
 		err = osfs_refuse(ENOENT, "no logger named '%s'", name);
@@ -87,7 +82,7 @@ int log_logger_get(const char *name, const char *attr, struct osfs_buf *out)
 		log_level_name(l->level, out);
 		osfs_buf_putc(out, '\n');
 	} else if (strcmp(attr, "effective_level") == 0) {
-		log_level_name(effective_level(&log_state, l), out);
+		log_level_name(effective_level(l), out);
 		osfs_buf_putc(out, '\n');
 	} else if (strcmp(attr, "propagate") == 0) {
 		osfs_buf_printf(out, "%d\n", l->propagate);
@@ -98,9 +93,8 @@ int log_logger_get(const char *name, const char *attr, struct osfs_buf *out)
 	} else if (strcmp(attr, "filters") == 0) {
 		put_list(l->filters, l->nfilters, out);
 	} else if (strcmp(attr, "parent") == 0) {
-		struct log_logger *p = parent_of(&log_state, l);
-		if (p)
-			osfs_buf_puts(out, p->name);
+		if (l->parent)
+			osfs_buf_puts(out, l->parent->name);
 		else
 			err = osfs_refuse(ENOENT, "the root logger has no parent");
 	} else {
@@ -110,62 +104,75 @@ int log_logger_get(const char *name, const char *attr, struct osfs_buf *out)
 	return err;
 }
 
-/* Every id of a list must name an object of that kind. */
-static int check_ids(struct log_state *s, const char *kind, char **ids, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		int ok = kind[0] == 'h' ? state_handler(s, ids[i]) != NULL : state_filter(s, ids[i]) != NULL;
-		if (!ok)
-			return osfs_refuse(ENOENT, "no %s named '%s'", kind, ids[i]);
-	}
-	return 0;
-}
-
-static int set_list(struct log_state *s, const char *kind, char ***list, size_t *n, const char *value)
+/* Names written to a list file, as slots of the current objects. */
+static int slots_of(int kind, const char *value, struct log_obj ***slots, size_t *n)
 {
 	char **ids = NULL;
 	size_t count = 0;
-	int err = strlist_set(&ids, &count, value);
-	if (!err)
-		err = check_ids(s, kind, ids, count);
-	if (!err) {
-		strlist_free(list, n);
-		*list = ids;
-		*n = count;
-	} else {
-		strlist_free(&ids, &count);
+	int err = strlist_split(value, &ids, &count);
+	*slots = count ? calloc(count, sizeof **slots) : NULL;
+	if (!err && count && !*slots)
+		err = -ENOMEM;
+	for (size_t i = 0; !err && i < count; i++)
+		if (!((*slots)[i] = objects_get(log_reg.objects, kind, ids[i])))
+			err = osfs_refuse(ENOENT, "no %s named '%s'",
+					  kind == OBJ_HANDLERS ? "handler" : "filter", ids[i]);
+	*n = err ? 0 : count;
+	strlist_free(&ids, &count);
+	if (err) {
+		free(*slots);
+		*slots = NULL;
 	}
 	return err;
 }
 
 int log_logger_set(const char *name, const char *attr, const char *value)
 {
-	pthread_rwlock_wrlock(&log_lock);
-	struct log_logger *l = state_logger(&log_state, name);
-	int err = 0, v;
+	struct log_obj **slots = NULL;
+	size_t n = 0;
+	int v = 0, err = 0;
+	int which = strcmp(attr, "level") == 0       ? 'l'
+		    : strcmp(attr, "propagate") == 0 ? 'p'
+		    : strcmp(attr, "disabled") == 0  ? 'd'
+		    : strcmp(attr, "handlers") == 0  ? 'h'
+		    : strcmp(attr, "filters") == 0   ? 'f'
+						     : 0;
+	if (which == 'l')
+		err = log_level_parse(value, &v);
+	else if ((which == 'p' || which == 'd') && osfs_parse_bool(value, &v) < 0)
+		err = osfs_refuse(EINVAL, "'%s' is not a boolean: 1 0 y n yes no true false on off", value);
+	else if (!which)
+		err = osfs_refuse(EACCES, "'%s' cannot be set", attr);
+	if (err)
+		return err;
+	pthread_mutex_lock(&log_config_lock);
+	struct log_logger *l = *name ? registry_logger(name) : NULL;
 	if (!l)
 		err = osfs_refuse(ENOENT, "no logger named '%s'", name);
-	else if (strcmp(attr, "level") == 0) {
-		if (!(err = log_level_parse(value, &v)))
+	else if (which == 'h' || which == 'f')
+		err = slots_of(which == 'h' ? OBJ_HANDLERS : OBJ_FILTERS, value, &slots, &n);
+	if (!err) {
+		pthread_rwlock_wrlock(&log_lock);
+		if (which == 'l')
 			l->level = v;
-	} else if (strcmp(attr, "propagate") == 0 || strcmp(attr, "disabled") == 0) {
-		if (osfs_parse_bool(value, &v) < 0)
-			err = osfs_refuse(EINVAL, "'%s' is not a boolean: 1 0 y n yes no true false on off",
-					  value);
-		else if (attr[0] == 'p')
+		else if (which == 'p')
 			l->propagate = v;
-		else
+		else if (which == 'd')
 			l->disabled = v;
-	} else if (strcmp(attr, "handlers") == 0) {
-		err = set_list(&log_state, "handler", &l->handlers, &l->nhandlers, value);
-	} else if (strcmp(attr, "filters") == 0) {
-		err = set_list(&log_state, "filter", &l->filters, &l->nfilters, value);
-	} else {
-		err = osfs_refuse(EACCES, "'%s' cannot be set", attr);
+		else {
+			struct log_obj ***list = which == 'h' ? &l->handlers : &l->filters;
+			size_t *count = which == 'h' ? &l->nhandlers : &l->nfilters;
+			free(*list);
+			*list = slots;
+			*count = n;
+			slots = NULL;
+		}
+		registry_changed();
+		pthread_rwlock_unlock(&log_lock);
 	}
-	pthread_rwlock_unlock(&log_lock);
+	pthread_mutex_unlock(&log_config_lock);
+	free(slots);
 	if (!err)
 		changed();
 	return err;
 }
-

@@ -1,4 +1,6 @@
 /* The handler classes osfs knows, by their Python names. */
+#include <string.h>
+
 #include "../internal.h"
 
 extern const struct handler_class stream_handler, file_handler, rotating_handler, watched_handler,
@@ -24,3 +26,16 @@ const struct handler_class *const handler_classes[] = {
 	&null_handler,
 	NULL,
 };
+
+const struct handler_class *handler_class_find(const char *name)
+{
+	/* fileConfig names classes in logging's namespace: "FileHandler" too. */
+	for (size_t i = 0; handler_classes[i]; i++) {
+		const char *full = handler_classes[i]->name, *dot = strrchr(full, '.');
+		if (strcmp(full, name) == 0 || strcmp(dot + 1, name) == 0 ||
+		    (strncmp(full, "logging.handlers.", 17) == 0 && strncmp(name, "handlers.", 9) == 0 &&
+		     strcmp(full + 17, name + 9) == 0))
+			return handler_classes[i];
+	}
+	return NULL;
+}

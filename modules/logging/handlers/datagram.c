@@ -9,6 +9,8 @@
 #include "net.h"
 #include "osfs/refuse.h"
 
+#define TIMEOUT_MS 1000 /* a full socket buffer holds a write no longer than this */
+
 struct datagram {
 	struct net_address a;
 	int fd;
@@ -23,21 +25,22 @@ static int datagram_open(struct log_handler *h, const cJSON *kwargs)
 		return -ENOMEM;
 	d->fd = -1;
 	h->state = d;
-	int err = net_resolve(kwargs, SOCK_DGRAM, &d->a);
-	if (!err && (d->fd = net_connect(&d->a, SOCK_DGRAM, 1000)) < 0)
+	h->timeout_ms = TIMEOUT_MS;
+	int err = net_resolve(kwargs, SOCK_DGRAM, &d->a, NET_RESOLVE_MS);
+	if (!err && (d->fd = net_connect(&d->a, SOCK_DGRAM, TIMEOUT_MS)) < 0)
 		err = osfs_refuse(-d->fd, "socket: %s", strerror(-d->fd));
 	return err;
 }
 
-static int datagram_emit(struct log_handler *h, const char *text, const struct log_out *rec,
-			 size_t n)
+static int datagram_emit(struct log_handler *h, struct log_emit *e)
 {
 	struct datagram *d = h->state;
-	for (size_t i = 0; i < n; i++) {
-		size_t start = i ? rec[i - 1].end : 0;
-		if (sendto(d->fd, text + start, rec[i].end - start, MSG_NOSIGNAL,
-			   (const struct sockaddr *)&d->a.addr, d->a.len) < 0)
-			return osfs_refuse(errno, "send to %s: %s", d->a.text, strerror(errno));
+	for (; e->sent < e->n; e->sent++) {
+		size_t start = e->sent ? e->rec[e->sent - 1].end : 0;
+		int err = net_send(d->fd, e->text + start, e->rec[e->sent].end - start, 0,
+				   (const struct sockaddr *)&d->a.addr, d->a.len, e->deadline, NULL);
+		if (err)
+			return osfs_refuse(-err, "send to %s: %s", d->a.text, strerror(-err));
 	}
 	return 0;
 }

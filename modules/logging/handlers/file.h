@@ -1,25 +1,57 @@
-/* What FileHandler and its subclasses share: the file's path, how it is opened,
- * and its descriptor (-1 until opened, with delay). */
+/* What FileHandler and its subclasses (and StreamHandler with a path) share: the
+ * file's path, the directory it is in, how it is opened, and how records are
+ * appended to it.
+ *
+ * Opening never blocks and never follows a link another user could have planted:
+ * the path is walked one directory at a time (openat, O_NOFOLLOW); a symbolic
+ * link is followed only in a directory no other user can write; in a directory
+ * others can write (world- or group-writable, or another user's) the file itself
+ * must be no link, have one name only, and be the daemon's or the directory
+ * owner's.  The target must be a regular file or a character device (a FIFO
+ * would block: refused).  Renames and reopens of rotation happen in the directory
+ * found when the handler was made (its descriptor), never through the path again. */
 #ifndef OSFS_LOGGING_FILE_H
 #define OSFS_LOGGING_FILE_H
 
+#include <sys/stat.h>
+
 #include <cjson/cJSON.h>
 
+struct log_emit;
+
 struct file {
-	char *path;
-	int flags;
-	int fd;
+	char *path;  /* absolute, as configured (for messages) */
+	int flags;   /* O_WRONLY|O_APPEND|O_CREAT, O_TRUNC until first opened, ... */
+	int fd;      /* -1 until opened (delay) */
 	int delay;
+	int dir;     /* the directory's O_PATH descriptor, -1 until walked */
+	char *base;  /* the name in it */
+	int shared;  /* other users can change the directory's entries */
+	uid_t dir_uid;
+	int torn;    /* the last write left part of a record that could not be taken back */
 };
 
 /* filename, mode, encoding, delay from a handler's keyword arguments; append_only
- * forces mode 'a' (as rotation does). Opens the file unless delay. */
+ * forces mode 'a' (as rotation does).  Opens the file unless delay. */
 int file_setup(struct file *f, const cJSON *kwargs, int append_only);
 int file_open(struct file *f);
 void file_close(struct file *f);
 void file_release(struct file *f);
 /* Opens the file if it is not open yet (delay): 0 or -errno. */
 int file_ready(struct file *f);
+/* stat of a name in the directory (NULL: the file's own), following a link as
+ * os.stat(baseFilename) does (a stat writes nothing): 0 or -errno. */
+int file_stat(struct file *f, const char *name, struct stat *st);
+/* Rotation, inside the file's directory: names are base + suffix. */
+int file_rename(struct file *f, const char *from, const char *to);
+int file_unlink(struct file *f, const char *name);
+/* A descriptor of the directory to read (fdopendir): -errno on failure. */
+int file_dir_fd(struct file *f);
+/* Records [from, to) of e appended, each whole or not at all: a record the disk
+ * took only in part is cut off again (the file truncated where it began), else
+ * the next write starts on a fresh line.  e->sent becomes to, or the number of
+ * records that reached the file. */
+int file_write(struct file *f, struct log_emit *e, size_t from, size_t to);
 /* The close of every class whose state begins with a struct file. */
 struct log_handler;
 void file_handler_close(struct log_handler *h);

@@ -1,6 +1,7 @@
 /* logging.handlers.HTTPHandler: urlencode(record.__dict__) by GET (in the URL) or
  * POST (a form body), as Python sends it, through libcurl.  The host is resolved
- * when the handler is made and pinned, so no record waits on DNS. */
+ * when the handler is made (in bounded time) and pinned, so no record waits on
+ * DNS; a write spends at most the timeout on its records, all of them together. */
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
@@ -12,6 +13,7 @@
 
 #include "../internal.h"
 #include "curl_lib.h"
+#include "net.h"
 #include "osfs/refuse.h"
 
 #define TIMEOUT_MS 5000
@@ -71,6 +73,7 @@ static int http_open(struct log_handler *h, const cJSON *kwargs)
 	if (!t)
 		return -ENOMEM;
 	h->state = t;
+	h->timeout_ms = TIMEOUT_MS; /* what one write may spend sending its records */
 	int loaded = curl_load(); /* before any curl_* call */
 	if (loaded)
 		return loaded;
@@ -94,23 +97,38 @@ static int http_open(struct log_handler *h, const cJSON *kwargs)
 		    asprintf(&t->userpwd, "%s:%s", u->valuestring, p->valuestring) < 0)
 			return osfs_refuse(EINVAL, "credentials: [user, password]");
 	}
-	/* host[:port], resolved now and pinned for libcurl */
+	/* host[:port] as http.client reads it, resolved now and pinned for libcurl */
 	char name[256];
 	snprintf(name, sizeof name, "%s", host->valuestring);
-	char *colon = strrchr(name, ':');
-	const char *port = secure ? "443" : "80";
-	if (colon) {
+	char *colon = strrchr(name, ':'), *bracket = strrchr(name, ']');
+	long port = secure ? 443 : 80;
+	if (colon && (!bracket || colon > bracket)) {
+		char *end;
+		if (colon[1]) {
+			port = strtol(colon + 1, &end, 10);
+			if (*end || colon[1] == '-' || colon[1] == '+')
+				return osfs_refuse(EINVAL, "nonnumeric port: '%s'", colon + 1);
+			if (port < 0 || port > 65535)
+				return osfs_refuse(EINVAL, "port must be 0-65535");
+		}
 		*colon = '\0';
-		port = colon + 1;
 	}
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res;
-	int gai = getaddrinfo(name, port, &hints, &res);
-	if (gai)
-		return osfs_refuse(EINVAL, "cannot resolve %s: %s", name, gai_strerror(gai));
+	char *bare = name;
+	if (name[0] == '[' && name[strlen(name) - 1] == ']') {
+		name[strlen(name) - 1] = '\0';
+		bare = name + 1;
+	}
+	struct addrinfo *res;
+	char service[16];
+	snprintf(service, sizeof service, "%ld", port);
+	int err = net_lookup(bare, service, SOCK_STREAM, NET_RESOLVE_MS, &res);
+	if (err)
+		return err;
 	char addr[INET6_ADDRSTRLEN], pin[512];
 	getnameinfo(res->ai_addr, res->ai_addrlen, addr, sizeof addr, NULL, 0, NI_NUMERICHOST);
 	freeaddrinfo(res);
-	snprintf(pin, sizeof pin, "%s:%s:%s", name, port, addr);
+	snprintf(pin, sizeof pin, "%s:%ld:%s%s%s", bare, port, strchr(addr, ':') ? "[" : "", addr,
+		 strchr(addr, ':') ? "]" : "");
 	t->resolve = curl_slist_append(NULL, pin);
 	t->curl = curl_easy_init();
 	if (!t->curl || !t->resolve)
@@ -123,13 +141,17 @@ static size_t discard(char *p, size_t size, size_t n, void *user)
 	return size * n; /* "can't do anything with the result", as Python says */
 }
 
-static int http_emit(struct log_handler *h, const char *text, const struct log_out *rec, size_t n)
+static int http_emit(struct log_handler *h, struct log_emit *e)
 {
 	struct http *t = h->state;
 	int err = 0;
-	for (size_t i = 0; i < n && !err; i++) {
-		size_t start = i ? rec[i - 1].end : 0;
-		char *data = strndup(text + start, rec[i].end - start);
+	for (size_t i = 0; i < e->n && !err; i++) {
+		size_t start = i ? e->rec[i - 1].end : 0;
+		int left = log_ms_left(e->deadline);
+		if (left == 0)
+			return osfs_refuse(ETIMEDOUT, "HTTP to %s: the write's %d ms are spent", t->url,
+					   h->timeout_ms);
+		char *data = strndup(e->text + start, e->rec[i].end - start);
 		char *url = NULL;
 		if (!data || (!t->post && asprintf(&url, "%s%c%s", t->url, strchr(t->url, '?') ? '&' : '?',
 						   data) < 0)) {
@@ -140,7 +162,7 @@ static int http_emit(struct log_handler *h, const char *text, const struct log_o
 		curl_easy_reset(c);
 		curl_easy_setopt(c, CURLOPT_URL, t->post ? t->url : url);
 		curl_easy_setopt(c, CURLOPT_RESOLVE, t->resolve);
-		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)TIMEOUT_MS);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)left);
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 		if (t->post)
@@ -153,6 +175,8 @@ static int http_emit(struct log_handler *h, const char *text, const struct log_o
 		if (rc != CURLE_OK)
 			err = osfs_refuse(rc == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT : ECONNREFUSED,
 					  "HTTP to %s: %s", t->url, curl_easy_strerror(rc));
+		else
+			e->sent = i + 1;
 		free(url);
 		free(data);
 	}

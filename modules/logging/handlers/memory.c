@@ -1,7 +1,8 @@
 /* logging.handlers.MemoryHandler: records are kept until capacity is reached or
  * one at flushLevel or above arrives, then handed to the target handler (its
  * filters and formatter apply, not its level, as in Python); flushOnClose hands
- * on what is left when the handler goes. */
+ * on what is left when the handler goes.  What it keeps is bounded: past
+ * MEMORY_MAX records it flushes as if its capacity were reached. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +11,15 @@
 #include "file.h"
 #include "osfs/refuse.h"
 
+#define MEMORY_MAX 100000
+
 struct memory {
 	long long capacity;
 	int flush_level;
 	int flush_on_close;
 	char *target;
 	struct log_record **buffer;
-	size_t n;
+	size_t n, cap;
 };
 
 static const char *const params[] = {"capacity", "flushLevel", "target", "flushOnClose", NULL};
@@ -33,58 +36,66 @@ static int memory_open(struct log_handler *h, const cJSON *kwargs)
 		return osfs_refuse(EINVAL, "MemoryHandler needs a capacity");
 	int err = kwarg_int(kwargs, "capacity", 0, &m->capacity);
 	const cJSON *level = cJSON_GetObjectItemCaseSensitive(kwargs, "flushLevel");
-	if (!err && cJSON_IsString(level))
-		err = log_level_parse(level->valuestring, &m->flush_level);
-	else if (!err && cJSON_IsNumber(level))
-		m->flush_level = level->valueint;
+	if (!err && level)
+		err = build_level(level, &m->flush_level);
 	const cJSON *target = cJSON_GetObjectItemCaseSensitive(kwargs, "target");
 	if (!err && target && !cJSON_IsString(target))
 		err = osfs_refuse(EINVAL, "target is the name of a handler");
+	if (!err && cJSON_IsString(target) && strcmp(target->valuestring, h->id) == 0)
+		err = osfs_refuse(EINVAL, "target: a MemoryHandler cannot flush into itself");
 	if (!err && cJSON_IsString(target) && !(m->target = strdup(target->valuestring)))
 		err = -ENOMEM;
 	return err;
 }
 
-static int memory_drain(struct log_handler *h, struct log_state *s, struct log_batch *b, int closing)
+/* MemoryHandler.flush: the records go to the target (found by name among the
+ * handler's own set), outside the handler's lock. */
+static int memory_drain(struct log_handler *h, struct log_batch *b, int closing)
 {
 	struct memory *m = h->state;
 	if (closing && !m->flush_on_close)
 		return 0;
+	struct log_handler *target = m->target ? objects_handler(h->home, m->target) : NULL;
+	if (!target) /* without a target, Python keeps the records */
+		return 0;
 	pthread_mutex_lock(&h->lock);
-	struct log_handler *target = m->target ? state_handler(s, m->target) : NULL;
-	int err = 0;
-	if (target) { /* without a target, Python keeps the records */
-		for (size_t i = 0; i < m->n; i++) {
-			int e = handler_handle(s, target, m->buffer[i], b);
-			err = err ? err : e;
-			log_record_free(m->buffer[i]);
-		}
-		m->n = 0;
-	}
+	struct log_record **records = m->buffer;
+	size_t n = m->n;
+	m->buffer = NULL;
+	m->n = m->cap = 0;
 	pthread_mutex_unlock(&h->lock);
+	int err = 0;
+	for (size_t i = 0; i < n; i++) {
+		int e = handler_handle(target, records[i], b);
+		err = err ? err : e;
+		log_record_free(records[i]);
+	}
+	free(records);
 	return err;
 }
 
-static int memory_keep(struct log_handler *h, struct log_state *s, const struct log_record *r,
-		       struct log_batch *b)
+static int memory_keep(struct log_handler *h, const struct log_record *r, struct log_batch *b)
 {
 	struct memory *m = h->state;
 	struct log_record *copy = log_record_copy(r);
 	if (!copy)
 		return -ENOMEM;
 	pthread_mutex_lock(&h->lock);
-	struct log_record **p = realloc(m->buffer, (m->n + 1) * sizeof *p);
-	if (p) {
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 16;
+		struct log_record **p = realloc(m->buffer, cap * sizeof *p);
+		if (!p) {
+			pthread_mutex_unlock(&h->lock);
+			log_record_free(copy);
+			return -ENOMEM;
+		}
 		m->buffer = p;
-		p[m->n++] = copy;
+		m->cap = cap;
 	}
-	int full = p && ((long long)m->n >= m->capacity || r->levelno >= m->flush_level);
+	m->buffer[m->n++] = copy;
+	int full = (long long)m->n >= m->capacity || m->n >= MEMORY_MAX || r->levelno >= m->flush_level;
 	pthread_mutex_unlock(&h->lock);
-	if (!p) {
-		log_record_free(copy);
-		return -ENOMEM;
-	}
-	return full ? memory_drain(h, s, b, 0) : 0;
+	return full ? memory_drain(h, b, 0) : 0;
 }
 
 static void memory_close(struct log_handler *h)

@@ -1,102 +1,133 @@
 /* logging.handlers.QueueHandler with its QueueListener: the writer's record is
  * prepared (msg becomes the QueueHandler's formatted message, as prepare() does)
  * and queued; a listener thread hands it to the target handlers (`handlers`),
- * off the writer's path.  respect_handler_level as in QueueListener. */
+ * off the writer's path.  respect_handler_level as in QueueListener.
+ *
+ * The queue is bounded, as queue.Queue(maxsize): a record that finds it full is
+ * a handler error (Python's put_nowait raises queue.Full, and handleError counts
+ * it).  maxsize is taken from the 3.12 form {"()": "queue.Queue", "maxsize": N}
+ * or {"maxsize": N}; an unbounded queue (none given, or maxsize <= 0) is bounded
+ * at QUEUE_DEFAULT all the same.  At close what is queued is handed on in
+ * batches of QUEUE_BATCH, for at most QUEUE_CLOSE_MS; the rest is counted lost. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../internal.h"
 #include "osfs/refuse.h"
 #include "osfs/thread.h"
 
+#define QUEUE_DEFAULT 10000
+#define QUEUE_MAX 1000000
+#define QUEUE_BATCH 1024
+#define QUEUE_CLOSE_MS 5000
+
 struct queue {
 	pthread_mutex_t lock;
 	pthread_cond_t ready;
-	struct log_record **items;
-	size_t n;
+	struct log_record **ring; /* cap slots, n records from head */
+	size_t cap, head, n;
 	char **targets;
 	size_t ntargets;
 	int respect_level;
-	int stop;
+	int stop, running;
 	pthread_t listener;
-	int running;
+	struct log_handler *h;
 };
 
 static const char *const params[] = {"queue", "listener", "handlers", "respect_handler_level", NULL};
 
-/* Hands records to the targets; the configuration lock is held by the caller. */
-static void dispatch(struct queue *q, struct log_state *s, struct log_record **items, size_t n,
-		     struct log_batch *b)
+/* Up to max records off the front of the ring (q->lock held). */
+static size_t take(struct queue *q, struct log_record **out, size_t max)
 {
+	size_t k = 0;
+	for (; k < max && q->n; k++, q->n--) {
+		out[k] = q->ring[q->head];
+		q->head = (q->head + 1) % q->cap;
+	}
+	return k;
+}
+
+/* Hands records to the targets, found once per batch (log_lock held for reading). */
+static void dispatch(struct queue *q, struct log_record **items, size_t n, struct log_batch *b)
+{
+	struct log_handler *targets[64];
+	size_t nt = 0;
+	for (size_t t = 0; t < q->ntargets && nt < 64; t++) {
+		struct log_handler *h = objects_handler(q->h->home, q->targets[t]);
+		if (h)
+			targets[nt++] = h;
+	}
 	for (size_t i = 0; i < n; i++) {
-		for (size_t t = 0; t < q->ntargets; t++) {
-			struct log_handler *h = state_handler(s, q->targets[t]);
-			if (h && (!q->respect_level || items[i]->levelno >= h->level))
-				handler_handle(s, h, items[i], b);
-		}
+		for (size_t t = 0; t < nt; t++)
+			if (!q->respect_level || items[i]->levelno >= targets[t]->level)
+				handler_handle(targets[t], items[i], b);
 		log_record_free(items[i]);
 	}
 }
 
-static struct log_record **take_all(struct queue *q, size_t *n)
+/* One batch: routed under the read lock, emitted after it. */
+static void hand_on(struct queue *q, struct log_record **items, size_t n)
 {
-	struct log_record **items = q->items;
-	*n = q->n;
-	q->items = NULL;
-	q->n = 0;
-	return items;
+	struct log_batch *b = batch_new();
+	pthread_rwlock_rdlock(&log_lock);
+	if (b) {
+		dispatch(q, items, n, b);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			log_record_free(items[i]);
+	}
+	pthread_rwlock_unlock(&log_lock);
+	if (b)
+		batch_emit(b);
 }
 
 static void *listen(void *arg)
 {
 	struct queue *q = arg;
+	struct log_record *items[QUEUE_BATCH];
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
 		while (!q->n && !q->stop)
 			pthread_cond_wait(&q->ready, &q->lock);
 		if (q->stop)
 			break;
-		size_t n;
-		struct log_record **items = take_all(q, &n);
+		size_t n = take(q, items, QUEUE_BATCH);
 		pthread_mutex_unlock(&q->lock);
-		/* A close holds the write lock while it waits for this thread: never wait
-		 * for the lock unbounded; what is left then is drained by the closer. */
-		int locked = 0;
-		while (!locked && !q->stop) {
-			struct timespec until;
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += 50 * 1000000;
-			if (until.tv_nsec >= 1000000000) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000;
-			}
-			locked = pthread_rwlock_timedrdlock(&log_lock, &until) == 0;
-		}
-		if (!locked) { /* stopping: put them back for the closer */
-			pthread_mutex_lock(&q->lock);
-			struct log_record **p = realloc(items, (n + q->n) * sizeof *p);
-			if (p) {
-				memcpy(p + n, q->items, q->n * sizeof *p);
-				free(q->items);
-				q->items = p;
-				q->n += n;
-			}
-			break;
-		}
-		struct log_batch *b = batch_new();
-		if (b) {
-			dispatch(q, &log_state, items, n, b);
-			batch_emit(b);
-		}
-		pthread_rwlock_unlock(&log_lock);
-		free(items);
+		hand_on(q, items, n);
 		pthread_mutex_lock(&q->lock);
 	}
 	pthread_mutex_unlock(&q->lock);
 	return NULL;
+}
+
+/* queue: the default, "queue.Queue", or {"()": "queue.Queue", "maxsize": N}, or
+ * {"maxsize": N}. */
+static int maxsize_of(const cJSON *v, size_t *out)
+{
+	*out = QUEUE_DEFAULT;
+	if (!v || (cJSON_IsString(v) && strcmp(v->valuestring, "queue.Queue") == 0))
+		return 0;
+	const cJSON *factory = cJSON_GetObjectItemCaseSensitive(v, "()");
+	const cJSON *maxsize = cJSON_GetObjectItemCaseSensitive(v, "maxsize");
+	const cJSON *c;
+	int other = 0;
+	cJSON_ArrayForEach(c, v)
+		other |= strcmp(c->string, "()") != 0 && strcmp(c->string, "maxsize") != 0;
+	if (!cJSON_IsObject(v) || other ||
+	    (factory && !(cJSON_IsString(factory) && strcmp(factory->valuestring, "queue.Queue") == 0)))
+		return osfs_refuse(EINVAL, "queue: queue.Queue, or {\"()\": \"queue.Queue\", "
+				   "\"maxsize\": N}: osfs runs no Python");
+	if (maxsize && (!cJSON_IsNumber(maxsize) ||
+			maxsize->valuedouble != (double)(long long)maxsize->valuedouble))
+		return osfs_refuse(EINVAL, "queue: maxsize is an integer");
+	if (maxsize && maxsize->valuedouble > QUEUE_MAX)
+		return osfs_refuse(EINVAL, "queue: maxsize %.0f is more than osfs keeps (%d)",
+				   maxsize->valuedouble, QUEUE_MAX);
+	if (maxsize && maxsize->valuedouble > 0)
+		*out = (size_t)maxsize->valuedouble;
+	return 0;
 }
 
 static int queue_open(struct log_handler *h, const cJSON *kwargs)
@@ -106,18 +137,29 @@ static int queue_open(struct log_handler *h, const cJSON *kwargs)
 		return -ENOMEM;
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->ready, NULL);
+	q->h = h;
 	h->state = q;
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(kwargs, "queue");
-	if (v && !(cJSON_IsString(v) && strcmp(v->valuestring, "queue.Queue") == 0))
-		return osfs_refuse(EINVAL, "queue: only the default (an unbounded queue.Queue)");
-	v = cJSON_GetObjectItemCaseSensitive(kwargs, "listener");
+	int err = maxsize_of(cJSON_GetObjectItemCaseSensitive(kwargs, "queue"), &q->cap);
+	if (err)
+		return err;
+	if (!(q->ring = calloc(q->cap, sizeof *q->ring)))
+		return -ENOMEM;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(kwargs, "listener");
 	if (v && !(cJSON_IsString(v) && strcmp(v->valuestring, "logging.handlers.QueueListener") == 0))
 		return osfs_refuse(EINVAL, "listener: only logging.handlers.QueueListener");
 	v = cJSON_GetObjectItemCaseSensitive(kwargs, "handlers");
+	if (v && !cJSON_IsArray(v))
+		return osfs_refuse(EINVAL, "handlers: a list of names");
 	for (const cJSON *c = v ? v->child : NULL; c; c = c->next) {
-		char **p = cJSON_IsString(c) ? realloc(q->targets, (q->ntargets + 1) * sizeof *p) : NULL;
+		if (!cJSON_IsString(c))
+			return osfs_refuse(EINVAL, "handlers: a list of names");
+		if (strcmp(c->valuestring, h->id) == 0)
+			return osfs_refuse(EINVAL, "handlers: a QueueHandler cannot listen to itself");
+		if (q->ntargets == 64)
+			return osfs_refuse(EINVAL, "handlers: at most 64");
+		char **p = realloc(q->targets, (q->ntargets + 1) * sizeof *p);
 		if (!p)
-			return cJSON_IsString(c) ? -ENOMEM : osfs_refuse(EINVAL, "handlers: a list of names");
+			return -ENOMEM;
 		q->targets = p;
 		if (!(p[q->ntargets] = strdup(c->valuestring)))
 			return -ENOMEM;
@@ -130,42 +172,39 @@ static int queue_open(struct log_handler *h, const cJSON *kwargs)
 	return 0;
 }
 
-static int queue_keep(struct log_handler *h, struct log_state *s, const struct log_record *r,
-		      struct log_batch *b)
+static int queue_keep(struct log_handler *h, const struct log_record *r, struct log_batch *b)
 {
 	struct queue *q = h->state;
 	/* QueueHandler.prepare: msg is the message formatted by this handler. */
-	struct log_fmt *fmt = h->formatter ? state_formatter(s, h->formatter) : NULL;
+	const struct log_formatter *f = h->formatter ? h->formatter->formatter : NULL;
 	struct osfs_buf msg = {0};
 	struct log_record prepared = *r;
-	int err = fmt ? log_format(fmt->f, &prepared, &msg) : 0;
+	int err = f ? log_format(f, &prepared, &msg) : 0;
 	if (err)
 		return err;
-	if (fmt)
+	if (f)
 		prepared.msg = msg.data ? msg.data : "";
 	struct log_record *copy = log_record_copy(&prepared);
 	osfs_buf_free(&msg);
 	if (!copy)
 		return -ENOMEM;
 	pthread_mutex_lock(&q->lock);
-	struct log_record **p = realloc(q->items, (q->n + 1) * sizeof *p);
-	if (p) {
-		q->items = p;
-		p[q->n++] = copy;
+	int full = q->n == q->cap;
+	if (!full) {
+		q->ring[(q->head + q->n++) % q->cap] = copy;
 		pthread_cond_signal(&q->ready);
 	}
 	pthread_mutex_unlock(&q->lock);
-	if (!p)
-		log_record_free(copy);
-	return p ? 0 : -ENOMEM;
+	if (!full)
+		return 0;
+	log_record_free(copy);
+	return osfs_refuse(ENOBUFS, "queue.Full: %zu records wait for the listener", q->cap);
 }
 
-/* At close (the lock held): the listener stops, what is left goes out here. */
-static int queue_drain(struct log_handler *h, struct log_state *s, struct log_batch *b, int closing)
+/* The listener stops and joins; what is queued goes out here, in batches, for a
+ * bounded time. */
+static void stop_listener(struct queue *q)
 {
-	struct queue *q = h->state;
-	if (!closing)
-		return 0; /* the listener hands records on as they come */
 	pthread_mutex_lock(&q->lock);
 	q->stop = 1;
 	pthread_cond_signal(&q->ready);
@@ -173,10 +212,29 @@ static int queue_drain(struct log_handler *h, struct log_state *s, struct log_ba
 	if (q->running)
 		pthread_join(q->listener, NULL);
 	q->running = 0;
-	size_t n;
-	struct log_record **items = take_all(q, &n);
-	dispatch(q, s, items, n, b);
-	free(items);
+}
+
+static int queue_drain(struct log_handler *h, struct log_batch *b, int closing)
+{
+	struct queue *q = h->state;
+	if (!closing)
+		return 0; /* the listener hands records on as they come */
+	stop_listener(q);
+	int64_t deadline = log_clock_ns() + (int64_t)QUEUE_CLOSE_MS * 1000000;
+	struct log_record *items[QUEUE_BATCH];
+	for (;;) {
+		pthread_mutex_lock(&q->lock);
+		size_t n = log_clock_ns() < deadline ? take(q, items, QUEUE_BATCH) : 0;
+		size_t left = q->n;
+		pthread_mutex_unlock(&q->lock);
+		if (!n) {
+			if (left)
+				handler_failed(h, left, 0, ETIMEDOUT, "the queue's targets took too long at close: "
+					       "its last records are lost");
+			break;
+		}
+		hand_on(q, items, n);
+	}
 	return 0;
 }
 
@@ -185,16 +243,10 @@ static void queue_close(struct log_handler *h)
 	struct queue *q = h->state;
 	if (!q)
 		return;
-	if (q->running) { /* not drained (a handler that failed to open) */
-		pthread_mutex_lock(&q->lock);
-		q->stop = 1;
-		pthread_cond_signal(&q->ready);
-		pthread_mutex_unlock(&q->lock);
-		pthread_join(q->listener, NULL);
-	}
-	for (size_t i = 0; i < q->n; i++)
-		log_record_free(q->items[i]);
-	free(q->items);
+	stop_listener(q); /* not drained (a handler that failed to open) */
+	for (; q->n; q->n--, q->head = (q->head + 1) % q->cap)
+		log_record_free(q->ring[q->head]);
+	free(q->ring);
 	for (size_t i = 0; i < q->ntargets; i++)
 		free(q->targets[i]);
 	free(q->targets);

@@ -1,6 +1,9 @@
 /* logging.handlers.SMTPHandler: one mail per record, built as Python's
  * EmailMessage builds it (From, To, Subject, Date, then the text/plain content),
- * sent through libcurl; STARTTLS and login when credentials and secure are given. */
+ * sent through libcurl; STARTTLS and login when credentials and secure are given.
+ * The mail host is resolved when the handler is made (within the timeout) and
+ * pinned; the timeout bounds a whole write, all its mails together. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,13 +13,14 @@
 
 #include "../internal.h"
 #include "curl_lib.h"
+#include "net.h"
 #include "osfs/refuse.h"
 #include "osfs/time.h"
 
 struct smtp {
 	CURL *curl;
 	char *url, *from, *subject, *to_header;
-	struct curl_slist *rcpt;
+	struct curl_slist *rcpt, *resolve;
 	char *user, *password;
 	int secure;
 	long timeout_ms;
@@ -46,7 +50,11 @@ static int smtp_open(struct log_handler *h, const cJSON *kwargs)
 	int port = 25;
 	if (cJSON_IsArray(host) && cJSON_IsString(cJSON_GetArrayItem(host, 0))) {
 		name = cJSON_GetArrayItem(host, 0)->valuestring;
-		port = cJSON_GetArrayItem(host, 1) ? cJSON_GetArrayItem(host, 1)->valueint : 25;
+		int err = net_port(cJSON_GetArrayItem(host, 1), &port);
+		if (err)
+			return err;
+		if (!port) /* as SMTPHandler: no port is smtplib.SMTP_PORT */
+			port = 25;
 	}
 	if (!name)
 		return osfs_refuse(EINVAL, "mailhost: a host, or [host, port]");
@@ -79,10 +87,24 @@ static int smtp_open(struct log_handler *h, const cJSON *kwargs)
 			: (long)(timeout->valuedouble * 1000);
 	m->from = strdup(from->valuestring);
 	m->subject = strdup(subject->valuestring);
-	if (asprintf(&m->url, "smtp://%s:%d", name, port) < 0)
+	h->timeout_ms = (int)m->timeout_ms; /* per write, the lookup included */
+	int v6 = strchr(name, ':') != NULL;
+	if (asprintf(&m->url, v6 ? "smtp://[%s]:%d" : "smtp://%s:%d", name, port) < 0)
 		m->url = NULL;
+	/* resolved now, in bounded time, and pinned: no mail waits on DNS */
+	struct addrinfo *res;
+	char service[16], addr[INET6_ADDRSTRLEN], pin[512];
+	snprintf(service, sizeof service, "%d", port);
+	int err = net_lookup(name, service, SOCK_STREAM, (int)m->timeout_ms, &res);
+	if (err)
+		return err;
+	getnameinfo(res->ai_addr, res->ai_addrlen, addr, sizeof addr, NULL, 0, NI_NUMERICHOST);
+	freeaddrinfo(res);
+	snprintf(pin, sizeof pin, "%s:%d:%s%s%s", name, port, strchr(addr, ':') ? "[" : "", addr,
+		 strchr(addr, ':') ? "]" : "");
+	m->resolve = v6 ? NULL : curl_slist_append(NULL, pin);
 	m->curl = curl_easy_init();
-	return m->curl && m->url && m->from && m->subject ? 0 : -ENOMEM;
+	return m->curl && m->url && m->from && m->subject && (v6 || m->resolve) ? 0 : -ENOMEM;
 }
 
 struct upload {
@@ -108,14 +130,19 @@ static void date_header(struct osfs_buf *out)
 	osfs_strftime("%a, %d %b %Y %H:%M:%S %z", &tm, out);
 }
 
-static int smtp_emit(struct log_handler *h, const char *text, const struct log_out *rec, size_t n)
+static int smtp_emit(struct log_handler *h, struct log_emit *e)
 {
 	struct smtp *m = h->state;
+	const char *text = e->text;
 	int err = 0;
-	for (size_t i = 0; i < n && !err; i++) {
-		size_t start = i ? rec[i - 1].end : 0, len = rec[i].end - start;
+	for (size_t i = 0; i < e->n && !err; i++) {
+		size_t start = i ? e->rec[i - 1].end : 0, len = e->rec[i].end - start;
+		int left = log_ms_left(e->deadline);
+		if (left == 0)
+			return osfs_refuse(ETIMEDOUT, "mail to %s: the write's %ld ms are spent", m->url,
+					   m->timeout_ms);
 		int ascii = 1;
-		for (size_t k = start; k < rec[i].end; k++)
+		for (size_t k = start; k < e->rec[i].end; k++)
 			ascii &= (unsigned char)text[k] < 0x80;
 		struct osfs_buf mail = {0};
 		osfs_buf_printf(&mail, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: ", m->from,
@@ -140,7 +167,10 @@ static int smtp_emit(struct log_handler *h, const char *text, const struct log_o
 		curl_easy_setopt(c, CURLOPT_READFUNCTION, feed);
 		curl_easy_setopt(c, CURLOPT_READDATA, &u);
 		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, m->timeout_ms);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)left);
+		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)left);
+		if (m->resolve)
+			curl_easy_setopt(c, CURLOPT_RESOLVE, m->resolve);
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 		if (m->user) {
 			curl_easy_setopt(c, CURLOPT_USERNAME, m->user);
@@ -152,6 +182,8 @@ static int smtp_emit(struct log_handler *h, const char *text, const struct log_o
 		if (rc != CURLE_OK)
 			err = osfs_refuse(rc == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT : ECONNREFUSED,
 					  "mail to %s: %s", m->url, curl_easy_strerror(rc));
+		else
+			e->sent = i + 1;
 		osfs_buf_free(&mail);
 	}
 	return err;
@@ -165,6 +197,7 @@ static void smtp_close(struct log_handler *h)
 	if (m->curl)
 		curl_easy_cleanup(m->curl);
 	curl_slist_free_all(m->rcpt);
+	curl_slist_free_all(m->resolve);
 	free(m->url);
 	free(m->from);
 	free(m->subject);

@@ -47,11 +47,12 @@ static int socket_open(struct log_handler *h, const cJSON *kwargs)
 	s->retry_factor = number(kwargs, "retryFactor", 2.0);
 	s->retry_max = number(kwargs, "retryMax", 30.0);
 	h->state = s;
-	return net_resolve(kwargs, SOCK_STREAM, &s->a); /* connected at the first record */
+	h->timeout_ms = TIMEOUT_MS; /* a write waits for the receiver no longer than this */
+	return net_resolve(kwargs, SOCK_STREAM, &s->a, NET_RESOLVE_MS); /* connected at the first record */
 }
 
 /* createSocket: try now, or not before retry_time; the period grows to retry_max. */
-static int ensure_connected(struct sock *s)
+static int ensure_connected(struct sock *s, int timeout_ms)
 {
 	if (s->fd >= 0)
 		return 0;
@@ -59,7 +60,7 @@ static int ensure_connected(struct sock *s)
 	if (s->retry_time >= 0 && t < s->retry_time)
 		return osfs_refuse(ECONNREFUSED, "%s is down; next try in %.1f s", s->a.text,
 				   s->retry_time - t);
-	int fd = net_connect(&s->a, SOCK_STREAM, TIMEOUT_MS);
+	int fd = timeout_ms ? net_connect(&s->a, SOCK_STREAM, timeout_ms) : -ETIMEDOUT;
 	if (fd >= 0) {
 		s->fd = fd;
 		s->retry_time = -1;
@@ -72,31 +73,22 @@ static int ensure_connected(struct sock *s)
 	return osfs_refuse(-fd, "cannot connect to %s: %s", s->a.text, strerror(-fd));
 }
 
-static int socket_emit(struct log_handler *h, const char *text, const struct log_out *rec, size_t n)
+static int socket_emit(struct log_handler *h, struct log_emit *e)
 {
 	struct sock *s = h->state;
-	int err = ensure_connected(s);
+	int err = ensure_connected(s, log_ms_left(e->deadline));
 	if (err)
 		return err;
-	size_t len = n ? rec[n - 1].end : 0;
-	/* The timeout bounds the whole batch, not each partial send. */
-	double deadline = now() + TIMEOUT_MS / 1000.0;
-	for (const char *p = text; len;) {
-		ssize_t sent = send(s->fd, p, len, MSG_NOSIGNAL);
-		if (sent < 0 && errno == EINTR)
-			continue;
-		if (sent >= 0 && len > (size_t)sent && now() > deadline) {
-			sent = -1;
-			errno = ETIMEDOUT;
-		}
-		if (sent < 0) { /* closed, so that the next record tries again */
-			int e = errno;
-			close(s->fd);
-			s->fd = -1;
-			return osfs_refuse(e, "send to %s: %s", s->a.text, strerror(e));
-		}
-		p += sent;
-		len -= (size_t)sent;
+	/* The records of the write in one send, done by the deadline; a record is
+	 * sent when all its bytes are (a record cut short is lost with the link). */
+	size_t done;
+	err = net_send(s->fd, e->text, e->n ? e->rec[e->n - 1].end : 0, 1, NULL, 0, e->deadline, &done);
+	while (e->sent < e->n && e->rec[e->sent].end <= done)
+		e->sent++;
+	if (err) { /* closed, so that the next record tries again */
+		close(s->fd);
+		s->fd = -1;
+		return osfs_refuse(-err, "send to %s: %s", s->a.text, strerror(-err));
 	}
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* logging.StreamHandler: ext://sys.stdout, ext://sys.stderr (the daemon's), or a
- * path, written with one write() per record. */
+ * path (opened as FileHandler opens one, in append mode), written with one
+ * write() per batch of records. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -7,13 +8,8 @@
 #include <unistd.h>
 
 #include "../internal.h"
+#include "file.h"
 #include "osfs/refuse.h"
-#include "write.h"
-
-struct stream {
-	int fd;
-	int owned;
-};
 
 static const char *const params[] = {"stream", NULL};
 
@@ -23,41 +19,33 @@ static int stream_open(struct log_handler *h, const cJSON *kwargs)
 	const char *name = cJSON_IsString(v) ? v->valuestring : "ext://sys.stderr";
 	if (v && !cJSON_IsString(v))
 		return osfs_refuse(EINVAL, "stream is ext://sys.stdout, ext://sys.stderr or a path");
-	struct stream *st = calloc(1, sizeof *st);
-	if (!st)
+	struct file *f = calloc(1, sizeof *f);
+	if (!f)
 		return -ENOMEM;
-	if (strcmp(name, "ext://sys.stdout") == 0) {
-		st->fd = STDOUT_FILENO;
-	} else if (strcmp(name, "ext://sys.stderr") == 0) {
-		st->fd = STDERR_FILENO;
-	} else if (strncmp(name, "ext://", 6) == 0 || strncmp(name, "cfg://", 6) == 0) {
-		free(st);
-		return osfs_refuse(EINVAL, "stream '%s': only ext://sys.stdout and ext://sys.stderr", name);
-	} else {
-		st->fd = open(name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-		st->owned = 1;
-		if (st->fd < 0) {
-			int e = errno;
-			free(st);
-			return osfs_refuse(e, "cannot open '%s': %s", name, strerror(e));
-		}
+	f->fd = f->dir = -1;
+	h->state = f;
+	if (strcmp(name, "ext://sys.stdout") == 0 || strcmp(name, "ext://sys.stderr") == 0) {
+		f->fd = name[10] == 'o' ? STDOUT_FILENO : STDERR_FILENO;
+		return 0;
 	}
-	h->state = st;
-	return 0;
+	if (strncmp(name, "ext://", 6) == 0 || strncmp(name, "cfg://", 6) == 0)
+		return osfs_refuse(EINVAL, "stream '%s': only ext://sys.stdout and ext://sys.stderr", name);
+	f->path = log_absolute(name);
+	f->flags = O_WRONLY | O_APPEND | O_CREAT;
+	return f->path ? file_open(f) : -ENOMEM;
 }
 
-static int stream_emit(struct log_handler *h, const char *text, const struct log_out *rec, size_t n)
+static int stream_emit(struct log_handler *h, struct log_emit *e)
 {
-	struct stream *st = h->state;
-	return write_all(st->fd, text, n ? rec[n - 1].end : 0);
+	return file_write(h->state, e, 0, e->n);
 }
 
 static void stream_close(struct log_handler *h)
 {
-	struct stream *st = h->state;
-	if (st && st->owned)
-		close(st->fd);
-	free(st);
+	struct file *f = h->state;
+	if (f && !f->path)
+		f->fd = -1; /* the daemon's own stdout or stderr: kept open */
+	file_handler_close(h);
 }
 
 const struct handler_class stream_handler = {

@@ -1,21 +1,22 @@
 /* logging.handlers.SysLogHandler: "<PRI>message\0" to a Unix socket (datagram,
  * else stream), or to a host and port over UDP or TCP, as Python sends it.  The
- * address is resolved when the handler is made, never while a record waits. */
+ * address is resolved (in bounded time) when the handler is made, never while a
+ * record waits, and a write waits for the receiver no longer than the timeout. */
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "../internal.h"
+#include "net.h"
 #include "osfs/refuse.h"
 
-#define SEND_TIMEOUT_S 5 /* a stalled receiver holds a writer no longer than this */
+#define TIMEOUT_MS 5000 /* a stalled receiver holds a write no longer than this */
+#define FACILITY_MAX (1LL << 59) /* beyond, <PRI> would not fit a long long */
 
 static const struct {
 	const char *name;
@@ -37,44 +38,36 @@ static const struct {
 struct syslog {
 	int fd;
 	int unix_socket, socktype;
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
-	int facility;
+	struct net_address a;
+	long long facility;
 };
 
 static const char *const params[] = {"address", "facility", "socktype", NULL};
-
-static void timeouts(int fd)
-{
-	struct timeval tv = {.tv_sec = SEND_TIMEOUT_S};
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
 
 static int connect_unix(struct syslog *s, int socktype_given)
 {
 	/* Python tries a datagram socket first, then a stream one, unless told. */
 	int types[2] = {s->socktype ? s->socktype : SOCK_DGRAM, socktype_given ? 0 : SOCK_STREAM};
 	for (int i = 0; i < 2 && types[i]; i++) {
-		s->fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
-		if (s->fd >= 0 && connect(s->fd, (struct sockaddr *)&s->addr, s->addrlen) == 0) {
+		/* non-blocking: a listener with a full backlog is an error now, not a wait */
+		s->fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (s->fd >= 0 && connect(s->fd, (struct sockaddr *)&s->a.addr, s->a.len) == 0) {
 			s->socktype = types[i];
-			timeouts(s->fd);
 			return 0;
 		}
 		if (s->fd >= 0)
 			close(s->fd);
 		s->fd = -1;
 	}
-	return osfs_refuse(errno, "cannot connect to %s: %s",
-			   ((struct sockaddr_un *)&s->addr)->sun_path, strerror(errno));
+	return osfs_refuse(errno, "cannot connect to %s: %s", s->a.text, strerror(errno));
 }
 
 static int socktype_of(const cJSON *v, int *out)
 {
 	if (!v || cJSON_IsNull(v))
 		return 0;
-	if (cJSON_IsNumber(v) && (v->valueint == SOCK_STREAM || v->valueint == SOCK_DGRAM)) {
-		*out = v->valueint;
+	if (cJSON_IsNumber(v) && (v->valuedouble == SOCK_STREAM || v->valuedouble == SOCK_DGRAM)) {
+		*out = (int)v->valuedouble;
 		return 0;
 	}
 	const char *t = cJSON_IsString(v) ? v->valuestring : "";
@@ -88,13 +81,17 @@ static int socktype_of(const cJSON *v, int *out)
 	return 0;
 }
 
-static int facility_of(const cJSON *v, int *out)
+/* A facility name, or an integer (as Python's encodePriority shifts any int). */
+static int facility_of(const cJSON *v, long long *out)
 {
 	*out = 1; /* LOG_USER */
 	if (!v)
 		return 0;
 	if (cJSON_IsNumber(v)) {
-		*out = v->valueint;
+		if (!(v->valuedouble >= -FACILITY_MAX && v->valuedouble <= FACILITY_MAX) ||
+		    v->valuedouble != (double)(long long)v->valuedouble)
+			return osfs_refuse(EINVAL, "facility: a name or an integer within +-2**59");
+		*out = (long long)v->valuedouble;
 		return 0;
 	}
 	const char *name = cJSON_IsString(v) ? v->valuestring : "";
@@ -117,6 +114,7 @@ static int syslog_open(struct log_handler *h, const cJSON *kwargs)
 		return -ENOMEM;
 	s->fd = -1;
 	h->state = s;
+	h->timeout_ms = TIMEOUT_MS;
 	const cJSON *addr = cJSON_GetObjectItemCaseSensitive(kwargs, "address");
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(kwargs, "socktype");
 	int err = socktype_of(st, &s->socktype);
@@ -125,99 +123,77 @@ static int syslog_open(struct log_handler *h, const cJSON *kwargs)
 	if (err)
 		return err;
 	if (cJSON_IsString(addr)) { /* a Unix socket, as /dev/log */
-		struct sockaddr_un *un = (struct sockaddr_un *)&s->addr;
+		struct sockaddr_un *un = (struct sockaddr_un *)&s->a.addr;
 		if (strlen(addr->valuestring) >= sizeof un->sun_path)
 			return osfs_refuse(ENAMETOOLONG, "address '%s' is too long", addr->valuestring);
 		un->sun_family = AF_UNIX;
 		strcpy(un->sun_path, addr->valuestring);
-		s->addrlen = sizeof *un;
+		s->a.len = sizeof *un;
+		snprintf(s->a.text, sizeof s->a.text, "%s", addr->valuestring);
 		s->unix_socket = 1;
 		connect_unix(s, s->socktype != 0); /* the daemon may not run yet: Python goes on */
 		osfs_refusal_clear();
 		return 0;
 	}
 	const char *host = "localhost";
-	char port[16] = "514";
+	int port = 514;
 	if (addr) {
 		const cJSON *hv = cJSON_GetArrayItem(addr, 0), *pv = cJSON_GetArrayItem(addr, 1);
-		if (!cJSON_IsArray(addr) || cJSON_GetArraySize(addr) != 2 || !cJSON_IsString(hv) ||
-		    !cJSON_IsNumber(pv))
+		if (!cJSON_IsArray(addr) || cJSON_GetArraySize(addr) != 2 || !cJSON_IsString(hv))
 			return osfs_refuse(EINVAL, "address: a socket path, or [host, port]");
+		if ((err = net_port(pv, &port)))
+			return err;
 		host = hv->valuestring;
-		snprintf(port, sizeof port, "%d", pv->valueint);
 	}
 	if (!s->socktype)
 		s->socktype = SOCK_DGRAM;
-	struct addrinfo hints = {.ai_socktype = s->socktype}, *res;
-	int gai = getaddrinfo(host, port, &hints, &res);
-	if (gai)
-		return osfs_refuse(EINVAL, "cannot resolve %s: %s", host, gai_strerror(gai));
-	memcpy(&s->addr, res->ai_addr, res->ai_addrlen);
-	s->addrlen = res->ai_addrlen;
-	s->fd = socket(res->ai_family, s->socktype | SOCK_CLOEXEC, res->ai_protocol);
-	freeaddrinfo(res);
+	if ((err = net_address_of(host, port, s->socktype, NET_RESOLVE_MS, &s->a)))
+		return err;
+	s->fd = net_connect(&s->a, s->socktype, TIMEOUT_MS);
 	if (s->fd < 0)
-		return osfs_refuse(errno, "socket: %s", strerror(errno));
-	timeouts(s->fd);
-	if (s->socktype == SOCK_STREAM && connect(s->fd, (struct sockaddr *)&s->addr, s->addrlen) < 0)
-		return osfs_refuse(errno, "cannot connect to %s:%s: %s", host, port, strerror(errno));
+		return osfs_refuse(-s->fd, "cannot connect to %s: %s", s->a.text, strerror(-s->fd));
 	return 0;
 }
 
-static int send_all(int fd, const char *p, size_t len, int stream)
+static int send_message(struct syslog *s, const struct osfs_buf *msg, int64_t deadline)
 {
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (!stream)
-			return 0;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	int stream = s->socktype == SOCK_STREAM;
+	const struct sockaddr *to = !s->unix_socket && !stream ? (const struct sockaddr *)&s->a.addr : NULL;
+	return net_send(s->fd, msg->data, msg->len, stream, to, to ? s->a.len : 0, deadline, NULL);
 }
 
 /* One message per record: <PRI>, the formatted record (without its newline), NUL. */
-static int syslog_emit(struct log_handler *h, const char *text, const struct log_out *rec, size_t n)
+static int syslog_emit(struct log_handler *h, struct log_emit *e)
 {
 	struct syslog *s = h->state;
 	struct osfs_buf msg = {0};
 	int err = 0;
-	for (size_t i = 0; i < n && !err; i++) {
-		size_t start = i ? rec[i - 1].end : 0, len = rec[i].end - start - 1;
+	for (size_t i = 0; i < e->n && !err; i++) {
+		size_t start = i ? e->rec[i - 1].end : 0, len = e->rec[i].end - start - 1;
 		int prio = 4;
 		for (size_t k = 0; k < sizeof priorities / sizeof priorities[0]; k++)
-			if (rec[i].levelname && strcmp(priorities[k].levelname, rec[i].levelname) == 0)
+			if (e->rec[i].levelname && strcmp(priorities[k].levelname, e->rec[i].levelname) == 0)
 				prio = priorities[k].priority;
 		osfs_buf_reset(&msg);
-		osfs_buf_printf(&msg, "<%d>", s->facility << 3 | prio);
-		osfs_buf_add(&msg, text + start, len);
+		osfs_buf_printf(&msg, "<%lld>", s->facility * 8 + prio); /* facility << 3 | priority */
+		osfs_buf_add(&msg, e->text + start, len);
 		osfs_buf_putc(&msg, '\0');
 		if ((err = osfs_buf_error(&msg)))
 			break;
 		if (s->fd < 0 && s->unix_socket && (err = connect_unix(s, 0)))
 			break;
-		int sent;
-		if (s->unix_socket) {
-			sent = send_all(s->fd, msg.data, msg.len, s->socktype == SOCK_STREAM);
-			if (sent) { /* as Python: reconnect once and send again */
-				close(s->fd);
-				s->fd = -1;
-				if ((err = connect_unix(s, 0)))
-					break;
-				sent = send_all(s->fd, msg.data, msg.len, s->socktype == SOCK_STREAM);
-			}
-		} else if (s->socktype == SOCK_DGRAM) {
-			sent = sendto(s->fd, msg.data, msg.len, MSG_NOSIGNAL, (struct sockaddr *)&s->addr,
-				      s->addrlen) < 0 ? -errno : 0;
-		} else {
-			sent = send_all(s->fd, msg.data, msg.len, 1);
+		int sent = send_message(s, &msg, e->deadline);
+		if (sent && sent != -ETIMEDOUT && s->unix_socket) { /* as Python: reconnect once, again */
+			close(s->fd);
+			s->fd = -1;
+			if ((err = connect_unix(s, 0)))
+				break;
+			sent = send_message(s, &msg, e->deadline);
 		}
 		if (sent)
 			err = osfs_refuse(-sent, "send to the syslog receiver: %s", strerror(-sent));
+		else
+			e->sent = i + 1;
 	}
 	osfs_buf_free(&msg);
 	return err;

@@ -2,6 +2,7 @@
  * base.SUFFIX (the start of the interval, strftime'd), old ones beyond backupCount
  * are deleted, and the next rollover is computed as Python computes it. */
 #include <ctype.h>
+#include <stdint.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -15,7 +16,6 @@
 #include "osfs/logging/rollover.h"
 #include "osfs/refuse.h"
 #include "osfs/time.h"
-#include "write.h"
 
 #define MIDNIGHT (24 * 60 * 60)
 
@@ -56,7 +56,12 @@ int log_rollover_setup(struct log_rollover *r, const char *when, long long inter
 	}
 	if (!base)
 		return osfs_refuse(EINVAL, "Invalid rollover interval specified: %s", r->when);
-	r->interval = base * interval;
+	/* Python's doRollover adds the interval until the next time is ahead: below 1
+	 * it loops for ever.  Above, the schedule is bounded (no time_t overflow). */
+	if (interval < 1)
+		return osfs_refuse(EINVAL, "interval must be 1 or more, not %lld", interval);
+	if (__builtin_mul_overflow(base, interval, &r->interval) || r->interval > LOG_ROLLOVER_MAX)
+		r->interval = LOG_ROLLOVER_MAX;
 	if (at_time) {
 		int h = 0, m = 0, s = 0;
 		if (sscanf(at_time, "%d:%d:%d", &h, &m, &s) < 2 || h < 0 || h > 23 || m < 0 || m > 59 ||
@@ -77,9 +82,16 @@ static struct tm broken_down(const struct log_rollover *r, time_t t)
 	return tm;
 }
 
+/* a + b, held within what a time_t can hold */
+static time_t add_time(time_t a, long long b)
+{
+	time_t sum;
+	return __builtin_add_overflow(a, b, &sum) ? (b > 0 ? INT64_MAX : INT64_MIN) : sum;
+}
+
 time_t log_rollover_compute(const struct log_rollover *r, time_t current)
 {
-	time_t result = current + r->interval;
+	time_t result = add_time(current, r->interval);
 	int weekly = r->when[0] == 'W';
 	if (strcmp(r->when, "MIDNIGHT") != 0 && !weekly)
 		return result;
@@ -120,7 +132,7 @@ static int timed_open(struct log_handler *h, const cJSON *kwargs)
 	struct timed *t = calloc(1, sizeof *t);
 	if (!t)
 		return -ENOMEM;
-	t->f.fd = -1;
+	t->f.fd = t->f.dir = -1;
 	h->state = t;
 	const cJSON *when = cJSON_GetObjectItemCaseSensitive(kwargs, "when");
 	const cJSON *at = cJSON_GetObjectItemCaseSensitive(kwargs, "atTime");
@@ -138,7 +150,9 @@ static int timed_open(struct log_handler *h, const cJSON *kwargs)
 		err = file_setup(&t->f, kwargs, 1);
 	if (!err) {
 		struct stat st;
-		time_t start = stat(t->f.path, &st) == 0 ? st.st_mtime : osfs_now();
+		time_t start = file_stat(&t->f, NULL, &st) == 0 ? st.st_mtime
+											: osfs_now();
+		osfs_refusal_clear(); /* a missing directory (delay) is found out at the first record */
 		t->rollover_at = log_rollover_compute(&t->r, start);
 	}
 	return err;
@@ -173,15 +187,10 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* getFilesToDelete, then deletes them. */
+/* getFilesToDelete, then deletes them (names in the handler's directory). */
 static void delete_old(struct timed *t)
 {
-	char *dir = strdup(t->f.path);
-	if (!dir)
-		return;
-	char *slash = strrchr(dir, '/');
-	const char *base = slash + 1;
-	*slash = '\0';
+	const char *base = t->f.base;
 	char prefix[512];
 	snprintf(prefix, sizeof prefix, "%s", base);
 	char *dot = strrchr(prefix, '.');
@@ -189,7 +198,10 @@ static void delete_old(struct timed *t)
 		dot[1] = '\0'; /* splitext: the name without its extension, then '.' */
 	else
 		strcat(prefix, ".");
-	DIR *d = opendir(*dir ? dir : "/");
+	int fd = file_dir_fd(&t->f);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d && fd >= 0)
+		close(fd);
 	char **found = NULL;
 	size_t n = 0;
 	for (struct dirent *e; d && (e = readdir(d));) {
@@ -198,13 +210,14 @@ static void delete_old(struct timed *t)
 			continue;
 		char *rest = strdup(name + strlen(prefix)), *save;
 		int match = 0;
-		for (char *part = strtok_r(rest, ".", &save); part && !match; part = strtok_r(NULL, ".", &save))
+		for (char *part = rest ? strtok_r(rest, ".", &save) : NULL; part && !match;
+		     part = strtok_r(NULL, ".", &save))
 			match = suffix_matches(t->r.suffix, part);
 		free(rest);
 		char **p = match ? realloc(found, (n + 1) * sizeof *p) : NULL;
 		if (p) {
 			found = p;
-			if (asprintf(&found[n], "%s/%s", dir, name) >= 0)
+			if ((found[n] = strdup(name)))
 				n++;
 		}
 	}
@@ -213,29 +226,30 @@ static void delete_old(struct timed *t)
 	if (n >= (size_t)t->backup_count) {
 		qsort(found, n, sizeof *found, by_name);
 		for (size_t i = 0; i < n - (size_t)t->backup_count; i++)
-			unlink(found[i]);
+			file_unlink(&t->f, found[i]);
+		osfs_refusal_clear();
 	}
 	for (size_t i = 0; i < n; i++)
 		free(found[i]);
 	free(found);
-	free(dir);
 }
 
 static int do_rollover(struct timed *t, time_t now)
 {
 	file_close(&t->f);
 	int dst_now = broken_down(&(struct log_rollover){.utc = 0}, now).tm_isdst;
-	time_t start = t->rollover_at - t->r.interval;
+	time_t start = add_time(t->rollover_at, -t->r.interval);
 	struct tm tm = broken_down(&t->r, start);
 	if (!t->r.utc && dst_now != tm.tm_isdst)
-		tm = broken_down(&t->r, start + (dst_now ? 3600 : -3600));
+		tm = broken_down(&t->r, add_time(start, dst_now ? 3600 : -3600));
 	struct osfs_buf name = {0};
-	osfs_buf_printf(&name, "%s.", t->f.path);
+	osfs_buf_printf(&name, "%s.", t->f.base);
 	int err = osfs_strftime(t->r.suffix, &tm, &name);
-	if (!err && access(name.data, F_OK) == 0)
-		unlink(name.data);
-	if (!err && access(t->f.path, F_OK) == 0 && rename(t->f.path, name.data) < 0)
-		err = osfs_refuse(errno, "cannot rename %s: %s", t->f.path, strerror(errno));
+	struct stat st;
+	if (!err && file_stat(&t->f, name.data, &st) == 0)
+		err = file_unlink(&t->f, name.data);
+	if (!err && file_stat(&t->f, NULL, &st) == 0)
+		err = file_rename(&t->f, t->f.base, name.data);
 	osfs_buf_free(&name);
 	if (err)
 		return err;
@@ -244,34 +258,33 @@ static int do_rollover(struct timed *t, time_t now)
 	if (!t->f.delay && (err = file_open(&t->f)))
 		return err;
 	time_t next = log_rollover_compute(&t->r, now);
-	while (next <= now)
-		next += t->r.interval;
+	if (next <= now) /* interval >= 1: ahead after this many steps */
+		next = add_time(next, ((now - next) / t->r.interval + 1) * t->r.interval);
 	int daily = strcmp(t->r.when, "MIDNIGHT") == 0 || t->r.when[0] == 'W';
 	if (daily && !t->r.utc) {
 		int dst_then = broken_down(&t->r, next).tm_isdst;
 		if (dst_now != dst_then)
-			next += dst_now ? 3600 : -3600;
+			next = add_time(next, dst_now ? 3600 : -3600);
 	}
 	t->rollover_at = next;
 	return 0;
 }
 
-static int timed_emit(struct log_handler *h, const char *text, const struct log_out *rec, size_t n)
+static int timed_emit(struct log_handler *h, struct log_emit *e)
 {
 	struct timed *t = h->state;
 	time_t now = osfs_now(); /* Python reads the clock at emit, not the record's time */
+	int err = 0;
 	if (now >= t->rollover_at) {
 		struct stat st;
-		int err = 0;
-		if (stat(t->f.path, &st) == 0 && !S_ISREG(st.st_mode))
+		if (file_stat(&t->f, NULL, &st) == 0 && !S_ISREG(st.st_mode))
 			t->rollover_at = log_rollover_compute(&t->r, now);
 		else
 			err = do_rollover(t, now);
-		if (err)
-			return err;
 	}
-	int err = file_ready(&t->f);
-	return err ? err : write_all(t->f.fd, text, n ? rec[n - 1].end : 0);
+	if (!err)
+		err = file_ready(&t->f);
+	return err ? err : file_write(&t->f, e, 0, e->n);
 }
 
 const struct handler_class timed_handler = {

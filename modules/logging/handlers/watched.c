@@ -1,5 +1,7 @@
 /* logging.handlers.WatchedFileHandler: before writing, if the file was moved or
- * deleted (logrotate), it is reopened, as Python's reopenIfNeeded does. */
+ * deleted (logrotate), it is reopened, as Python's reopenIfNeeded does; the name
+ * is looked at in the handler's directory, and reopened as safely as it was
+ * opened first (file.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -7,7 +9,6 @@
 #include "../internal.h"
 #include "file.h"
 #include "osfs/refuse.h"
-#include "write.h"
 
 struct watched {
 	struct file f;
@@ -31,7 +32,7 @@ static int watched_open(struct log_handler *h, const cJSON *kwargs)
 	struct watched *w = calloc(1, sizeof *w);
 	if (!w)
 		return -ENOMEM;
-	w->f.fd = -1;
+	w->f.fd = w->f.dir = -1;
 	w->dev = (dev_t)-1;
 	w->ino = (ino_t)-1;
 	h->state = w;
@@ -40,20 +41,27 @@ static int watched_open(struct log_handler *h, const cJSON *kwargs)
 	return err;
 }
 
-static int watched_emit(struct log_handler *h, const char *text, const struct log_out *rec, size_t n)
+static int watched_emit(struct log_handler *h, struct log_emit *e)
 {
 	struct watched *w = h->state;
-	struct stat st;
-	int gone = stat(w->f.path, &st) < 0;
-	if (w->f.fd >= 0 && (gone || st.st_dev != w->dev || st.st_ino != w->ino)) {
-		file_close(&w->f);
+	if (w->f.fd >= 0) {
+		struct stat st;
+		int gone = file_stat(&w->f, NULL, &st) < 0;
+		if (gone || st.st_dev != w->dev || st.st_ino != w->ino) {
+			file_close(&w->f);
+			int err = file_open(&w->f);
+			if (err)
+				return err;
+			stat_stream(w);
+		}
+	}
+	if (w->f.fd < 0) {
 		int err = file_open(&w->f);
 		if (err)
 			return err;
 		stat_stream(w);
 	}
-	int err = file_ready(&w->f);
-	return err ? err : write_all(w->f.fd, text, n ? rec[n - 1].end : 0);
+	return file_write(&w->f, e, 0, e->n);
 }
 
 const struct handler_class watched_handler = {

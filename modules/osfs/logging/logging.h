@@ -1,8 +1,10 @@
 /* logging: Python's logging package as a library.  One state per process (one
  * logger tree per mount): levels, formatters, filters, handlers and loggers, with
  * Python's semantics for level inheritance, propagation, filters and disable.
- * Configuration changes take a write lock; records take a read lock, and each
- * handler serialises its own output. */
+ * Configuration changes are serialised and build what they need (opening files,
+ * resolving names) before they take the write lock for a moment to swap it in;
+ * records take a read lock to route and format, and each handler serialises its
+ * own output, bounded by its timeout. */
 #ifndef OSFS_LOGGING_H
 #define OSFS_LOGGING_H
 
@@ -92,7 +94,11 @@ void log_flush_all(void);
 int log_dict_config(const char *json);
 /* logging.config.fileConfig(INI): the same, from configparser's format. */
 int log_file_config(const char *ini);
+/* The configuration as one dictConfig document, as logging/config shows it to
+ * anyone: credentials redacted.  _full keeps them, for the owner's state file
+ * (0600) only: a document read back whole and applied again reproduces the state. */
 void log_config_json(struct osfs_buf *out);
+void log_config_json_full(struct osfs_buf *out);
 
 /* Called after every configuration change (the state file is saved then). */
 void log_on_change(void (*fn)(void));

@@ -5,6 +5,9 @@
 
 #include <time.h>
 
+/* The longest interval kept, in seconds (some 31,700 years): a longer one never comes. */
+#define LOG_ROLLOVER_MAX 1000000000000LL
+
 struct log_rollover {
 	char when[12];      /* S M H D MIDNIGHT W0..W6, upper case */
 	long long interval; /* seconds */
@@ -14,7 +17,8 @@ struct log_rollover {
 	const char *suffix; /* strftime of the rotated file's suffix */
 };
 
-/* As TimedRotatingFileHandler.__init__ checks them: 0, or -EINVAL (Python's message). */
+/* As TimedRotatingFileHandler.__init__ checks them: 0, or -EINVAL (Python's message;
+ * and an interval below 1, on which Python's doRollover never returns). */
 int log_rollover_setup(struct log_rollover *r, const char *when, long long interval, int utc,
 		       const char *at_time);
 time_t log_rollover_compute(const struct log_rollover *r, time_t current);
