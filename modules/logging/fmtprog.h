@@ -1,0 +1,53 @@
+/* A format compiled once into a program: literal pieces and fields, each field
+ * with its key resolved to a LogRecord attribute where it names one, its
+ * accessors, conversion and spec read in advance.  What Python would raise for
+ * every record (a bad spec, a positional field, an unknown conversion) is an
+ * OP_FAIL where Python meets it.  Internal to format.c and fmt_compile.c. */
+#ifndef OSFS_LOGGING_FMTPROG_H
+#define OSFS_LOGGING_FMTPROG_H
+
+#include "pyfmt.h"
+
+enum fmt_op_kind {
+	OP_LIT,         /* text */
+	OP_FIELD,       /* a value from the record, the extras or the defaults */
+	OP_FAIL,        /* text: the error Python raises here, for any record */
+	OP_RECORD_DICT, /* '%': a conversion without a key, given the whole mapping */
+};
+
+struct fmt_access {
+	int attr; /* 1: .name, 0: [key] */
+	const char *name;
+	size_t len;
+};
+
+struct fmt_prog;
+
+struct fmt_op {
+	enum fmt_op_kind kind;
+	char *text; /* LIT, FAIL: the text; FIELD: the key */
+	size_t len;
+	int attr;             /* FIELD: the LogRecord attribute, or -1 */
+	struct pct_spec pct;  /* '%' */
+	unsigned conversion;  /* '{': 0, 'r', 's' or 'a' */
+	struct fspec spec;    /* '{' */
+	struct fmt_prog *nested;  /* '{': a spec made of replacement fields */
+	struct fmt_access *chain; /* '{': accessors after the key */
+	size_t nchain;
+};
+
+struct fmt_prog {
+	char style;
+	struct fmt_op *ops;
+	size_t n, cap;
+	int fields;
+};
+
+void fmt_prog_free(struct fmt_prog *p);
+
+/* Compiles fmt in its style.  With validate, refuses (-EINVAL after
+ * osfs_refuse) what Formatter(validate=True) refuses; without, a format error
+ * becomes an OP_FAIL.  -ENOMEM, or -EINVAL for a width past PV_WIDTH_MAX. */
+int fmt_compile(struct fmt_prog *p, char style, const char *fmt, int validate);
+
+#endif
