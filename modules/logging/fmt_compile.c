@@ -703,6 +703,26 @@ static int compile_dollar(struct fmt_prog *p, const char *fmt, const struct cps 
 	return 0;
 }
 
+/* %(x)s, %(x)d, {x}, $x: a str as it is, an int in decimal. */
+static void mark_fast(struct fmt_prog *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct fmt_op *op = &p->ops[i];
+		if (op->kind != OP_FIELD)
+			continue;
+		if (p->style == '%') {
+			const struct pct_spec *s = &op->pct;
+			if (s->flags || s->width != -1 || s->precision != -1)
+				continue;
+			op->fast = s->type == 's' ? FAST_STR
+				 : s->type == 'd' || s->type == 'i' || s->type == 'u' ? FAST_INT : FAST_NONE;
+		} else if (p->style == '$' || (!op->nchain && !op->nested && op->spec.empty &&
+					       (!op->conversion || op->conversion == 's'))) {
+			op->fast = FAST_STR;
+		}
+	}
+}
+
 int fmt_compile(struct fmt_prog *p, char style, const char *fmt, int validate)
 {
 	struct cps t = {0};
@@ -730,5 +750,7 @@ int fmt_compile(struct fmt_prog *p, char style, const char *fmt, int validate)
 			err = osfs_refuse(EINVAL, "invalid format: no fields");
 	}
 	cps_free(&t);
+	if (err >= 0)
+		mark_fast(p);
 	return err < 0 ? err : 0;
 }

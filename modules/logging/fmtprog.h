@@ -23,8 +23,13 @@ struct fmt_access {
 
 struct fmt_prog;
 
+/* A field whose conversion is the identity for a str (and decimal for an int):
+ * formatted without the general machinery when its value is one. */
+enum fmt_fast { FAST_NONE, FAST_STR, FAST_INT };
+
 struct fmt_op {
 	enum fmt_op_kind kind;
+	enum fmt_fast fast;
 	char *text; /* LIT, FAIL: the text; FIELD: the key */
 	size_t len;
 	int attr;             /* FIELD: the LogRecord attribute, or -1 */
@@ -34,6 +39,10 @@ struct fmt_op {
 	struct fmt_prog *nested;  /* '{': a spec made of replacement fields */
 	struct fmt_access *chain; /* '{': accessors after the key */
 	size_t nchain;
+	/* format.c: a fast field read straight from struct log_record at offset:
+	 * 's' a string, 'i' an int, 'l' a long, 'L' a long long; 'a' asctime */
+	char direct;
+	size_t offset;
 };
 
 struct fmt_prog {

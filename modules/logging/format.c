@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,8 @@ struct log_formatter {
 	char *fmt, *datefmt, *defaults_json;
 	char style;
 	int uses_time;
+	int simple;           /* every field is direct: run_direct formats it */
+	int asctime_attr;
 	unsigned long serial; /* names it in the asctime cache */
 	struct fmt_prog prog;
 	struct log_extra *defaults;
@@ -33,7 +36,53 @@ static const struct {
 	{'$', "${message}", "${asctime}", "$asctime"},
 };
 
-static int attr_asctime = -2;
+/* The attributes a record holds as plain fields, for the fast path (the same
+ * values log_record_get_attr gives; tests/unit checks they agree). */
+static const struct {
+	const char *name;
+	char kind;
+	size_t offset;
+} direct_fields[] = {
+	{"name", 's', offsetof(struct log_record, name)},
+	{"message", 's', offsetof(struct log_record, msg)},
+	{"levelname", 's', offsetof(struct log_record, levelname)},
+	{"pathname", 's', offsetof(struct log_record, pathname)},
+	{"filename", 's', offsetof(struct log_record, filename)},
+	{"module", 's', offsetof(struct log_record, module)},
+	{"threadName", 's', offsetof(struct log_record, thread_name)},
+	{"processName", 's', offsetof(struct log_record, process_name)},
+	{"levelno", 'i', offsetof(struct log_record, levelno)},
+	{"lineno", 'l', offsetof(struct log_record, lineno)},
+	{"thread", 'L', offsetof(struct log_record, thread)},
+	{"process", 'L', offsetof(struct log_record, process)},
+};
+
+/* Marks the fields formatted by reading the record directly; 1 if all are. */
+static int mark_direct(struct log_formatter *f)
+{
+	int simple = 1;
+	for (size_t i = 0; i < f->prog.n; i++) {
+		struct fmt_op *op = &f->prog.ops[i];
+		if (op->kind == OP_LIT)
+			continue;
+		if (op->kind == OP_FIELD && op->fast == FAST_STR && op->attr == f->asctime_attr &&
+		    f->uses_time) {
+			op->direct = 'a';
+			continue;
+		}
+		for (size_t d = 0; op->kind == OP_FIELD && op->fast && !op->direct &&
+				   d < sizeof direct_fields / sizeof direct_fields[0]; d++) {
+			if (strcmp(direct_fields[d].name, op->text) != 0)
+				continue;
+			if (op->fast == FAST_INT && direct_fields[d].kind == 's')
+				break; /* %d of a str: the general path's TypeError */
+			op->direct = direct_fields[d].kind;
+			op->offset = direct_fields[d].offset;
+		}
+		simple &= op->direct != 0;
+	}
+	return simple;
+}
 
 void log_formatter_free(struct log_formatter *f)
 {
@@ -59,11 +108,10 @@ struct log_formatter *log_formatter_new(const char *fmt, const char *datefmt, ch
 		osfs_refuse(EINVAL, "Style must be one of: %%,{,$");
 		return NULL;
 	}
-	if (attr_asctime == -2)
-		attr_asctime = log_record_attr("asctime");
 	struct log_formatter *f = calloc(1, sizeof *f);
 	if (!f)
 		return NULL;
+	f->asctime_attr = log_record_attr("asctime");
 	f->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
 	f->style = style;
 	f->fmt = strdup(fmt && *fmt ? fmt : styles[s].default_fmt);
@@ -81,6 +129,7 @@ struct log_formatter *log_formatter_new(const char *fmt, const char *datefmt, ch
 	}
 	f->uses_time = strstr(f->fmt, styles[s].asctime_search) != NULL ||
 		       (styles[s].asctime_search2 && strstr(f->fmt, styles[s].asctime_search2));
+	f->simple = mark_direct(f);
 	return f;
 }
 
@@ -116,58 +165,75 @@ struct asctime_cache {
 static __thread struct asctime_cache asc_cache[4];
 static __thread unsigned asc_next;
 
-/* strftime(datefmt or "%Y-%m-%d %H:%M:%S", localtime(created)), then ",%03d" %
- * msecs when there is no datefmt; into buf, or into big when it does not fit. */
+/* strftime(datefmt or "%Y-%m-%d %H:%M:%S", localtime(created)): from this
+ * thread's cache when this formatter rendered the same second already, else
+ * rendered into big (and cached). */
+static int asctime_base(const struct log_formatter *f, const struct log_record *r,
+			struct osfs_buf *big, const char **base, size_t *nbase)
+{
+	long long sec = (long long)r->created; /* time.localtime(created) floors */
+	if ((double)sec > r->created)
+		sec--;
+	unsigned gen = osfs_tz_generation();
+	for (size_t i = 0; i < 4; i++) {
+		const struct asctime_cache *c = &asc_cache[i];
+		if (c->serial == f->serial && c->sec == sec && c->tzgen == gen) {
+			*base = c->text;
+			*nbase = c->len;
+			return 0;
+		}
+	}
+	struct tm tm;
+	int err = osfs_localtime((time_t)sec, &tm);
+	if (!err)
+		err = osfs_strftime(f->datefmt && *f->datefmt ? f->datefmt : "%Y-%m-%d %H:%M:%S", &tm, big);
+	if (err)
+		return err;
+	*base = big->data ? big->data : "";
+	*nbase = big->len;
+	if (*nbase < sizeof asc_cache[0].text) {
+		struct asctime_cache *c = &asc_cache[asc_next++ % 4];
+		*c = (struct asctime_cache){f->serial, gen, sec, *nbase, ""};
+		memcpy(c->text, *base, *nbase);
+	}
+	return 0;
+}
+
+/* ",%03d" % record.msecs, the default format's milliseconds (msecs < 1000). */
+static void put_msecs(char *p, const struct log_record *r)
+{
+	int ms = (int)r->msecs;
+	p[0] = ',';
+	p[1] = (char)('0' + ms / 100 % 10);
+	p[2] = (char)('0' + ms / 10 % 10);
+	p[3] = (char)('0' + ms % 10);
+}
+
+/* Formatter.formatTime: the base, then ",%03d" % msecs when there is no datefmt;
+ * into buf, or into big when it does not fit. */
 static int format_time(const struct log_formatter *f, const struct log_record *r, char *buf,
 		       size_t cap, struct osfs_buf *big, const char **text, size_t *len)
 {
-	long long sec = (long long)floor(r->created); /* time.localtime(created) floors */
-	unsigned gen = osfs_tz_generation();
-	const struct asctime_cache *hit = NULL;
-	for (size_t i = 0; i < 4 && !hit; i++)
-		if (asc_cache[i].serial == f->serial && asc_cache[i].sec == sec && asc_cache[i].tzgen == gen)
-			hit = &asc_cache[i];
-	int msec = !(f->datefmt && *f->datefmt);
 	const char *base;
 	size_t nbase;
-	if (hit) {
-		base = hit->text;
-		nbase = hit->len;
-	} else {
-		struct tm tm;
-		int err = osfs_localtime((time_t)sec, &tm);
-		if (!err)
-			err = osfs_strftime(msec ? "%Y-%m-%d %H:%M:%S" : f->datefmt, &tm, big);
-		if (err)
-			return err;
-		base = big->data ? big->data : "";
-		nbase = big->len;
-		if (nbase < sizeof asc_cache[0].text) {
-			struct asctime_cache *c = &asc_cache[asc_next++ % 4];
-			*c = (struct asctime_cache){f->serial, gen, sec, nbase, ""};
-			memcpy(c->text, base, nbase);
-		}
-	}
-	if (nbase + 5 > cap) { /* too long for the stack: big has it already */
-		if (hit)
+	int msec = !(f->datefmt && *f->datefmt);
+	int err = asctime_base(f, r, big, &base, &nbase);
+	if (err)
+		return err;
+	if (nbase + 5 > cap) { /* too long for the stack: big has it */
+		if (base != big->data)
 			osfs_buf_add(big, base, nbase);
 		if (msec)
-			osfs_buf_printf(big, ",%03d", (int)r->msecs % 1000);
+			put_msecs(osfs_buf_extend(big, 4) ? big->data + big->len - 4 : buf, r);
 		*text = big->data;
 		*len = big->len;
 		return osfs_buf_error(big);
 	}
 	memcpy(buf, base, nbase);
-	*len = nbase;
-	if (msec) { /* "%s,%03d" % (s, record.msecs): msecs is below 1000 */
-		int ms = (int)r->msecs;
-		buf[nbase] = ',';
-		buf[nbase + 1] = (char)('0' + ms / 100 % 10);
-		buf[nbase + 2] = (char)('0' + ms / 10 % 10);
-		buf[nbase + 3] = (char)('0' + ms % 10);
-		*len += 4;
-	}
+	if (msec)
+		put_msecs(buf + nbase, r);
 	*text = buf;
+	*len = nbase + (msec ? 4 : 0);
 	return 0;
 }
 
@@ -186,7 +252,7 @@ static int lookup(struct run *x, const struct fmt_op *op, struct pyval *v)
 {
 	const struct log_record *r = x->r;
 	if (op->attr >= 0) {
-		if (op->attr == attr_asctime) {
+		if (op->attr == x->f->asctime_attr) {
 			if (x->asctime) {
 				*v = (struct pyval){PV_STR, 0, 0, x->asctime, x->asctime_len};
 				return 0;
@@ -310,6 +376,30 @@ static int brace_field(struct run *x, const struct fmt_op *op, struct pyval v, s
 	return err;
 }
 
+/* osfs_buf_add, inline for the pieces of a record. */
+static inline void put(struct osfs_buf *out, const char *s, size_t n)
+{
+	if (out->len + n < out->cap) {
+		memcpy(out->data + out->len, s, n);
+		out->len += n;
+		out->data[out->len] = 0;
+	} else {
+		osfs_buf_add(out, s, n);
+	}
+}
+
+static inline void put_int(struct osfs_buf *out, long long x)
+{
+	char buf[24], *p = buf + sizeof buf;
+	unsigned long long m = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
+	do
+		*--p = (char)('0' + m % 10);
+	while (m /= 10);
+	if (x < 0)
+		*--p = '-';
+	put(out, p, (size_t)(buf + sizeof buf - p));
+}
+
 static int run_prog(struct run *x, const struct fmt_prog *p, struct osfs_buf *out)
 {
 	int err = 0;
@@ -318,7 +408,7 @@ static int run_prog(struct run *x, const struct fmt_prog *p, struct osfs_buf *ou
 		struct pyval v;
 		switch (op->kind) {
 		case OP_LIT:
-			osfs_buf_add(out, op->text, op->len);
+			put(out, op->text, op->len);
 			break;
 		case OP_FAIL:
 			err = osfs_refuse(EINVAL, "%s", op->text);
@@ -335,6 +425,14 @@ static int run_prog(struct run *x, const struct fmt_prog *p, struct osfs_buf *ou
 		case OP_FIELD:
 			if ((err = lookup(x, op, &v)))
 				break;
+			if (op->fast == FAST_STR && v.type == PV_STR) {
+				put(out, v.s, v.n ? v.n : strlen(v.s));
+				break;
+			}
+			if (op->fast && v.type == PV_INT) {
+				put_int(out, v.i);
+				break;
+			}
 			if (p->style == '%')
 				err = pv_percent(&v, &op->pct, out);
 			else if (p->style == '{')
@@ -357,8 +455,71 @@ static int surrogate_at(const char *s, size_t n)
 	return 0;
 }
 
+static int put_direct(const struct fmt_op *op, const struct log_record *r, struct osfs_buf *out)
+{
+	const char *field = (const char *)r + op->offset;
+	switch (op->direct) {
+	case 's': {
+		const char *s = *(const char *const *)(const void *)field;
+		if (s)
+			put(out, s, strlen(s));
+		break;
+	}
+	case 'i':
+		put_int(out, *(const int *)(const void *)field);
+		break;
+	case 'l':
+		put_int(out, *(const long *)(const void *)field);
+		break;
+	case 'L':
+		put_int(out, *(const long long *)(const void *)field);
+		break;
+	}
+	return 0;
+}
+
+/* A format whose fields are all direct: the record's fields and asctime, copied. */
+static int run_direct(const struct log_formatter *f, const struct log_record *r, struct osfs_buf *out)
+{
+	const char *asctime = NULL;
+	size_t asctime_len = 0, mark = out->len;
+	struct osfs_buf big = {0};
+	int err = 0, msec = !(f->datefmt && *f->datefmt);
+	char ms[4];
+	if (f->uses_time) {
+		err = asctime_base(f, r, &big, &asctime, &asctime_len);
+		put_msecs(ms, r);
+	}
+	for (size_t i = 0; !err && i < f->prog.n; i++) {
+		const struct fmt_op *op = &f->prog.ops[i];
+		if (op->kind == OP_LIT) {
+			if (op->len == 1 && out->len + 1 < out->cap) {
+				out->data[out->len++] = op->text[0];
+				out->data[out->len] = 0;
+			} else {
+				put(out, op->text, op->len);
+			}
+		} else if (op->direct == 'a') {
+			put(out, asctime, asctime_len);
+			if (msec)
+				put(out, ms, 4);
+		} else {
+			put_direct(op, r, out);
+		}
+	}
+	if (big.data)
+		osfs_buf_free(&big);
+	/* a JSON line's message may hold a lone surrogate (see surrogate_at) */
+	if (!err && r->json_msg && out->data && surrogate_at(out->data + mark, out->len - mark))
+		err = osfs_refuse(EINVAL, "UnicodeEncodeError: 'utf-8' codec can't encode a surrogate: "
+				  "surrogates not allowed");
+	return err ? err : osfs_buf_error(out);
+}
+
 int log_format(const struct log_formatter *f, struct log_record *r, struct osfs_buf *out)
 {
+	if (f->simple)
+		return run_direct(f, r, out);
 	char buf[160];
 	struct run x = {f, r, NULL, 0, {{0}}, {0}};
 	size_t mark = out->len;
@@ -371,7 +532,9 @@ int log_format(const struct log_formatter *f, struct log_record *r, struct osfs_
 		err = osfs_refuse(EINVAL, "UnicodeEncodeError: 'utf-8' codec can't encode a surrogate: "
 				  "surrogates not allowed");
 	for (int i = 0; i < 3; i++)
-		osfs_buf_free(&x.tmp[i]);
-	osfs_buf_free(&x.asc);
+		if (x.tmp[i].data)
+			osfs_buf_free(&x.tmp[i]);
+	if (x.asc.data)
+		osfs_buf_free(&x.asc);
 	return err;
 }
