@@ -57,6 +57,8 @@ int big_to_base(const char *dec, size_t n, int base, int upper, struct osfs_buf 
 	}
 	const char *set = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	int bits = base == 2 ? 1 : base == 8 ? 3 : 4;
+	if (!x.n)
+		osfs_buf_putc(out, '0');
 	size_t total = x.n * 32, ndig = (total + (size_t)bits - 1) / (size_t)bits;
 	int started = 0;
 	for (size_t k = ndig; k-- > 0;) {
