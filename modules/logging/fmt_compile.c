@@ -111,10 +111,9 @@ static struct fmt_op *add_field(struct fmt_prog *p, const char *key, size_t len)
 	return op;
 }
 
-static int too_big(long v)
+static int too_big(void)
 {
-	return osfs_refuse(ERANGE, "width or precision %ld is too big (osfs allows up to %d)", v,
-			   PV_WIDTH_MAX);
+	return osfs_refuse(ERANGE, "width or precision too big (osfs allows up to %d)", PV_WIDTH_MAX);
 }
 
 /* ---- '%': PyUnicode_Format over a mapping ---- */
@@ -177,7 +176,7 @@ static int compile_percent(struct fmt_prog *p, const char *fmt, const struct cps
 			long w = (long)(ch - '0');
 			while ((more = NEXT(ch)) && is_ascii_digit(ch))
 				if ((w = w * 10 + (long)(ch - '0')) > PV_WIDTH_MAX)
-					return too_big(w);
+					return too_big();
 			s.width = (int)w;
 		}
 		if (more && ch == '.') {
@@ -188,7 +187,7 @@ static int compile_percent(struct fmt_prog *p, const char *fmt, const struct cps
 				long w = (long)(ch - '0');
 				while ((more = NEXT(ch)) && is_ascii_digit(ch))
 					if ((w = w * 10 + (long)(ch - '0')) > PV_WIDTH_MAX)
-						return too_big(w);
+						return too_big();
 				s.precision = (int)w;
 			}
 		}

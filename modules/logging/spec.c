@@ -31,8 +31,8 @@ static int get_integer(const char **p, const char *end, long *out)
 		*p = q;
 	}
 	if (count && acc > PV_WIDTH_MAX)
-		return osfs_refuse(ERANGE, "width or precision %lld is too big (osfs allows up to %d)",
-				   acc, PV_WIDTH_MAX);
+		return osfs_refuse(ERANGE, "width or precision too big (osfs allows up to %d)",
+				   PV_WIDTH_MAX);
 	*out = count ? (long)acc : -1;
 	return count;
 }
