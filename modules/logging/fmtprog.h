@@ -32,10 +32,10 @@ struct fmt_op {
 	enum fmt_fast fast;
 	char *text; /* LIT, FAIL: the text; FIELD: the key */
 	size_t len;
-	int attr;             /* FIELD: the LogRecord attribute, or -1 */
-	struct pct_spec pct;  /* '%' */
-	unsigned conversion;  /* '{': 0, 'r', 's' or 'a' */
-	struct fspec spec;    /* '{' */
+	int attr;                 /* FIELD: the LogRecord attribute, or -1 */
+	struct pct_spec pct;      /* '%' */
+	unsigned conversion;      /* '{': 0, 'r', 's' or 'a' */
+	struct fspec spec;        /* '{' */
 	struct fmt_prog *nested;  /* '{': a spec made of replacement fields */
 	struct fmt_access *chain; /* '{': accessors after the key */
 	size_t nchain;
@@ -53,6 +53,30 @@ struct fmt_prog {
 };
 
 void fmt_prog_free(struct fmt_prog *p);
+
+/* A text as code points, with the byte offset of each (off[n] is the length). */
+struct cps {
+	uint32_t *c;
+	size_t *off, n;
+};
+int fmt_decode(const char *s, size_t len, struct cps *t);
+void fmt_cps_free(struct cps *t);
+
+/* Building a program: an op (its text copied), literal text (joined to the literal
+ * before it), an error for every record (returns 1: nothing after it can matter),
+ * a field by its key.  -ENOMEM (NULL) when out of memory. */
+struct fmt_op *fmt_add_op(struct fmt_prog *p, enum fmt_op_kind kind, const char *text, size_t len);
+int fmt_add_lit(struct fmt_prog *p, const char *s, size_t len);
+int fmt_add_fail(struct fmt_prog *p, const char *msg);
+struct fmt_op *fmt_add_field(struct fmt_prog *p, const char *key, size_t len);
+
+/* fmt_brace.c: the '{' style. */
+int fmt_compile_brace(struct fmt_prog *p, const char *fmt, int validate);
+
+/* fmt_validate.c: whether logging's validation patterns match (1 or 0; -ENOMEM). */
+int fmt_percent_valid(const char *fmt);
+int fmt_field_name_valid(const char *s, size_t n);
+int fmt_spec_valid(const char *s, size_t n);
 
 /* Compiles fmt in its style.  With validate, refuses (-EINVAL after
  * osfs_refuse) what Formatter(validate=True) refuses; without, a format error

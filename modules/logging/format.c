@@ -19,7 +19,7 @@ struct log_formatter {
 	char *fmt, *datefmt, *defaults_json;
 	char style;
 	int uses_time;
-	int simple;           /* every field is direct: run_direct formats it */
+	int simple; /* every field is direct: run_direct formats it */
 	int asctime_attr;
 	unsigned long serial; /* names it in the asctime cache */
 	struct fmt_prog prog;
@@ -31,9 +31,9 @@ static const struct {
 	char style;
 	const char *default_fmt, *asctime_search, *asctime_search2;
 } styles[] = {
-	{'%', "%(message)s", "%(asctime)", NULL},
-	{'{', "{message}", "{asctime", NULL},
-	{'$', "${message}", "${asctime}", "$asctime"},
+    {'%', "%(message)s", "%(asctime)", NULL},
+    {'{', "{message}", "{asctime", NULL},
+    {'$', "${message}", "${asctime}", "$asctime"},
 };
 
 /* The attributes a record holds as plain fields, for the fast path (the same
@@ -43,18 +43,18 @@ static const struct {
 	char kind;
 	size_t offset;
 } direct_fields[] = {
-	{"name", 's', offsetof(struct log_record, name)},
-	{"message", 's', offsetof(struct log_record, msg)},
-	{"levelname", 's', offsetof(struct log_record, levelname)},
-	{"pathname", 's', offsetof(struct log_record, pathname)},
-	{"filename", 's', offsetof(struct log_record, filename)},
-	{"module", 's', offsetof(struct log_record, module)},
-	{"threadName", 's', offsetof(struct log_record, thread_name)},
-	{"processName", 's', offsetof(struct log_record, process_name)},
-	{"levelno", 'i', offsetof(struct log_record, levelno)},
-	{"lineno", 'l', offsetof(struct log_record, lineno)},
-	{"thread", 'L', offsetof(struct log_record, thread)},
-	{"process", 'L', offsetof(struct log_record, process)},
+    {"name", 's', offsetof(struct log_record, name)},
+    {"message", 's', offsetof(struct log_record, msg)},
+    {"levelname", 's', offsetof(struct log_record, levelname)},
+    {"pathname", 's', offsetof(struct log_record, pathname)},
+    {"filename", 's', offsetof(struct log_record, filename)},
+    {"module", 's', offsetof(struct log_record, module)},
+    {"threadName", 's', offsetof(struct log_record, thread_name)},
+    {"processName", 's', offsetof(struct log_record, process_name)},
+    {"levelno", 'i', offsetof(struct log_record, levelno)},
+    {"lineno", 'l', offsetof(struct log_record, lineno)},
+    {"thread", 'L', offsetof(struct log_record, thread)},
+    {"process", 'L', offsetof(struct log_record, process)},
 };
 
 /* Marks the fields formatted by reading the record directly; 1 if all are. */
@@ -71,7 +71,8 @@ static int mark_direct(struct log_formatter *f)
 			continue;
 		}
 		for (size_t d = 0; op->kind == OP_FIELD && op->fast && !op->direct &&
-				   d < sizeof direct_fields / sizeof direct_fields[0]; d++) {
+		                   d < sizeof direct_fields / sizeof direct_fields[0];
+		     d++) {
 			if (strcmp(direct_fields[d].name, op->text) != 0)
 				continue;
 			if (op->fast == FAST_INT && direct_fields[d].kind == 's')
@@ -97,7 +98,7 @@ void log_formatter_free(struct log_formatter *f)
 }
 
 struct log_formatter *log_formatter_new(const char *fmt, const char *datefmt, char style,
-					const char *defaults_json, int validate)
+                                        const char *defaults_json, int validate)
 {
 	static unsigned long serials;
 	size_t s;
@@ -117,7 +118,9 @@ struct log_formatter *log_formatter_new(const char *fmt, const char *datefmt, ch
 	f->fmt = strdup(fmt && *fmt ? fmt : styles[s].default_fmt);
 	f->datefmt = datefmt ? strdup(datefmt) : NULL;
 	f->defaults_json = defaults_json ? strdup(defaults_json) : NULL;
-	int err = !f->fmt || (datefmt && !f->datefmt) || (defaults_json && !f->defaults_json) ? -ENOMEM : 0;
+	int err = !f->fmt || (datefmt && !f->datefmt) || (defaults_json && !f->defaults_json)
+	              ? -ENOMEM
+	              : 0;
 	if (!err && defaults_json &&
 	    (err = log_json_values(defaults_json, &f->defaults, &f->ndefaults)) == 1)
 		err = osfs_refuse(EINVAL, "defaults must be a JSON object");
@@ -128,7 +131,7 @@ struct log_formatter *log_formatter_new(const char *fmt, const char *datefmt, ch
 		return NULL;
 	}
 	f->uses_time = strstr(f->fmt, styles[s].asctime_search) != NULL ||
-		       (styles[s].asctime_search2 && strstr(f->fmt, styles[s].asctime_search2));
+	               (styles[s].asctime_search2 && strstr(f->fmt, styles[s].asctime_search2));
 	f->simple = mark_direct(f);
 	return f;
 }
@@ -169,7 +172,7 @@ static __thread unsigned asc_next;
  * thread's cache when this formatter rendered the same second already, else
  * rendered into big (and cached). */
 static int asctime_base(const struct log_formatter *f, const struct log_record *r,
-			struct osfs_buf *big, const char **base, size_t *nbase)
+                        struct osfs_buf *big, const char **base, size_t *nbase)
 {
 	long long sec = (long long)r->created; /* time.localtime(created) floors */
 	if ((double)sec > r->created)
@@ -186,7 +189,8 @@ static int asctime_base(const struct log_formatter *f, const struct log_record *
 	struct tm tm;
 	int err = osfs_localtime((time_t)sec, &tm);
 	if (!err)
-		err = osfs_strftime(f->datefmt && *f->datefmt ? f->datefmt : "%Y-%m-%d %H:%M:%S", &tm, big);
+		err = osfs_strftime(f->datefmt && *f->datefmt ? f->datefmt : "%Y-%m-%d %H:%M:%S",
+		                    &tm, big);
 	if (err)
 		return err;
 	*base = big->data ? big->data : "";
@@ -212,7 +216,7 @@ static void put_msecs(char *p, const struct log_record *r)
 /* Formatter.formatTime: the base, then ",%03d" % msecs when there is no datefmt;
  * into buf, or into big when it does not fit. */
 static int format_time(const struct log_formatter *f, const struct log_record *r, char *buf,
-		       size_t cap, struct osfs_buf *big, const char **text, size_t *len)
+                       size_t cap, struct osfs_buf *big, const char **text, size_t *len)
 {
 	const char *base;
 	size_t nbase;
@@ -277,22 +281,25 @@ static int lookup(struct run *x, const struct fmt_op *op, struct pyval *v)
 	struct osfs_buf k = {0};
 	pv_repr_str(op->text, op->len, &k);
 	int err = osfs_refuse(EINVAL, "KeyError: %s (Formatting field not found in record)",
-			      k.data ? k.data : "");
+	                      k.data ? k.data : "");
 	osfs_buf_free(&k);
 	return err;
 }
 
 /* LogRecord.__dict__'s keys, in its order (Python 3.12+). */
 static const char *const dict_keys[] = {
-	"name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module",
-	"exc_info", "exc_text", "stack_info", "lineno", "funcName", "created", "msecs",
-	"relativeCreated", "thread", "threadName", "processName", "process", "taskName",
+    "name",        "msg",     "args",     "levelname",       "levelno",    "pathname",
+    "filename",    "module",  "exc_info", "exc_text",        "stack_info", "lineno",
+    "funcName",    "created", "msecs",    "relativeCreated", "thread",     "threadName",
+    "processName", "process", "taskName",
 };
 
 static int record_value(struct run *x, const char *key, struct pyval *v)
 {
-	struct fmt_op op = {.kind = OP_FIELD, .text = (char *)key, .len = strlen(key),
-			    .attr = log_record_attr(key)};
+	struct fmt_op op = {.kind = OP_FIELD,
+	                    .text = (char *)key,
+	                    .len = strlen(key),
+	                    .attr = log_record_attr(key)};
 	return lookup(x, &op, v);
 }
 
@@ -348,14 +355,15 @@ static int brace_field(struct run *x, const struct fmt_op *op, struct pyval v, s
 		const struct fmt_access *a = &op->chain[i];
 		struct pyval next;
 		err = a->attr ? pv_getattr(&v, a->name, a->len, &next, &x->tmp[i % 2])
-			      : pv_getitem(&v, a->name, a->len, &next, &x->tmp[i % 2]);
+		              : pv_getitem(&v, a->name, a->len, &next, &x->tmp[i % 2]);
 		v = next;
 	}
 	if (!err && op->conversion) {
 		struct osfs_buf *c = &x->tmp[2];
 		osfs_buf_reset(c);
-		err = op->conversion == 'r' ? pv_repr(&v, c) : op->conversion == 's' ? pv_str(&v, c)
-									    : pv_ascii(&v, c);
+		err = op->conversion == 'r'   ? pv_repr(&v, c)
+		      : op->conversion == 's' ? pv_str(&v, c)
+		                              : pv_ascii(&v, c);
 		v = (struct pyval){PV_STR, 0, 0, c->data ? c->data : "", c->len};
 	}
 	if (err)
@@ -479,7 +487,8 @@ static int put_direct(const struct fmt_op *op, const struct log_record *r, struc
 }
 
 /* A format whose fields are all direct: the record's fields and asctime, copied. */
-static int run_direct(const struct log_formatter *f, const struct log_record *r, struct osfs_buf *out)
+static int run_direct(const struct log_formatter *f, const struct log_record *r,
+                      struct osfs_buf *out)
 {
 	const char *asctime = NULL;
 	size_t asctime_len = 0, mark = out->len;
@@ -511,8 +520,9 @@ static int run_direct(const struct log_formatter *f, const struct log_record *r,
 		osfs_buf_free(&big);
 	/* a JSON line's message may hold a lone surrogate (see surrogate_at) */
 	if (!err && r->json_msg && out->data && surrogate_at(out->data + mark, out->len - mark))
-		err = osfs_refuse(EINVAL, "UnicodeEncodeError: 'utf-8' codec can't encode a surrogate: "
-				  "surrogates not allowed");
+		err = osfs_refuse(EINVAL,
+		                  "UnicodeEncodeError: 'utf-8' codec can't encode a surrogate: "
+		                  "surrogates not allowed");
 	return err ? err : osfs_buf_error(out);
 }
 
@@ -529,8 +539,9 @@ int log_format(const struct log_formatter *f, struct log_record *r, struct osfs_
 	if (!err)
 		err = run_prog(&x, &f->prog, out);
 	if (!err && out->data && surrogate_at(out->data + mark, out->len - mark))
-		err = osfs_refuse(EINVAL, "UnicodeEncodeError: 'utf-8' codec can't encode a surrogate: "
-				  "surrogates not allowed");
+		err = osfs_refuse(EINVAL,
+		                  "UnicodeEncodeError: 'utf-8' codec can't encode a surrogate: "
+		                  "surrogates not allowed");
 	for (int i = 0; i < 3; i++)
 		if (x.tmp[i].data)
 			osfs_buf_free(&x.tmp[i]);

@@ -54,13 +54,14 @@ static int format_int(const struct pyval *v, const struct pct_spec *s, struct os
 	int index_only = t == 'o' || t == 'x' || t == 'X';
 	if (!is_number(v) || (index_only && v->type == PV_FLOAT))
 		return osfs_refuse(EINVAL, "TypeError: %%%c format: %s is required, not %s", t,
-				   index_only ? "an integer" : "a real number", pv_type_name(v));
+		                   index_only ? "an integer" : "a real number", pv_type_name(v));
 	if (v->type != PV_FLOAT)
 		return format_long(v, s, out);
 	if (isnan(v->f))
 		return osfs_refuse(EINVAL, "ValueError: cannot convert float NaN to integer");
 	if (isinf(v->f))
-		return osfs_refuse(EINVAL, "OverflowError: cannot convert float infinity to integer");
+		return osfs_refuse(EINVAL,
+		                   "OverflowError: cannot convert float infinity to integer");
 	struct osfs_buf big = {0};
 	struct pyval i = PV_INT_V(0);
 	int r = float_to_int(v->f, &i.i, &big);
@@ -203,13 +204,14 @@ int pv_percent(const struct pyval *v, const struct pct_spec *s, struct osfs_buf 
 	case 'G': {
 		double d;
 		if (!is_number(v)) {
-			err = osfs_refuse(EINVAL, "TypeError: must be real number, not %s", pv_type_name(v));
+			err = osfs_refuse(EINVAL, "TypeError: must be real number, not %s",
+			                  pv_type_name(v));
 			break;
 		}
 		err = pv_to_double(v, &d);
 		if (!err)
 			err = py_dtoa(out, d, (char)s->type, s->precision < 0 ? 6 : s->precision,
-				      s->flags & PCT_ALT ? DTSF_ALT : 0);
+			              s->flags & PCT_ALT ? DTSF_ALT : 0);
 		numeric = 1;
 		break;
 	}
@@ -218,9 +220,11 @@ int pv_percent(const struct pyval *v, const struct pct_spec *s, struct osfs_buf 
 		break;
 	default:
 		if (s->type > 31 && s->type < 127)
-			return osfs_refuse(EINVAL, "ValueError: unsupported format character '%c' (0x%x)",
-					   (int)s->type, s->type);
-		return osfs_refuse(EINVAL, "ValueError: unsupported format character '?' (0x%x)", s->type);
+			return osfs_refuse(EINVAL,
+			                   "ValueError: unsupported format character '%c' (0x%x)",
+			                   (int)s->type, s->type);
+		return osfs_refuse(EINVAL, "ValueError: unsupported format character '?' (0x%x)",
+		                   s->type);
 	}
 	if (!err)
 		err = osfs_buf_error(out);

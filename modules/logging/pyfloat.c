@@ -95,8 +95,8 @@ static void zeros(struct osfs_buf *out, long n)
 
 /* format_float_short: digits, zero padding, point and exponent, as CPython lays
  * them out. */
-static int layout(struct osfs_buf *out, double x, char code, int mode, int precision,
-		  int add_dot_0, int alt, int no_neg_0, int upper)
+static int layout(struct osfs_buf *out, double x, char code, int mode, int precision, int add_dot_0,
+                  int alt, int no_neg_0, int upper)
 {
 	struct dtoa d;
 	if (dtoa(x, mode, precision, &d))
@@ -170,8 +170,8 @@ static int layout(struct osfs_buf *out, double x, char code, int mode, int preci
  * the exact conversion rounds). */
 static int fixed_fast(struct osfs_buf *out, double x, int precision)
 {
-	static const unsigned long long pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000,
-						   10000000, 100000000, 1000000000};
+	static const unsigned long long pow10[] = {
+	    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
 	if (precision > 9 || !(fabs(x) < 9007199254740992.0))
 		return 1;
 	int e;
@@ -181,7 +181,8 @@ static int fixed_fast(struct osfs_buf *out, double x, int precision)
 	if (k < 0 || k > 63)
 		return 1;
 	unsigned __int128 v = (unsigned __int128)mant * pow10[precision];
-	unsigned __int128 q = v >> k, r = v - (q << k), half = k ? (unsigned __int128)1 << (k - 1) : 0;
+	unsigned __int128 q = v >> k, r = v - (q << k),
+	                  half = k ? (unsigned __int128)1 << (k - 1) : 0;
 	if (k && (r > half || (r == half && (q & 1))))
 		q++;
 	unsigned long long ip = (unsigned long long)(q / pow10[precision]);
@@ -218,5 +219,5 @@ int py_dtoa(struct osfs_buf *out, double x, char code, int precision, int flags)
 	if (c == 'f' && !(flags & (DTSF_ALT | DTSF_NO_NEG_0)) && !fixed_fast(out, x, precision))
 		return osfs_buf_error(out);
 	return layout(out, x, c, mode, precision, flags & DTSF_ADD_DOT_0, flags & DTSF_ALT,
-		      flags & DTSF_NO_NEG_0, upper);
+	              flags & DTSF_NO_NEG_0, upper);
 }

@@ -37,9 +37,9 @@ int big_to_base(const char *dec, size_t n, int base, int upper, struct osfs_buf 
 int big_from_double(double x, struct osfs_buf *out);
 
 /* pyfloat.c: PyOS_double_to_string.  code is one of e E f F g G r; flags: */
-#define DTSF_ALT 1       /* '#' */
+#define DTSF_ALT       1 /* '#' */
 #define DTSF_ADD_DOT_0 2 /* repr-like: "2.0", not "2" */
-#define DTSF_NO_NEG_0 4  /* 'z': "-0.0" becomes "0.0" */
+#define DTSF_NO_NEG_0  4 /* 'z': "-0.0" becomes "0.0" */
 int py_dtoa(struct osfs_buf *out, double x, char code, int precision, int flags);
 /* int(x) for a finite float: in *small if it fits 64 bits (returns 0), else the
  * decimal digits in big (returns 1). */
@@ -52,10 +52,10 @@ int float_to_int(double x, long long *small, struct osfs_buf *big);
 struct fspec {
 	char fill[4];
 	uint8_t filllen, fill_given, align_given, zero, alt, no_neg_0;
-	char sep;        /* 0, ',' or '_' */
-	uint32_t align;  /* 0 (the type's default), '<', '>', '=', '^' */
-	uint32_t sign;   /* 0, '+', '-', ' ' */
-	uint32_t type;   /* 0: the type's default */
+	char sep;              /* 0, ',' or '_' */
+	uint32_t align;        /* 0 (the type's default), '<', '>', '=', '^' */
+	uint32_t sign;         /* 0, '+', '-', ' ' */
+	uint32_t type;         /* 0: the type's default */
 	long width, precision; /* -1: none */
 	int empty;
 };
@@ -98,8 +98,8 @@ int pj_string_is(const char *a, const char *text, size_t n);
 /* value.c */
 const char *pv_type_name(const struct pyval *v);
 int pv_getitem(const struct pyval *v, const char *key, size_t n, struct pyval *out,
-	       struct osfs_buf *scratch);
+               struct osfs_buf *scratch);
 int pv_getattr(const struct pyval *v, const char *name, size_t n, struct pyval *out,
-	       struct osfs_buf *scratch);
+               struct osfs_buf *scratch);
 
 #endif

@@ -27,8 +27,10 @@ static int hex4(const char *p, const char *end, unsigned *v)
 		return -1;
 	for (int i = 0; i < 4; i++) {
 		char c = p[i];
-		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-		      : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		int d = c >= '0' && c <= '9'   ? c - '0'
+		        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+		                               : -1;
 		if (d < 0)
 			return -1;
 		*v = *v << 4 | (unsigned)d;
@@ -173,7 +175,7 @@ int pj_check(const char **pp, const char *end, int depth)
 		break;
 	default:
 		err = p + 1 < end && p[0] == '-' && p[1] == 'I' ? (p++, word(&p, end, "Infinity"))
-							      : check_number(&p, end);
+		                                                : check_number(&p, end);
 	}
 	if (!err)
 		*pp = p;
@@ -199,8 +201,8 @@ void pj_string(const char *p, struct osfs_buf *out)
 		p += 4;
 		/* a surrogate pair is one character; a lone surrogate stays (and cannot be
 		 * written out as UTF-8, as in Python) */
-		if (c >= 0xd800 && c < 0xdc00 && p[1] == '\\' && p[2] == 'u' && !hex4(p + 3, p + 7, &lo) &&
-		    lo >= 0xdc00 && lo < 0xe000) {
+		if (c >= 0xd800 && c < 0xdc00 && p[1] == '\\' && p[2] == 'u' &&
+		    !hex4(p + 3, p + 7, &lo) && lo >= 0xdc00 && lo < 0xe000) {
 			c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
 			p += 6;
 		}

@@ -25,14 +25,15 @@ static int get_integer(const char **p, const char *end, long *out)
 		if (d < 0)
 			break;
 		if (acc > (0x7fffffffffffffffLL - d) / 10)
-			return osfs_refuse(EINVAL, "ValueError: Too many decimal digits in format string");
+			return osfs_refuse(EINVAL,
+			                   "ValueError: Too many decimal digits in format string");
 		acc = acc * 10 + d;
 		count++;
 		*p = q;
 	}
 	if (count && acc > PV_WIDTH_MAX)
 		return osfs_refuse(ERANGE, "width or precision too big (osfs allows up to %d)",
-				   PV_WIDTH_MAX);
+		                   PV_WIDTH_MAX);
 	*out = count ? (long)acc : -1;
 	return count;
 }
@@ -102,13 +103,15 @@ int fspec_parse(const char *spec, size_t n, struct fspec *f)
 		if ((err = get_integer(&p, end, &f->precision)) < 0)
 			return err;
 		if (err == 0)
-			return osfs_refuse(EINVAL, "ValueError: Format specifier missing precision");
+			return osfs_refuse(EINVAL,
+			                   "ValueError: Format specifier missing precision");
 	}
 	if (p < end) {
 		const char *q = p;
 		f->type = take(&q, end);
 		if (q < end)
-			return osfs_refuse(EINVAL, "ValueError: Invalid format specifier '%.*s'", (int)n, spec);
+			return osfs_refuse(EINVAL, "ValueError: Invalid format specifier '%.*s'",
+			                   (int)n, spec);
 	}
 	return 0;
 }
@@ -122,7 +125,7 @@ struct settled {
 };
 
 static int settle(const struct fspec *f, uint32_t default_type, uint32_t default_align,
-		  struct settled *s)
+                  struct settled *s)
 {
 	s->f = f;
 	s->type = f->type ? f->type : default_type;
@@ -133,27 +136,42 @@ static int settle(const struct fspec *f, uint32_t default_type, uint32_t default
 	if (!f->sep)
 		return 0;
 	switch (s->type) {
-	case 'd': case 'e': case 'f': case 'g': case 'E': case 'G': case '%': case 'F': case 0:
+	case 'd':
+	case 'e':
+	case 'f':
+	case 'g':
+	case 'E':
+	case 'G':
+	case '%':
+	case 'F':
+	case 0:
 		s->group = 3;
 		return 0;
-	case 'b': case 'o': case 'x': case 'X':
+	case 'b':
+	case 'o':
+	case 'x':
+	case 'X':
 		if (f->sep == '_') {
 			s->group = 4;
 			return 0;
 		}
 	}
 	if (s->type > 32 && s->type < 128)
-		return osfs_refuse(EINVAL, "ValueError: Cannot specify '%c' with '%c'.", f->sep, (int)s->type);
-	return osfs_refuse(EINVAL, "ValueError: Cannot specify '%c' with '\\x%x'.", f->sep, s->type);
+		return osfs_refuse(EINVAL, "ValueError: Cannot specify '%c' with '%c'.", f->sep,
+		                   (int)s->type);
+	return osfs_refuse(EINVAL, "ValueError: Cannot specify '%c' with '\\x%x'.", f->sep,
+	                   s->type);
 }
 
 static int unknown_type(uint32_t type, const struct pyval *v)
 {
 	if (type > 32 && type < 128)
-		return osfs_refuse(EINVAL, "ValueError: Unknown format code '%c' for object of type '%s'",
-				   (int)type, pv_type_name(v));
-	return osfs_refuse(EINVAL, "ValueError: Unknown format code '\\x%x' for object of type '%s'",
-			   type, pv_type_name(v));
+		return osfs_refuse(EINVAL,
+		                   "ValueError: Unknown format code '%c' for object of type '%s'",
+		                   (int)type, pv_type_name(v));
+	return osfs_refuse(EINVAL,
+	                   "ValueError: Unknown format code '\\x%x' for object of type '%s'", type,
+	                   pv_type_name(v));
 }
 
 static void pad(struct osfs_buf *out, const struct fspec *f, long n)
@@ -167,13 +185,19 @@ static int format_str(const char *s, size_t n, const struct settled *st, struct 
 {
 	const struct fspec *f = st->f;
 	if (f->sign)
-		return osfs_refuse(EINVAL, "ValueError: Sign not allowed in string format specifier");
+		return osfs_refuse(EINVAL,
+		                   "ValueError: Sign not allowed in string format specifier");
 	if (f->no_neg_0)
-		return osfs_refuse(EINVAL, "ValueError: Negative zero coercion (z) not allowed in format specifier");
+		return osfs_refuse(
+		    EINVAL,
+		    "ValueError: Negative zero coercion (z) not allowed in format specifier");
 	if (f->alt)
-		return osfs_refuse(EINVAL, "ValueError: Alternate form (#) not allowed in string format specifier");
+		return osfs_refuse(
+		    EINVAL,
+		    "ValueError: Alternate form (#) not allowed in string format specifier");
 	if (st->align == '=')
-		return osfs_refuse(EINVAL, "ValueError: '=' alignment not allowed in string format specifier");
+		return osfs_refuse(
+		    EINVAL, "ValueError: '=' alignment not allowed in string format specifier");
 	if (f->precision >= 0)
 		n = u8_prefix(s, n, (size_t)f->precision);
 	long len = f->width > 0 ? (long)u8_count(s, n) : 0, total = f->width > len ? f->width : len;
@@ -195,21 +219,21 @@ static long grouping(char *dst, const char *digits, long n, long min_width, int 
 	const char *d = digits + n;
 	if (min_width < 0)
 		min_width = 0;
-#define PIECE()                                                                        \
-	do {                                                                           \
-		zeros = len - remaining > 0 ? len - remaining : 0;                     \
-		chars = remaining < len ? remaining : len;                             \
-		if (chars < 0)                                                         \
-			chars = 0;                                                     \
-		count += use_sep + zeros + chars;                                      \
-		if (w) {                                                               \
-			if (use_sep)                                                   \
-				*--w = sep;                                            \
-			for (long i_ = 0; i_ < chars; i_++)                            \
-				*--w = *--d;                                           \
-			for (long i_ = 0; i_ < zeros; i_++)                            \
-				*--w = '0';                                            \
-		}                                                                      \
+#define PIECE()                                                                                    \
+	do {                                                                                       \
+		zeros = len - remaining > 0 ? len - remaining : 0;                                 \
+		chars = remaining < len ? remaining : len;                                         \
+		if (chars < 0)                                                                     \
+			chars = 0;                                                                 \
+		count += use_sep + zeros + chars;                                                  \
+		if (w) {                                                                           \
+			if (use_sep)                                                               \
+				*--w = sep;                                                        \
+			for (long i_ = 0; i_ < chars; i_++)                                        \
+				*--w = *--d;                                                       \
+			for (long i_ = 0; i_ < zeros; i_++)                                        \
+				*--w = '0';                                                        \
+		}                                                                                  \
 	} while (0)
 	while (group > 0) {
 		long most = remaining > min_width ? remaining : min_width;
@@ -237,8 +261,8 @@ static long grouping(char *dst, const char *digits, long n, long min_width, int 
  * rest is what follows the integer digits (point, fraction, exponent, '%', or the
  * character of 'c'), rest_chars its length in characters. */
 static int number(struct osfs_buf *out, const struct settled *st, int negative, const char *prefix,
-		  const char *digits, long ndigits, int has_decimal, const char *rest, size_t nrest,
-		  long rest_chars)
+                  const char *digits, long ndigits, int has_decimal, const char *rest, size_t nrest,
+                  long rest_chars)
 {
 	const struct fspec *f = st->f;
 	char sign = 0;
@@ -253,7 +277,8 @@ static int number(struct osfs_buf *out, const struct settled *st, int negative, 
 	int zero_fill = f->filllen == 1 && f->fill[0] == '0' && st->align == '=';
 	long min_width = zero_fill ? f->width - non_digit : 0;
 	long grouped = ndigits ? grouping(NULL, digits, ndigits, min_width, st->group,
-					  f->sep == '_' ? '_' : ',') : 0;
+	                                  f->sep == '_' ? '_' : ',')
+	                       : 0;
 	long padding = f->width - (non_digit + grouped), lpad = 0, spad = 0, rpad = 0;
 	if (padding > 0) {
 		if (st->align == '<')
@@ -272,7 +297,8 @@ static int number(struct osfs_buf *out, const struct settled *st, int negative, 
 	pad(out, f, spad);
 	char *g = grouped ? osfs_buf_extend(out, (size_t)grouped) : NULL;
 	if (g)
-		grouping(g + grouped, digits, ndigits, min_width, st->group, f->sep == '_' ? '_' : ',');
+		grouping(g + grouped, digits, ndigits, min_width, st->group,
+		         f->sep == '_' ? '_' : ',');
 	if (has_decimal)
 		osfs_buf_putc(out, '.');
 	osfs_buf_add(out, rest, nrest);
@@ -294,7 +320,8 @@ int int_digits(const struct pyval *v, int base, int upper, struct osfs_buf *out,
 {
 	if (v->type != PV_BIG) {
 		*neg = v->i < 0;
-		u64_digits(out, *neg ? 0ULL - (unsigned long long)v->i : (unsigned long long)v->i, base, upper);
+		u64_digits(out, *neg ? 0ULL - (unsigned long long)v->i : (unsigned long long)v->i,
+		           base, upper);
 		return osfs_buf_error(out);
 	}
 	size_t n = v->n ? v->n : strlen(v->s);
@@ -367,8 +394,8 @@ static int format_float(double x, const struct settled *st, struct osfs_buf *out
 			d++;
 		int has_decimal = d < e && *d == '.';
 		const char *rest = d + has_decimal;
-		err = number(out, st, negative, "", s, (long)(d - s), has_decimal, rest, (size_t)(e - rest),
-			     (long)(e - rest));
+		err = number(out, st, negative, "", s, (long)(d - s), has_decimal, rest,
+		             (size_t)(e - rest), (long)(e - rest));
 	}
 	osfs_buf_free(&num);
 	return err;
@@ -379,25 +406,38 @@ static int format_int(const struct pyval *v, const struct settled *st, struct os
 {
 	const struct fspec *f = st->f;
 	if (f->precision != -1)
-		return osfs_refuse(EINVAL, "ValueError: Precision not allowed in integer format specifier");
+		return osfs_refuse(EINVAL,
+		                   "ValueError: Precision not allowed in integer format specifier");
 	if (f->no_neg_0)
-		return osfs_refuse(EINVAL, "ValueError: Negative zero coercion (z) not allowed in integer format specifier");
+		return osfs_refuse(EINVAL, "ValueError: Negative zero coercion (z) not allowed in "
+		                           "integer format specifier");
 	if (st->type == 'c') {
 		if (f->sign)
-			return osfs_refuse(EINVAL, "ValueError: Sign not allowed with integer format specifier 'c'");
+			return osfs_refuse(
+			    EINVAL,
+			    "ValueError: Sign not allowed with integer format specifier 'c'");
 		if (f->alt)
-			return osfs_refuse(EINVAL, "ValueError: Alternate form (#) not allowed with integer format specifier 'c'");
+			return osfs_refuse(EINVAL, "ValueError: Alternate form (#) not allowed "
+			                           "with integer format specifier 'c'");
 		if (v->type == PV_BIG)
-			return osfs_refuse(EINVAL, "OverflowError: Python int too large to convert to C long");
+			return osfs_refuse(
+			    EINVAL, "OverflowError: Python int too large to convert to C long");
 		if (v->i < 0 || v->i > 0x10ffff)
 			return osfs_refuse(EINVAL, "OverflowError: %%c arg not in range(0x110000)");
 		char ch[4];
 		size_t n = u8_put(ch, (uint32_t)v->i);
 		return number(out, st, 0, "", "", 0, 0, ch, n, 1);
 	}
-	int base = st->type == 'b' ? 2 : st->type == 'o' ? 8 : st->type == 'x' || st->type == 'X' ? 16 : 10;
+	int base = st->type == 'b'                      ? 2
+	           : st->type == 'o'                    ? 8
+	           : st->type == 'x' || st->type == 'X' ? 16
+	                                                : 10;
 	static const char *const prefixes[] = {"0b", "0o", "0x", "0X"};
-	const char *prefix = !f->alt || base == 10 ? "" : prefixes[base == 2 ? 0 : base == 8 ? 1 : st->type == 'x' ? 2 : 3];
+	const char *prefix = !f->alt || base == 10 ? ""
+	                                           : prefixes[base == 2         ? 0
+	                                                      : base == 8       ? 1
+	                                                      : st->type == 'x' ? 2
+	                                                                        : 3];
 	struct osfs_buf digits = {0};
 	int neg, err = int_digits(v, base, st->type == 'X', &digits, &neg);
 	struct settled nst = *st;
@@ -428,9 +468,21 @@ int pv_format_fspec(const struct pyval *v, const struct fspec *f, struct osfs_bu
 		if ((err = settle(f, 'd', '>', &st)))
 			return err;
 		switch (st.type) {
-		case 'b': case 'c': case 'd': case 'o': case 'x': case 'X': case 'n':
+		case 'b':
+		case 'c':
+		case 'd':
+		case 'o':
+		case 'x':
+		case 'X':
+		case 'n':
 			return format_int(v, &st, out);
-		case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': case '%': {
+		case 'e':
+		case 'E':
+		case 'f':
+		case 'F':
+		case 'g':
+		case 'G':
+		case '%': {
 			double d;
 			if ((err = pv_to_double(v, &d)))
 				return err;
@@ -442,18 +494,27 @@ int pv_format_fspec(const struct pyval *v, const struct fspec *f, struct osfs_bu
 		if ((err = settle(f, 0, '>', &st)))
 			return err;
 		switch (st.type) {
-		case 0: case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': case 'n': case '%':
+		case 0:
+		case 'e':
+		case 'E':
+		case 'f':
+		case 'F':
+		case 'g':
+		case 'G':
+		case 'n':
+		case '%':
 			return format_float(v->f, &st, out);
 		}
 		return unknown_type(st.type, v);
 	default: /* object.__format__ */
-		return osfs_refuse(EINVAL, "TypeError: unsupported format string passed to %s.__format__",
-				   pv_type_name(v));
+		return osfs_refuse(EINVAL,
+		                   "TypeError: unsupported format string passed to %s.__format__",
+		                   pv_type_name(v));
 	}
 }
 
 int pv_format(const struct pyval *v, unsigned conversion, const char *spec, size_t n,
-	      struct osfs_buf *out)
+              struct osfs_buf *out)
 {
 	struct osfs_buf conv = {0};
 	struct pyval c;
@@ -466,9 +527,11 @@ int pv_format(const struct pyval *v, unsigned conversion, const char *spec, size
 		else if (conversion == 'a')
 			err = pv_ascii(v, &conv);
 		else if (conversion > 32 && conversion < 128)
-			err = osfs_refuse(EINVAL, "ValueError: Unknown conversion specifier %c", (int)conversion);
+			err = osfs_refuse(EINVAL, "ValueError: Unknown conversion specifier %c",
+			                  (int)conversion);
 		else
-			err = osfs_refuse(EINVAL, "ValueError: Unknown conversion specifier \\x%x", conversion);
+			err = osfs_refuse(EINVAL, "ValueError: Unknown conversion specifier \\x%x",
+			                  conversion);
 		c = (struct pyval){PV_STR, 0, 0, conv.data ? conv.data : "", conv.len};
 		v = &c;
 	}

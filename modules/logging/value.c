@@ -13,11 +13,15 @@ uint32_t u8_next(const char **pp, const char *end)
 {
 	const unsigned char *p = (const unsigned char *)*pp;
 	unsigned c = p[0];
-	size_t n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-		 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+	size_t n = c < 0x80                 ? 1
+	           : c >= 0xc2 && c <= 0xdf ? 2
+	           : c >= 0xe0 && c <= 0xef ? 3
+	           : c >= 0xf0 && c <= 0xf4 ? 4
+	                                    : 0;
 	if (n == 1 || n == 0 || (size_t)(end - *pp) < n) {
 		*pp += 1;
-		return n == 1 ? c : 0xdc00 + c; /* a stray byte: one character, as surrogateescape */
+		return n == 1 ? c
+		              : 0xdc00 + c; /* a stray byte: one character, as surrogateescape */
 	}
 	uint32_t cp = c & (0x7f >> n);
 	for (size_t i = 1; i < n; i++) {
@@ -101,8 +105,8 @@ void fill_add(struct osfs_buf *out, const char *c, size_t clen, size_t n)
 
 const char *pv_type_name(const struct pyval *v)
 {
-	static const char *const names[] = {"NoneType", "bool", "int", "float", "str",
-					    "int", "list", "dict", "tuple"};
+	static const char *const names[] = {"NoneType", "bool", "int",  "float", "str",
+	                                    "int",      "list", "dict", "tuple"};
 	return names[v->type];
 }
 
@@ -213,7 +217,8 @@ int pv_str(const struct pyval *v, struct osfs_buf *out)
 		break;
 	case PV_INT: {
 		char buf[24], *p = buf + sizeof buf;
-		unsigned long long m = v->i < 0 ? 0ULL - (unsigned long long)v->i : (unsigned long long)v->i;
+		unsigned long long m =
+		    v->i < 0 ? 0ULL - (unsigned long long)v->i : (unsigned long long)v->i;
 		do
 			*--p = (char)('0' + m % 10);
 		while (m /= 10);
@@ -291,7 +296,8 @@ static int not_subscriptable(const struct pyval *v)
 }
 
 /* seq[index] of a str, list or tuple. */
-static int get_index(const struct pyval *v, long long idx, struct pyval *out, struct osfs_buf *scratch)
+static int get_index(const struct pyval *v, long long idx, struct pyval *out,
+                     struct osfs_buf *scratch)
 {
 	if (v->type == PV_STR) {
 		const char *s = v->s, *end = s + str_len(v), *p = s;
@@ -322,7 +328,7 @@ static int get_index(const struct pyval *v, long long idx, struct pyval *out, st
 
 /* dict[key]: the value the key was given last. */
 static int get_key(const struct pyval *v, const char *key, size_t n, struct pyval *out,
-		   struct osfs_buf *scratch)
+                   struct osfs_buf *scratch)
 {
 	struct pj_iter it;
 	const char *k, *value, *found = NULL;
@@ -336,7 +342,7 @@ static int get_key(const struct pyval *v, const char *key, size_t n, struct pyva
 }
 
 int pv_getitem(const struct pyval *v, const char *key, size_t n, struct pyval *out,
-	       struct osfs_buf *scratch)
+               struct osfs_buf *scratch)
 {
 	long long idx = key_index(key, n);
 	if (idx == -2)
@@ -354,14 +360,15 @@ int pv_getitem(const struct pyval *v, const char *key, size_t n, struct pyval *o
 	if (v->type == PV_STR)
 		return osfs_refuse(EINVAL, "TypeError: string indices must be integers, not 'str'");
 	if (sequence)
-		return osfs_refuse(EINVAL, "TypeError: %s indices must be integers or slices, not str",
-				   pv_type_name(v));
+		return osfs_refuse(EINVAL,
+		                   "TypeError: %s indices must be integers or slices, not str",
+		                   pv_type_name(v));
 	return not_subscriptable(v);
 }
 
 /* The data attributes of the numbers: real, imag, numerator, denominator. */
 int pv_getattr(const struct pyval *v, const char *name, size_t n, struct pyval *out,
-	       struct osfs_buf *scratch)
+               struct osfs_buf *scratch)
 {
 	static const char *const attrs[] = {"real", "imag", "numerator", "denominator"};
 	int a = -1;
@@ -374,11 +381,13 @@ int pv_getattr(const struct pyval *v, const char *name, size_t n, struct pyval *
 		if (v->type == PV_BOOL) /* True.real is the int 1 */
 			out->type = PV_INT;
 		if (a == 1 || a == 3) /* imag, denominator */
-			*out = v->type == PV_FLOAT ? PV_FLOAT_V(a == 1 ? 0.0 : 1.0) : PV_INT_V(a == 3);
+			*out =
+			    v->type == PV_FLOAT ? PV_FLOAT_V(a == 1 ? 0.0 : 1.0) : PV_INT_V(a == 3);
 		return 0;
 	}
 	(void)scratch;
-	return osfs_refuse(EINVAL, "AttributeError: '%s' object has no attribute '%.*s' "
-			   "(osfs models real, imag, numerator and denominator of numbers only)",
-			   pv_type_name(v), (int)n, name);
+	return osfs_refuse(EINVAL,
+	                   "AttributeError: '%s' object has no attribute '%.*s' "
+	                   "(osfs models real, imag, numerator and denominator of numbers only)",
+	                   pv_type_name(v), (int)n, name);
 }
