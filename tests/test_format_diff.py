@@ -484,3 +484,13 @@ def test_issue_cases(fm):
     values = [1e22, 255, 9731, "x", "ab", 2**64, {"key": "v", "'key'": "q", "f": 1.5}, 3.25]
     diffs = compare(fm, entries, value_lines(values))
     assert not diffs, show(diffs)
+
+
+def test_defaults_of_every_type(fm):
+    """Python merges defaults with `defaults | record.__dict__`: what is no dict fails
+    every record, unless it is false (then there are no defaults)."""
+    kinds = [None, False, True, 0, 0.0, 1, -2.5, "", "s", [], [1], {}, {"x": "dx"}, 10**30]
+    entries = [{"format": "%(message)s %(x)s", "defaults": d, "validate": False} for d in kinds]
+    entries += [{"format": "{message} {x}", "style": "{", "defaults": d} for d in kinds]
+    diffs = compare(fm, entries, ["plain", json.dumps({"msg": "j", "x": 1})])
+    assert not diffs, show(diffs)

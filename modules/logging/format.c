@@ -19,7 +19,8 @@ struct log_formatter {
 	char *fmt, *datefmt, *defaults_json;
 	char style;
 	int uses_time;
-	int simple; /* every field is direct: run_direct formats it */
+	int simple;           /* every field is direct: run_direct formats it */
+	char *defaults_error; /* defaults that fail every record (not a dict) */
 	int asctime_attr;
 	unsigned long serial; /* names it in the asctime cache */
 	struct fmt_prog prog;
@@ -93,8 +94,36 @@ void log_formatter_free(struct log_formatter *f)
 	free(f->fmt);
 	free(f->datefmt);
 	free(f->defaults_json);
+	free(f->defaults_error);
 	log_values_free(f->defaults, f->ndefaults);
 	free(f);
+}
+
+/* defaults that are no dict: Python's `defaults | record.__dict__` is a TypeError
+ * for each record, unless the value is false (None, 0, "", []), when there are no
+ * defaults.  Not JSON at all is refused. */
+static int defaults_not_dict(struct log_formatter *f, const char *json)
+{
+	const char *end = json + strlen(json), *p = pj_ws(json, end), *q = p;
+	if (pj_check(&q, end, 0) || pj_ws(q, end) != end)
+		return osfs_refuse(EINVAL, "defaults must be a JSON object");
+	struct osfs_buf scratch = {0}, why = {0};
+	struct pyval v;
+	int err = pj_value(p, end, &v, &scratch);
+	int empty = (v.type == PV_LIST || v.type == PV_DICT) && *pj_ws(v.s + 1, end) == v.s[v.n - 1];
+	int falsy = v.type == PV_NONE || ((v.type == PV_BOOL || v.type == PV_INT) && !v.i) ||
+	            (v.type == PV_FLOAT && v.f == 0) || (v.type == PV_STR && !v.n) || empty;
+	if (!err && !falsy) {
+		osfs_buf_printf(&why, "TypeError: unsupported operand type(s) for |: '%s' and 'dict'",
+		                pv_type_name(&v));
+		if (!(err = osfs_buf_error(&why))) {
+			f->defaults_error = why.data;
+			why.data = NULL;
+		}
+	}
+	osfs_buf_free(&scratch);
+	osfs_buf_free(&why);
+	return err;
 }
 
 struct log_formatter *log_formatter_new(const char *fmt, const char *datefmt, char style,
@@ -123,7 +152,7 @@ struct log_formatter *log_formatter_new(const char *fmt, const char *datefmt, ch
 	              : 0;
 	if (!err && defaults_json &&
 	    (err = log_json_values(defaults_json, &f->defaults, &f->ndefaults)) == 1)
-		err = osfs_refuse(EINVAL, "defaults must be a JSON object");
+		err = defaults_not_dict(f, defaults_json);
 	if (!err)
 		err = fmt_compile(&f->prog, style, f->fmt, validate);
 	if (err) {
@@ -528,6 +557,8 @@ static int run_direct(const struct log_formatter *f, const struct log_record *r,
 
 int log_format(const struct log_formatter *f, struct log_record *r, struct osfs_buf *out)
 {
+	if (f->defaults_error)
+		return osfs_refuse(EINVAL, "%s", f->defaults_error);
 	if (f->simple)
 		return run_direct(f, r, out);
 	char buf[160];
