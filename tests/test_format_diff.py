@@ -420,6 +420,8 @@ JSON_LINES = value_lines(VALUES + INDEXED) + [json.dumps({"msg": v}, ensure_asci
     '  {"msg": "spaces", "x": [ 1 , { "k" : null } ] }  ',
     r'{"msg": "m", "x": "\t\n\"\\\/\b\f\r"}',
     r'{"msg": "m", "k\u00e9y": 5, "x": {"\u00e9": "é"}}',
+    r'{"msg": "m", "x": {"\u0061": 1, "b": 0, "a": 2}}', r'{"msg": "m", "\u0078": 5, "x": 6}',
+    '{"msg": "m", "x": {' + ", ".join(f'"k{i % 300}": {i}' for i in range(900)) + '}}',
 ]
 
 

@@ -89,6 +89,8 @@ struct pj_iter {
 };
 void pj_open(struct pj_iter *it, const char *p, const char *end);
 int pj_next(struct pj_iter *it, const char **key, const char **value);
+/* Whether a checked object may name a key twice (1 also when a key has escapes). */
+int pj_has_duplicate_keys(const char *p, const char *end);
 /* A checked JSON string (at its quote) decoded into out. */
 void pj_string(const char *p, struct osfs_buf *out);
 /* Whether two checked JSON strings decode to the same text. */

@@ -234,6 +234,47 @@ int pj_string_is(const char *a, const char *text, size_t n)
 	return strings_equal(a, text, n, NULL);
 }
 
+struct key_span {
+	const char *s;
+	size_t n;
+};
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct key_span *x = a, *y = b;
+	int c = memcmp(x->s, y->s, x->n < y->n ? x->n : y->n);
+	return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+int pj_has_duplicate_keys(const char *p, const char *end)
+{
+	struct pj_iter it;
+	const char *k, *v;
+	size_t n = 0, i = 0;
+	pj_open(&it, p, end);
+	while (pj_next(&it, &k, &v))
+		n++;
+	struct key_span *keys = malloc((n ? n : 1) * sizeof *keys);
+	if (!keys)
+		return 1;
+	int dup = 0;
+	pj_open(&it, p, end);
+	while (!dup && pj_next(&it, &k, &v)) {
+		const char *q = k + 1;
+		while (*q != '"' && *q != '\\')
+			q++;
+		dup = *q == '\\'; /* an escape: compare decoded, the slow way */
+		keys[i++] = (struct key_span){k + 1, (size_t)(q - k - 1)};
+	}
+	if (!dup) {
+		qsort(keys, n, sizeof *keys, span_cmp);
+		for (i = 1; i < n && !dup; i++)
+			dup = span_cmp(&keys[i - 1], &keys[i]) == 0;
+	}
+	free(keys);
+	return dup;
+}
+
 void pj_open(struct pj_iter *it, const char *p, const char *end)
 {
 	it->dict = *p == '{';

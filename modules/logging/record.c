@@ -131,7 +131,7 @@ int log_json_values(const char *json, struct log_extra **out, size_t *count)
 	if (!e)
 		return -ENOMEM;
 	struct osfs_buf key = {0}, scratch = {0};
-	int err = 0;
+	int err = 0, twice = pj_has_duplicate_keys(p, end);
 	pj_open(&it, p, end);
 	while (!err && pj_next(&it, &k, &v)) {
 		osfs_buf_reset(&key);
@@ -139,7 +139,7 @@ int log_json_values(const char *json, struct log_extra **out, size_t *count)
 		osfs_buf_putc(&key, '\0');
 		if ((err = osfs_buf_error(&key)))
 			break;
-		size_t i = 0;
+		size_t i = twice ? 0 : used;
 		while (i < used && strcmp(e[i].key, key.data) != 0)
 			i++;
 		if (i == used && !(e[used++].key = strdup(key.data))) {

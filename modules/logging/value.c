@@ -175,9 +175,9 @@ static void json_repr(const char *p, const char *end, struct osfs_buf *out)
 	const char *key, *value, *k2, *v2;
 	pj_open(&it, p, end);
 	osfs_buf_putc(out, it.dict ? '{' : '[');
-	int first = 1;
+	int first = 1, twice = it.dict && pj_has_duplicate_keys(p, end);
 	while (pj_next(&it, &key, &value)) {
-		if (it.dict) {
+		if (twice) {
 			int seen = 0;
 			struct pj_iter before;
 			pj_open(&before, p, end);
