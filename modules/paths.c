@@ -36,7 +36,7 @@ const struct osfs_named *osfs_pathconf_names(size_t *count)
 int osfs_path_error(int err, const char *path)
 {
 	struct osfs_buf r = {0};
-	pv_repr_str(path, &r);
+	pv_repr_str(path, strlen(path), &r);
 	int ret = osfs_refuse(err, "[Errno %d] %s: %s", err, strerror(err), r.data ? r.data : "''");
 	osfs_buf_free(&r);
 	return ret;

@@ -487,8 +487,8 @@ static void zone_words(struct pattern *p, const struct osfs_tzinfo *tzi, char na
 static int no_match(const char *string, const char *format)
 {
 	struct osfs_buf s = {0}, f = {0};
-	pv_repr_str(string, &s);
-	pv_repr_str(format, &f);
+	pv_repr_str(string, strlen(string), &s);
+	pv_repr_str(format, strlen(format), &f);
 	int err = osfs_refuse(EINVAL, "time data %s does not match format %s", s.data ? s.data : "''",
 			      f.data ? f.data : "''");
 	osfs_buf_free(&s);

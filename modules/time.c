@@ -20,12 +20,19 @@
 /* The zone: TZ in the environment, changed under the write lock; conversions that
  * depend on it hold the read lock. */
 static pthread_rwlock_t zone_lock = PTHREAD_RWLOCK_INITIALIZER;
+static unsigned zone_generation; /* changes with the zone: what caches local times keys on */
 
 void osfs_tz_init(void)
 {
 	pthread_rwlock_wrlock(&zone_lock);
 	tzset();
+	__atomic_add_fetch(&zone_generation, 1, __ATOMIC_RELEASE);
 	pthread_rwlock_unlock(&zone_lock);
+}
+
+unsigned osfs_tz_generation(void)
+{
+	return __atomic_load_n(&zone_generation, __ATOMIC_ACQUIRE);
 }
 
 static int is_tzif(const char *path)
@@ -137,6 +144,7 @@ int osfs_tz_set(const char *zone)
 	pthread_rwlock_wrlock(&zone_lock);
 	int err = *zone ? setenv("TZ", zone, 1) : unsetenv("TZ");
 	tzset();
+	__atomic_add_fetch(&zone_generation, 1, __ATOMIC_RELEASE);
 	pthread_rwlock_unlock(&zone_lock);
 	return err ? -ENOMEM : 0;
 }

@@ -79,10 +79,21 @@ static void put_value(struct osfs_buf *out, const struct pyval *v, unsigned *mem
 	case PV_FLOAT:
 		put_float(out, v->f);
 		break;
+	case PV_BIG: /* protocol 1's save_long: LONG with the digits */
+		osfs_buf_printf(out, "L%.*sL\n", (int)v->n, v->s);
+		break;
 	case PV_STR:
-	case PV_OBJ: /* a JSON list or dict goes as its Python text: a str */
 		put_str(out, v->s, memo);
 		break;
+	case PV_LIST:
+	case PV_DICT:
+	case PV_TUPLE: { /* a JSON list or dict goes as its Python text: a str */
+		struct osfs_buf text = {0};
+		pv_str(v, &text);
+		put_str(out, text.data ? text.data : "", memo);
+		osfs_buf_free(&text);
+		break;
+	}
 	}
 }
 
@@ -104,7 +115,7 @@ void log_pickle_record(const struct log_record *r, struct osfs_buf *out)
 		struct pyval v;
 		if (strcmp(keys[i], "args") == 0)
 			v = PV_NONE_V; /* makePickle sets args None: msg is already the message */
-		else if (log_record_get(r, keys[i], &v) < 0)
+		else if (log_record_get(r, strcmp(keys[i], "msg") == 0 ? "message" : keys[i], &v) < 0)
 			continue;
 		put_str(out, keys[i], &memo);
 		put_value(out, &v, &memo);

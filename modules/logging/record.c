@@ -6,10 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
-#include "osfs/fmt.h"
 #include "osfs/refuse.h"
+#include "pyfmt.h"
 
 /* LogRecord's attributes (Python 3.12+, taskName included), in __dict__ order. */
 enum attr {
@@ -52,9 +50,9 @@ int log_record_get_attr(const struct log_record *r, int a, struct pyval *out)
 {
 	switch ((enum attr)a) {
 	case A_NAME: *out = PV_STR_V(r->name); break;
-	case A_MSG:
+	case A_MSG: *out = r->msg_typed ? r->msg_value : PV_STR_V(r->msg); break;
 	case A_MESSAGE: *out = PV_STR_V(r->msg); break;
-	case A_ARGS: *out = (struct pyval){PV_OBJ, 0, 0, "()"}; break;
+	case A_ARGS: *out = (struct pyval){PV_TUPLE, 0, 0, "()", 2}; break;
 	case A_LEVELNAME: *out = PV_STR_V(r->levelname); break;
 	case A_LEVELNO: *out = PV_INT_V(r->levelno); break;
 	case A_PATHNAME: *out = PV_STR_V(r->pathname); break;
@@ -93,143 +91,67 @@ void log_record_set_time(struct log_record *r, int64_t now_ns, int64_t start_ns)
 	r->relative_created = (double)(now_ns - start_ns) / 1e6;
 }
 
-/* cJSON keeps numbers as doubles, but json.loads makes "1" an int and "1.0" a
- * float: the number literals of the line, in document order (which cJSON keeps),
- * say which each one is. */
-struct numbers {
-	const char *line;
-	size_t pos;
-};
-
-static void next_number(struct numbers *n, const char **start, size_t *len)
+/* One member's value: its text copied for the record to own (a str decoded; an
+ * int past 64 bits, a list or a dict as its JSON text). */
+static int take_value(const char *v, const char *end, struct log_extra *e, struct osfs_buf *scratch)
 {
-	const char *p = n->line + n->pos;
-	int in_string = 0;
-	for (; *p; p++) {
-		if (in_string) {
-			if (*p == '\\' && p[1])
-				p++;
-			else if (*p == '"')
-				in_string = 0;
-		} else if (*p == '"') {
-			in_string = 1;
-		} else if (*p == '-' || (*p >= '0' && *p <= '9')) {
-			break;
-		}
-	}
-	*start = p;
-	*len = strspn(p, "-+0123456789.eE");
-	n->pos = (size_t)(p + *len - n->line);
-}
-
-/* A number literal as Python's int or float. */
-static struct pyval number_value(const char *lit, size_t len, struct osfs_buf *text)
-{
-	char tmp[64];
-	snprintf(tmp, sizeof tmp, "%.*s", (int)(len < 63 ? len : 63), lit);
-	if (!strpbrk(tmp, ".eE")) {
-		char *end;
-		errno = 0;
-		long long v = strtoll(tmp, &end, 10);
-		if (!errno)
-			return PV_INT_V(v);
-		/* beyond 64 bits: Python's int prints every digit */
-		osfs_buf_add(text, lit[0] == '-' ? lit : lit, len);
-		return (struct pyval){PV_OBJ, 0, 0, NULL};
-	}
-	return PV_FLOAT_V(strtod(tmp, NULL));
-}
-
-/* str() of a JSON value the way Python prints the object json.loads gives. */
-static void py_text(const cJSON *v, struct numbers *nums, struct osfs_buf *out, int nested)
-{
-	if (cJSON_IsNull(v)) {
-		osfs_buf_puts(out, "None");
-	} else if (cJSON_IsBool(v)) {
-		osfs_buf_puts(out, cJSON_IsTrue(v) ? "True" : "False");
-	} else if (cJSON_IsString(v)) {
-		if (nested)
-			pv_repr_str(v->valuestring, out);
-		else
-			osfs_buf_puts(out, v->valuestring);
-	} else if (cJSON_IsNumber(v)) {
-		const char *lit;
-		size_t len;
-		next_number(nums, &lit, &len);
-		struct osfs_buf big = {0};
-		struct pyval pv = number_value(lit, len, &big);
-		if (pv.type == PV_OBJ)
-			osfs_buf_add(out, big.data, big.len);
-		else
-			pv_str(&pv, out);
-		osfs_buf_free(&big);
-	} else {
-		int is_obj = cJSON_IsObject(v);
-		osfs_buf_putc(out, is_obj ? '{' : '[');
-		for (const cJSON *c = v->child; c; c = c->next) {
-			if (is_obj) {
-				pv_repr_str(c->string, out);
-				osfs_buf_puts(out, ": ");
-			}
-			py_text(c, nums, out, 1);
-			if (c->next)
-				osfs_buf_puts(out, ", ");
-		}
-		osfs_buf_putc(out, is_obj ? '}' : ']');
-	}
-}
-
-static int to_pyval(const cJSON *v, struct numbers *nums, struct log_extra *e)
-{
-	if (cJSON_IsNull(v)) {
-		e->value = PV_NONE_V;
-		return 0;
-	}
-	if (cJSON_IsBool(v)) {
-		e->value = (struct pyval){PV_BOOL, cJSON_IsTrue(v), 0, NULL};
-		return 0;
-	}
-	struct osfs_buf b = {0};
-	if (cJSON_IsNumber(v)) {
-		const char *lit;
-		size_t len;
-		next_number(nums, &lit, &len);
-		e->value = number_value(lit, len, &b);
-		if (e->value.type != PV_OBJ) {
-			osfs_buf_free(&b);
-			return 0;
-		}
-	} else {
-		py_text(v, nums, &b, 0);
-	}
-	if (osfs_buf_error(&b))
+	free(e->text);
+	e->text = NULL;
+	int err = pj_value(v, end, &e->value, scratch);
+	if (err || (e->value.type != PV_STR && e->value.type != PV_BIG && e->value.type != PV_LIST &&
+		    e->value.type != PV_DICT))
+		return err;
+	size_t n = e->value.type == PV_STR ? scratch->len : e->value.n;
+	e->text = malloc(n + 1);
+	if (!e->text)
 		return -ENOMEM;
-	e->text = b.data ? b.data : strdup("");
-	e->value = (struct pyval){cJSON_IsString(v) ? PV_STR : PV_OBJ, 0, 0, e->text};
+	memcpy(e->text, e->value.s, n);
+	e->text[n] = '\0';
+	e->value.s = e->text;
+	e->value.n = n;
 	return 0;
 }
 
+/* json.loads of an object: each key once, where it first appears, with the value
+ * it was given last (as a dict keeps them). */
 int log_json_values(const char *json, struct log_extra **out, size_t *count)
 {
-	cJSON *obj = cJSON_Parse(json);
+	const char *end = json + strlen(json), *p = pj_ws(json, end), *q = p;
 	*out = NULL;
 	*count = 0;
-	if (!cJSON_IsObject(obj)) {
-		cJSON_Delete(obj);
+	if (p >= end || *p != '{' || pj_check(&q, end, 0) || pj_ws(q, end) != end)
 		return 1;
-	}
-	struct numbers nums = {json, 0};
-	size_t n = (size_t)cJSON_GetArraySize(obj);
+	struct pj_iter it;
+	const char *k, *v;
+	size_t n = 0, used = 0;
+	pj_open(&it, p, end);
+	while (pj_next(&it, &k, &v))
+		n++;
 	struct log_extra *e = calloc(n + 1, sizeof *e);
-	int err = e ? 0 : -ENOMEM;
-	size_t i = 0;
-	for (cJSON *c = obj->child; c && !err; c = c->next, i++) {
-		e[i].key = strdup(c->string);
-		err = e[i].key ? to_pyval(c, &nums, &e[i]) : -ENOMEM;
+	if (!e)
+		return -ENOMEM;
+	struct osfs_buf key = {0}, scratch = {0};
+	int err = 0, twice = pj_has_duplicate_keys(p, end);
+	pj_open(&it, p, end);
+	while (!err && pj_next(&it, &k, &v)) {
+		osfs_buf_reset(&key);
+		pj_string(k, &key);
+		osfs_buf_putc(&key, '\0');
+		if ((err = osfs_buf_error(&key)))
+			break;
+		size_t i = twice ? 0 : used;
+		while (i < used && strcmp(e[i].key, key.data) != 0)
+			i++;
+		if (i == used && !(e[used++].key = strdup(key.data))) {
+			err = -ENOMEM;
+			break;
+		}
+		err = take_value(v, end, &e[i], &scratch);
 	}
-	cJSON_Delete(obj);
+	osfs_buf_free(&key);
+	osfs_buf_free(&scratch);
 	*out = e;
-	*count = e ? n : 0; /* on failure too: every entry is freeable */
+	*count = used; /* on failure too: every entry is freeable */
 	return err;
 }
 
@@ -246,7 +168,8 @@ static char *take_text(struct log_extra *e)
 {
 	struct osfs_buf b = {0};
 	pv_str(&e->value, &b);
-	return b.data ? b.data : strdup("");
+	osfs_buf_putc(&b, '\0');
+	return b.failed ? (osfs_buf_free(&b), NULL) : b.data;
 }
 
 static int is_special(const char *key)
@@ -280,13 +203,17 @@ int log_record_from_json(struct log_record *r, const char *line, char **levelnam
 		if (e[i].key[0] == 'l') {
 			free(*levelname);
 			*levelname = text;
-		} else {
+			free(e[i].text);
+		} else { /* msg keeps its type (record.msg); message is its str() */
 			free(r->json_msg);
+			free(r->json_msg_value);
 			r->json_msg = text;
 			r->msg = text ? text : "";
+			r->msg_value = e[i].value;
+			r->json_msg_value = e[i].text;
+			r->msg_typed = 1;
 		}
 		free(e[i].key);
-		free(e[i].text);
 	}
 	r->extra = e;
 	r->nextra = kept;
@@ -301,9 +228,29 @@ void log_record_free_extra(struct log_record *r)
 	}
 	free(r->extra);
 	free(r->json_msg);
+	free(r->json_msg_value);
 	r->extra = NULL;
 	r->json_msg = NULL;
+	r->json_msg_value = NULL;
+	r->msg_typed = 0;
 	r->nextra = 0;
+}
+
+/* The bytes a value's text takes (0: it has none of its own). */
+static size_t value_bytes(const struct pyval *v)
+{
+	if (!v->s || v->type == PV_TUPLE)
+		return 0;
+	return v->n || v->type != PV_STR ? v->n : strlen(v->s);
+}
+
+static const char *copy_bytes(char **p, const char *s, size_t n)
+{
+	char *d = *p;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	*p += n + 1;
+	return d;
 }
 
 /* One block: the struct, the extras array, then every string. */
@@ -315,8 +262,8 @@ struct log_record *log_record_copy(const struct log_record *r)
 	for (size_t i = 0; i < n; i++)
 		size += strlen(strs[i] ? strs[i] : "") + 1;
 	for (size_t i = 0; i < r->nextra; i++)
-		size += strlen(r->extra[i].key) + 1 +
-			(r->extra[i].value.s ? strlen(r->extra[i].value.s) + 1 : 0);
+		size += strlen(r->extra[i].key) + 1 + value_bytes(&r->extra[i].value) + 1;
+	size += r->msg_typed ? value_bytes(&r->msg_value) + 1 : 0;
 	struct log_record *c = malloc(size);
 	if (!c)
 		return NULL;
@@ -325,21 +272,20 @@ struct log_record *log_record_copy(const struct log_record *r)
 	char *p = (char *)(c->extra + r->nextra);
 	const char **dst[] = {&c->name, &c->msg, &c->levelname, &c->pathname, &c->filename,
 			      &c->module, &c->thread_name, &c->process_name};
-	for (size_t i = 0; i < n; i++) {
-		*dst[i] = strcpy(p, strs[i] ? strs[i] : "");
-		p += strlen(p) + 1;
-	}
+	for (size_t i = 0; i < n; i++)
+		*dst[i] = copy_bytes(&p, strs[i] ? strs[i] : "", strlen(strs[i] ? strs[i] : ""));
 	for (size_t i = 0; i < r->nextra; i++) {
 		c->extra[i] = r->extra[i];
-		c->extra[i].key = strcpy(p, r->extra[i].key);
-		p += strlen(p) + 1;
-		if (r->extra[i].value.s) {
-			c->extra[i].value.s = strcpy(p, r->extra[i].value.s);
-			p += strlen(p) + 1;
-		}
+		c->extra[i].key = (char *)copy_bytes(&p, r->extra[i].key, strlen(r->extra[i].key));
+		size_t vb = value_bytes(&r->extra[i].value);
+		if (vb || r->extra[i].value.type == PV_STR)
+			c->extra[i].value.s = copy_bytes(&p, r->extra[i].value.s, vb);
 		c->extra[i].text = NULL;
 	}
+	if (r->msg_typed && r->msg_value.s && r->msg_value.type != PV_TUPLE)
+		c->msg_value.s = copy_bytes(&p, r->msg_value.s, value_bytes(&r->msg_value));
 	c->json_msg = NULL;
+	c->json_msg_value = NULL;
 	c->asctime = NULL;
 	return c;
 }

@@ -1,45 +1,212 @@
-/* Python values for log records: str(), repr(), % conversions and format() specs,
- * each giving the text Python gives for the same value. */
+/* Python values for log records: str(), repr() and ascii() as Python prints them,
+ * the [key] and .attribute access of a format's field names, and text as code
+ * points (UTF-8), the unit Python counts in. */
 #include "osfs/logging/value.h"
 
 #include <errno.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "osfs/fmt.h"
 #include "osfs/refuse.h"
+#include "pyfmt.h"
 
-static const char *type_name(const struct pyval *v)
+uint32_t u8_next(const char **pp, const char *end)
 {
-	static const char *const names[] = {"NoneType", "bool", "int", "float", "str", "object"};
+	const unsigned char *p = (const unsigned char *)*pp;
+	unsigned c = p[0];
+	size_t n = c < 0x80                 ? 1
+	           : c >= 0xc2 && c <= 0xdf ? 2
+	           : c >= 0xe0 && c <= 0xef ? 3
+	           : c >= 0xf0 && c <= 0xf4 ? 4
+	                                    : 0;
+	if (n == 1 || n == 0 || (size_t)(end - *pp) < n) {
+		*pp += 1;
+		return n == 1 ? c
+		              : 0xdc00 + c; /* a stray byte: one character, as surrogateescape */
+	}
+	uint32_t cp = c & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80) {
+			*pp += 1;
+			return 0xdc00 + c;
+		}
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+	if (cp < least[n] || cp > 0x10ffff) {
+		*pp += 1;
+		return 0xdc00 + c;
+	}
+	*pp += n;
+	return cp;
+}
+
+size_t u8_put(char out[4], uint32_t c)
+{
+	if (c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		out[0] = (char)(0xc0 | c >> 6);
+		out[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		out[0] = (char)(0xe0 | c >> 12);
+		out[1] = (char)(0x80 | (c >> 6 & 0x3f));
+		out[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | c >> 18);
+	out[1] = (char)(0x80 | (c >> 12 & 0x3f));
+	out[2] = (char)(0x80 | (c >> 6 & 0x3f));
+	out[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+void u8_add(struct osfs_buf *out, uint32_t c)
+{
+	char b[4];
+	osfs_buf_add(out, b, u8_put(b, c));
+}
+
+size_t u8_count(const char *s, size_t n)
+{
+	size_t count = 0;
+	const char *end = s + n;
+	for (const char *p = s; p < end; count++) {
+		if ((unsigned char)*p < 0x80)
+			p++;
+		else
+			u8_next(&p, end);
+	}
+	return count;
+}
+
+size_t u8_prefix(const char *s, size_t n, size_t chars)
+{
+	const char *p = s, *end = s + n;
+	for (size_t i = 0; i < chars && p < end; i++)
+		u8_next(&p, end);
+	return (size_t)(p - s);
+}
+
+void fill_add(struct osfs_buf *out, const char *c, size_t clen, size_t n)
+{
+	char *p = n ? osfs_buf_extend(out, n * clen) : NULL;
+	if (!p)
+		return;
+	if (clen == 1)
+		memset(p, c[0], n);
+	else
+		for (size_t i = 0; i < n; i++)
+			memcpy(p + i * clen, c, clen);
+}
+
+const char *pv_type_name(const struct pyval *v)
+{
+	static const char *const names[] = {"NoneType", "bool", "int",  "float", "str",
+	                                    "int",      "list", "dict", "tuple"};
 	return names[v->type];
 }
 
-void pv_repr_str(const char *s, struct osfs_buf *out)
+static size_t str_len(const struct pyval *v)
 {
-	/* Python prefers single quotes, and uses double ones when only ' occurs. */
-	char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+	return v->n ? v->n : strlen(v->s);
+}
+
+/* unicode_repr: single quotes unless the text has ' and no "; escapes for the
+ * quote, backslash, \t \n \r, and every character str.isprintable() refuses. */
+void pv_repr_str(const char *s, size_t n, struct osfs_buf *out)
+{
+	const char *end = s + n;
+	int squote = memchr(s, '\'', n) != NULL, dquote = memchr(s, '"', n) != NULL;
+	char q = squote && !dquote ? '"' : '\'';
 	osfs_buf_putc(out, q);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == q || *p == '\\')
-			osfs_buf_printf(out, "\\%c", *p);
-		else if (*p == '\n')
-			osfs_buf_puts(out, "\\n");
-		else if (*p == '\r')
-			osfs_buf_puts(out, "\\r");
-		else if (*p == '\t')
+	for (const char *p = s; p < end;) {
+		const char *at = p;
+		uint32_t c = u8_next(&p, end);
+		if (c == (uint32_t)q || c == '\\') {
+			osfs_buf_putc(out, '\\');
+			osfs_buf_putc(out, (char)c);
+		} else if (c == '\t') {
 			osfs_buf_puts(out, "\\t");
-		else if (*p < 0x20 || *p == 0x7f)
-			osfs_buf_printf(out, "\\x%02x", *p);
-		else
-			osfs_buf_putc(out, (char)*p); /* UTF-8 passes: printable text in Python */
+		} else if (c == '\n') {
+			osfs_buf_puts(out, "\\n");
+		} else if (c == '\r') {
+			osfs_buf_puts(out, "\\r");
+		} else if (c < 0x20 || c == 0x7f) {
+			osfs_buf_printf(out, "\\x%02x", c);
+		} else if (c < 0x7f) {
+			osfs_buf_putc(out, (char)c);
+		} else if (uc_is_printable(c)) {
+			osfs_buf_add(out, at, (size_t)(p - at));
+		} else if (c <= 0xff) {
+			osfs_buf_printf(out, "\\x%02x", c);
+		} else if (c <= 0xffff) {
+			osfs_buf_printf(out, "\\u%04x", c);
+		} else {
+			osfs_buf_printf(out, "\\U%08x", c);
+		}
 	}
 	osfs_buf_putc(out, q);
 }
 
-void pv_str(const struct pyval *v, struct osfs_buf *out)
+static void json_repr(const char *p, const char *end, struct osfs_buf *out);
+
+/* A JSON value (checked) as repr() shows the object json.loads makes of it. */
+static void json_item_repr(const char *p, const char *end, struct osfs_buf *out)
+{
+	struct osfs_buf tmp = {0};
+	struct pyval v;
+	if (*p == '[' || *p == '{') {
+		json_repr(p, end, out);
+	} else if (pj_value(p, end, &v, &tmp) == 0) {
+		pv_repr(&v, out);
+	}
+	osfs_buf_free(&tmp);
+}
+
+/* str() of a list or dict: repr() of each item; a key given twice is where it
+ * first appeared, with the value it was given last (as a dict keeps it). */
+static void json_repr(const char *p, const char *end, struct osfs_buf *out)
+{
+	struct pj_iter it, later;
+	const char *key, *value, *k2, *v2;
+	pj_open(&it, p, end);
+	osfs_buf_putc(out, it.dict ? '{' : '[');
+	int first = 1, twice = it.dict && pj_has_duplicate_keys(p, end);
+	while (pj_next(&it, &key, &value)) {
+		if (twice) {
+			int seen = 0;
+			struct pj_iter before;
+			pj_open(&before, p, end);
+			while (pj_next(&before, &k2, &v2) && k2 != key)
+				if (pj_string_eq(k2, key))
+					seen = 1;
+			if (seen)
+				continue;
+			later = it;
+			while (pj_next(&later, &k2, &v2))
+				if (pj_string_eq(k2, key))
+					value = v2;
+		}
+		if (!first)
+			osfs_buf_puts(out, ", ");
+		first = 0;
+		if (it.dict) {
+			struct osfs_buf k = {0};
+			pj_string(key, &k);
+			pv_repr_str(k.data ? k.data : "", k.len, out);
+			osfs_buf_free(&k);
+			osfs_buf_puts(out, ": ");
+		}
+		json_item_repr(value, end, out);
+	}
+	osfs_buf_putc(out, it.dict ? '}' : ']');
+}
+
+int pv_str(const struct pyval *v, struct osfs_buf *out)
 {
 	switch (v->type) {
 	case PV_NONE:
@@ -48,427 +215,179 @@ void pv_str(const struct pyval *v, struct osfs_buf *out)
 	case PV_BOOL:
 		osfs_buf_puts(out, v->i ? "True" : "False");
 		break;
-	case PV_INT:
-		osfs_buf_printf(out, "%lld", v->i);
-		break;
-	case PV_FLOAT:
-		osfs_fmt_repr(out, v->f);
-		break;
-	case PV_STR:
-	case PV_OBJ:
-		osfs_buf_puts(out, v->s);
+	case PV_INT: {
+		char buf[24], *p = buf + sizeof buf;
+		unsigned long long m =
+		    v->i < 0 ? 0ULL - (unsigned long long)v->i : (unsigned long long)v->i;
+		do
+			*--p = (char)('0' + m % 10);
+		while (m /= 10);
+		if (v->i < 0)
+			*--p = '-';
+		osfs_buf_add(out, p, (size_t)(buf + sizeof buf - p));
 		break;
 	}
+	case PV_FLOAT:
+		return py_dtoa(out, v->f, 'r', 0, DTSF_ADD_DOT_0);
+	case PV_STR:
+	case PV_BIG:
+	case PV_TUPLE:
+		osfs_buf_add(out, v->s, str_len(v));
+		break;
+	case PV_LIST:
+	case PV_DICT:
+		json_repr(v->s, v->s + v->n, out);
+		break;
+	}
+	return osfs_buf_error(out);
 }
 
-void pv_repr(const struct pyval *v, struct osfs_buf *out)
+int pv_repr(const struct pyval *v, struct osfs_buf *out)
 {
-	if (v->type == PV_STR)
-		pv_repr_str(v->s, out);
-	else
-		pv_str(v, out);
+	if (v->type != PV_STR)
+		return pv_str(v, out);
+	pv_repr_str(v->s, str_len(v), out);
+	return osfs_buf_error(out);
 }
 
-/* ascii(): repr() with every non-ASCII character escaped. */
-static void pv_ascii(const struct pyval *v, struct osfs_buf *out)
+/* ascii(): repr() with every non-ASCII character escaped (backslashreplace). */
+int pv_ascii(const struct pyval *v, struct osfs_buf *out)
 {
 	struct osfs_buf r = {0};
-	pv_repr(v, &r);
-	for (size_t i = 0; i < r.len;) {
-		unsigned char c = (unsigned char)r.data[i];
-		if (c < 0x80) {
+	int err = pv_repr(v, &r);
+	const char *end = r.data + r.len;
+	for (const char *p = r.data; !err && p < end;) {
+		uint32_t c = u8_next(&p, end);
+		if (c < 0x80)
 			osfs_buf_putc(out, (char)c);
-			i++;
-			continue;
-		}
-		int n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-		unsigned cp = c & (n == 4 ? 0x07 : n == 3 ? 0x0f : 0x1f);
-		for (int k = 1; k < n && i + (size_t)k < r.len; k++)
-			cp = cp << 6 | ((unsigned char)r.data[i + (size_t)k] & 0x3f);
-		if (cp <= 0xff)
-			osfs_buf_printf(out, "\\x%02x", cp);
-		else if (cp <= 0xffff)
-			osfs_buf_printf(out, "\\u%04x", cp);
+		else if (c <= 0xff)
+			osfs_buf_printf(out, "\\x%02x", c);
+		else if (c <= 0xffff)
+			osfs_buf_printf(out, "\\u%04x", c);
 		else
-			osfs_buf_printf(out, "\\U%08x", cp);
-		i += (size_t)n;
+			osfs_buf_printf(out, "\\U%08x", c);
 	}
 	osfs_buf_free(&r);
+	return err ? err : osfs_buf_error(out);
 }
 
-/* Digits of m in base 8, 10 or 16 (upper: A-F), into buf. */
-static int digits_of(unsigned long long m, int base, int upper, char *buf)
+/* string.Formatter's get_integer: a key of decimal digits (of any script) is an
+ * index.  The index, -1 if not all digits, or -2 past Py_ssize_t. */
+static long long key_index(const char *key, size_t n)
 {
-	const char *set = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	char rev[70];
-	int n = 0;
-	do
-		rev[n++] = set[m % (unsigned)base];
-	while (m /= (unsigned)base);
-	for (int i = 0; i < n; i++)
-		buf[i] = rev[n - 1 - i];
-	buf[n] = '\0';
-	return n;
-}
-
-static int base_of(char type)
-{
-	return type == 'o' ? 8 : type == 'x' || type == 'X' ? 16 : type == 'b' ? 2 : 10;
-}
-
-/* C's printf for one double: the format is made of checked pieces only (flags from
- * "-+ #0", a number, a conversion from "eEfFgG"), so it cannot be hostile. */
-static int print_double(char *buf, size_t size, const char *flags, int width, int precision,
-			char type, double d)
-{
-	char fmt[32];
-	snprintf(fmt, sizeof fmt, "%%%s*.*%c", flags, type);
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	int n = snprintf(buf, size, fmt, width > 0 ? width : 0, precision, d);
-#pragma GCC diagnostic pop
-	return n < 0 ? 0 : n >= (int)size ? (int)size - 1 : n;
-}
-
-static int is_number(const struct pyval *v)
-{
-	return v->type == PV_INT || v->type == PV_BOOL || v->type == PV_FLOAT;
-}
-
-/* Python counts characters, not bytes: widths and precisions are code points. */
-static size_t u8_chars(const char *s, size_t bytes)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < bytes; i++)
-		n += ((unsigned char)s[i] & 0xc0) != 0x80;
-	return n;
-}
-
-/* The bytes of the first `chars` characters of s. */
-static size_t u8_prefix(const char *s, size_t bytes, size_t chars)
-{
-	size_t i = 0;
-	for (size_t n = 0; i < bytes; i++) {
-		if (((unsigned char)s[i] & 0xc0) != 0x80 && n++ == chars)
-			break;
+	const char *p = key, *end = key + n;
+	long long acc = 0;
+	if (!n)
+		return -1;
+	while (p < end) {
+		int d = uc_decimal(u8_next(&p, end));
+		if (d < 0)
+			return -1;
+		if (acc > (0x7fffffffffffffffLL - d) / 10)
+			return -2;
+		acc = acc * 10 + d;
 	}
-	return i;
+	return acc;
 }
 
-static void pad(struct osfs_buf *out, const char *text, size_t len, int width, int left, char fill)
+static int not_subscriptable(const struct pyval *v)
 {
-	size_t w = width > 0 ? (size_t)width : 0, chars = u8_chars(text, len);
-	if (!left)
-		for (size_t i = chars; i < w; i++)
-			osfs_buf_putc(out, fill);
-	osfs_buf_add(out, text, len);
-	if (left)
-		for (size_t i = chars; i < w; i++)
-			osfs_buf_putc(out, fill);
+	return osfs_refuse(EINVAL, "TypeError: '%s' object is not subscriptable", pv_type_name(v));
 }
 
-/* Python's % for an integer in base 8, 10 or 16: C's, but with Python's 0o prefix
- * and the prefix also for zero. */
-static void percent_int(long long x, const struct pct_spec *s, struct osfs_buf *out)
+/* seq[index] of a str, list or tuple. */
+static int get_index(const struct pyval *v, long long idx, struct pyval *out,
+                     struct osfs_buf *scratch)
 {
-	int alt = strchr(s->flags, '#') != NULL, zero = strchr(s->flags, '0') != NULL;
-	int left = strchr(s->flags, '-') != NULL;
-	char digits[80];
-	unsigned long long mag = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
-	int n = digits_of(mag, base_of(s->type), s->type == 'X', digits);
-	char body[128];
-	size_t len = 0;
-	const char *sign = x < 0 ? "-" : strchr(s->flags, '+') ? "+" : strchr(s->flags, ' ') ? " " : "";
-	const char *prefix = !alt ? "" : s->type == 'o' ? "0o" : s->type == 'x' ? "0x" : s->type == 'X' ? "0X" : "";
-	len += (size_t)snprintf(body, sizeof body, "%s%s", sign, prefix);
-	for (int i = n; i < s->precision && len < 100; i++)
-		body[len++] = '0';
-	if (zero && !left && s->precision < 0)
-		for (int i = (int)len + n; i < s->width && len < 100; i++)
-			body[len++] = '0';
-	memcpy(body + len, digits, (size_t)n);
-	len += (size_t)n;
-	pad(out, body, len, s->width, left, ' ');
+	if (v->type == PV_STR) {
+		const char *s = v->s, *end = s + str_len(v), *p = s;
+		for (long long i = 0; i < idx && p < end; i++)
+			u8_next(&p, end);
+		if (p >= end)
+			return osfs_refuse(EINVAL, "IndexError: string index out of range");
+		const char *at = p;
+		u8_next(&p, end);
+		osfs_buf_reset(scratch);
+		osfs_buf_add(scratch, at, (size_t)(p - at));
+		if (osfs_buf_error(scratch))
+			return -ENOMEM;
+		*out = (struct pyval){PV_STR, 0, 0, scratch->data, scratch->len};
+		return 0;
+	}
+	if (v->type == PV_LIST) {
+		struct pj_iter it;
+		const char *key, *value;
+		pj_open(&it, v->s, v->s + v->n);
+		for (long long i = 0; pj_next(&it, &key, &value); i++)
+			if (i == idx)
+				return pj_value(value, v->s + v->n, out, scratch);
+		return osfs_refuse(EINVAL, "IndexError: list index out of range");
+	}
+	return osfs_refuse(EINVAL, "IndexError: tuple index out of range"); /* args: () */
 }
 
-int pv_percent(const struct pyval *v, const struct pct_spec *s, struct osfs_buf *out)
+/* dict[key]: the value the key was given last. */
+static int get_key(const struct pyval *v, const char *key, size_t n, struct pyval *out,
+                   struct osfs_buf *scratch)
 {
-	int left = strchr(s->flags, '-') != NULL;
-	struct osfs_buf text = {0};
-	int err = 0;
-	switch (s->type) {
-	case 's':
-	case 'r':
-	case 'a':
-		if (s->type == 's')
-			pv_str(v, &text);
-		else if (s->type == 'r')
-			pv_repr(v, &text);
-		else
-			pv_ascii(v, &text);
-		if (s->precision >= 0 && text.data)
-			text.len = u8_prefix(text.data, text.len, (size_t)s->precision);
-		pad(out, text.data ? text.data : "", text.len, s->width, left, ' ');
-		break;
-	case 'd':
-	case 'i':
-	case 'u':
-		if (!is_number(v)) {
-			err = osfs_refuse(EINVAL, "%%%c format: a real number is required, not %s", s->type,
-					  type_name(v));
-			break;
-		}
-		percent_int(v->type == PV_FLOAT ? (long long)v->f : v->i, s, out);
-		break;
-	case 'o':
-	case 'x':
-	case 'X':
-		if (v->type != PV_INT && v->type != PV_BOOL) {
-			err = osfs_refuse(EINVAL, "%%%c format: an integer is required, not %s", s->type,
-					  type_name(v));
-			break;
-		}
-		percent_int(v->i, s, out);
-		break;
-	case 'e':
-	case 'E':
-	case 'f':
-	case 'F':
-	case 'g':
-	case 'G': {
-		if (!is_number(v)) {
-			err = osfs_refuse(EINVAL, "must be real number, not %s", type_name(v));
-			break;
-		}
-		double d = v->type == PV_FLOAT ? v->f : (double)v->i;
-		char buf[512];
-		int n = print_double(buf, sizeof buf, s->flags, s->width,
-				     s->precision >= 0 ? s->precision : 6, s->type, d);
-		osfs_buf_add(out, buf, (size_t)n);
-		break;
-	}
-	case 'c':
-		if (v->type == PV_STR && strlen(v->s) >= 1) {
-			pad(out, v->s, strlen(v->s), s->width, left, ' ');
-		} else if (v->type == PV_INT && v->i >= 0 && v->i < 128) {
-			char c = (char)v->i;
-			pad(out, &c, 1, s->width, left, ' ');
-		} else {
-			err = osfs_refuse(EINVAL, "%%c requires an int or a unicode character, not %s",
-					  type_name(v));
-		}
-		break;
-	default:
-		err = osfs_refuse(EINVAL, "unsupported format character '%c'", s->type);
-	}
-	osfs_buf_free(&text);
-	return err;
+	struct pj_iter it;
+	const char *k, *value, *found = NULL;
+	pj_open(&it, v->s, v->s + v->n);
+	while (pj_next(&it, &k, &value))
+		if (pj_string_is(k, key, n))
+			found = value;
+	if (!found)
+		return osfs_refuse(EINVAL, "KeyError: '%.*s'", (int)n, key);
+	return pj_value(found, v->s + v->n, out, scratch);
 }
 
-int pv_spec_number(const char **p, int *out)
+int pv_getitem(const struct pyval *v, const char *key, size_t n, struct pyval *out,
+               struct osfs_buf *scratch)
 {
-	long n = 0;
-	for (; **p >= '0' && **p <= '9'; (*p)++)
-		if ((n = n * 10 + (**p - '0')) > PV_WIDTH_MAX)
-			return osfs_refuse(EINVAL, "width or precision too big (osfs allows up to %d)",
-					   PV_WIDTH_MAX);
-	*out = (int)n;
-	return 0;
+	long long idx = key_index(key, n);
+	if (idx == -2)
+		return osfs_refuse(EINVAL, "ValueError: Too many decimal digits in format string");
+	int sequence = v->type == PV_STR || v->type == PV_LIST || v->type == PV_TUPLE;
+	if (idx >= 0) {
+		if (sequence)
+			return get_index(v, idx, out, scratch);
+		if (v->type == PV_DICT) /* a JSON object's keys are all str */
+			return osfs_refuse(EINVAL, "KeyError: %lld", idx);
+		return not_subscriptable(v);
+	}
+	if (v->type == PV_DICT)
+		return get_key(v, key, n, out, scratch);
+	if (v->type == PV_STR)
+		return osfs_refuse(EINVAL, "TypeError: string indices must be integers, not 'str'");
+	if (sequence)
+		return osfs_refuse(EINVAL,
+		                   "TypeError: %s indices must be integers or slices, not str",
+		                   pv_type_name(v));
+	return not_subscriptable(v);
 }
 
-/* The format-spec mini-language: [[fill]align][sign][z][#][0][width][grouping][.precision][type] */
-struct fmt_spec {
-	char fill, align, sign, grouping, type;
-	int alt, zero, width, precision;
-};
-
-static int parse_spec(const char *p, struct fmt_spec *f)
+/* The data attributes of the numbers: real, imag, numerator, denominator. */
+int pv_getattr(const struct pyval *v, const char *name, size_t n, struct pyval *out,
+               struct osfs_buf *scratch)
 {
-	*f = (struct fmt_spec){.fill = ' ', .width = -1, .precision = -1};
-	const char *aligns = "<>=^";
-	if (p[0] && p[1] && strchr(aligns, p[1])) {
-		f->fill = p[0];
-		f->align = p[1];
-		p += 2;
-	} else if (p[0] && strchr(aligns, p[0])) {
-		f->align = *p++;
+	static const char *const attrs[] = {"real", "imag", "numerator", "denominator"};
+	int a = -1;
+	for (int i = 0; i < 4; i++)
+		if (strlen(attrs[i]) == n && memcmp(attrs[i], name, n) == 0)
+			a = i;
+	int integral = v->type == PV_INT || v->type == PV_BOOL || v->type == PV_BIG;
+	if (a >= 0 && (integral || (v->type == PV_FLOAT && a < 2))) {
+		*out = *v;
+		if (v->type == PV_BOOL) /* True.real is the int 1 */
+			out->type = PV_INT;
+		if (a == 1 || a == 3) /* imag, denominator */
+			*out =
+			    v->type == PV_FLOAT ? PV_FLOAT_V(a == 1 ? 0.0 : 1.0) : PV_INT_V(a == 3);
+		return 0;
 	}
-	if (*p == '+' || *p == '-' || *p == ' ')
-		f->sign = *p++;
-	if (*p == 'z')
-		p++;
-	if (*p == '#')
-		f->alt = 1, p++;
-	if (*p == '0') {
-		f->zero = 1, p++;
-	}
-	int err;
-	if (*p >= '0' && *p <= '9' && (err = pv_spec_number(&p, &f->width)))
-		return err;
-	if (*p == ',' || *p == '_')
-		f->grouping = *p++;
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return osfs_refuse(EINVAL, "Format specifier missing precision");
-		if ((err = pv_spec_number(&p, &f->precision)))
-			return err;
-	}
-	if (*p)
-		f->type = *p++;
-	if (*p)
-		return osfs_refuse(EINVAL, "Invalid format specifier");
-	if (f->zero && !f->align) {
-		f->fill = '0';
-		f->align = '=';
-	}
-	return 0;
-}
-
-/* Inserts grouping separators every three digits of the integer part of num. */
-static void group_digits(const char *num, char sep, struct osfs_buf *out)
-{
-	size_t lead = strspn(num, "0123456789");
-	for (size_t i = 0; i < lead; i++) {
-		osfs_buf_putc(out, num[i]);
-		if ((lead - i - 1) % 3 == 0 && i + 1 < lead)
-			osfs_buf_putc(out, sep);
-	}
-	osfs_buf_puts(out, num + lead);
-}
-
-static void align(const struct fmt_spec *f, const char *sign, const char *body, int numeric,
-		  struct osfs_buf *out)
-{
-	size_t len = u8_chars(sign, strlen(sign)) + u8_chars(body, strlen(body));
-	size_t w = f->width > 0 ? (size_t)f->width : 0;
-	size_t padn = len < w ? w - len : 0;
-	char a = f->align ? f->align : numeric ? '>' : '<';
-	size_t before = a == '>' || a == '=' ? padn : a == '^' ? padn / 2 : 0;
-	if (a != '=')
-		for (size_t i = 0; i < before; i++)
-			osfs_buf_putc(out, f->fill);
-	osfs_buf_puts(out, sign);
-	if (a == '=')
-		for (size_t i = 0; i < before; i++)
-			osfs_buf_putc(out, f->fill);
-	osfs_buf_puts(out, body);
-	for (size_t i = before; i < padn; i++)
-		osfs_buf_putc(out, f->fill);
-}
-
-static int format_number(const struct pyval *v, const struct fmt_spec *f, struct osfs_buf *out)
-{
-	int is_float = v->type == PV_FLOAT;
-	char t = f->type;
-	if (!t)
-		t = is_float ? 0 : 'd';
-	if (t == 'n')
-		t = is_float ? 'g' : 'd';
-	int negative;
-	char body[512];
-	if (strchr("bcdoxX", t)) {
-		if (is_float)
-			return osfs_refuse(EINVAL, "Unknown format code '%c' for object of type 'float'", t);
-		if (f->precision >= 0)
-			return osfs_refuse(EINVAL, "Precision not allowed in integer format specifier");
-		long long x = v->i;
-		negative = x < 0;
-		unsigned long long m = negative ? 0ULL - (unsigned long long)x : (unsigned long long)x;
-		if (t == 'c') {
-			body[0] = (char)m;
-			body[1] = '\0';
-		} else {
-			static const char *const prefixes[] = {"0b", "0o", "0x", "0X"};
-			int p = t == 'b' ? 0 : t == 'o' ? 1 : t == 'x' ? 2 : t == 'X' ? 3 : -1;
-			size_t plen = 0;
-			if (f->alt && p >= 0) {
-				memcpy(body, prefixes[p], 2);
-				plen = 2;
-			}
-			digits_of(m, base_of(t), t == 'X', body + plen);
-		}
-	} else if (strchr("eEfFgG%", t) || (!t && is_float)) {
-		double d = is_float ? v->f : (double)v->i;
-		negative = signbit(d) && !isnan(d);
-		double m = fabs(d);
-		if (isinf(m) || isnan(m)) {
-			snprintf(body, sizeof body, "%s", isnan(m) ? "nan" : "inf");
-			if (t && strchr("EFG", t))
-				for (char *p = body; *p; p++)
-					*p = (char)(*p - 32);
-		} else if (!t) {
-			if (f->precision < 0) {
-				struct osfs_buf r = {0};
-				osfs_fmt_repr(&r, m);
-				snprintf(body, sizeof body, "%s", r.data);
-				osfs_buf_free(&r);
-			} else {
-				snprintf(body, sizeof body, "%.*g", f->precision ? f->precision : 1, m);
-				if (!strpbrk(body, ".e"))
-					strcat(body, ".0");
-			}
-		} else if (t == '%') {
-			snprintf(body, sizeof body, "%.*f%%", f->precision >= 0 ? f->precision : 6, m * 100);
-		} else {
-			print_double(body, sizeof body, f->alt ? "#" : "", 0,
-				     f->precision >= 0 ? f->precision : 6, t, m);
-		}
-	} else {
-		return osfs_refuse(EINVAL, "Unknown format code '%c' for object of type '%s'", t,
-				   type_name(v));
-	}
-	const char *sign = negative ? "-" : f->sign == '+' ? "+" : f->sign == ' ' ? " " : "";
-	if (f->grouping) {
-		struct osfs_buf g = {0};
-		group_digits(body, f->grouping, &g);
-		align(f, sign, g.data, 1, out);
-		osfs_buf_free(&g);
-	} else {
-		align(f, sign, body, 1, out);
-	}
-	return 0;
-}
-
-int pv_format(const struct pyval *v, char conversion, const char *spec, struct osfs_buf *out)
-{
-	struct pyval conv;
-	struct osfs_buf converted = {0};
-	if (conversion) {
-		if (conversion == 'r')
-			pv_repr(v, &converted);
-		else if (conversion == 'a')
-			pv_ascii(v, &converted);
-		else
-			pv_str(v, &converted);
-		conv = PV_STR_V(converted.data ? converted.data : "");
-		v = &conv;
-	}
-	struct fmt_spec f;
-	int err = parse_spec(spec, &f);
-	if (!err) {
-		if (!*spec) {
-			pv_str(v, out);
-		} else if (v->type == PV_STR || v->type == PV_OBJ) {
-			if (f.type && f.type != 's')
-				err = osfs_refuse(EINVAL, "Unknown format code '%c' for object of type 'str'",
-						  f.type);
-			else if (f.sign || f.align == '=')
-				err = osfs_refuse(EINVAL, "Sign not allowed in string format specifier");
-			else {
-				size_t len = strlen(v->s);
-				if (f.precision >= 0)
-					len = u8_prefix(v->s, len, (size_t)f.precision);
-				char *t = strndup(v->s, len);
-				align(&f, "", t ? t : "", 0, out);
-				free(t);
-			}
-		} else if (v->type == PV_NONE) {
-			err = osfs_refuse(EINVAL, "unsupported format string passed to NoneType.__format__");
-		} else {
-			err = format_number(v, &f, out);
-		}
-	}
-	osfs_buf_free(&converted);
-	return err;
+	(void)scratch;
+	return osfs_refuse(EINVAL,
+	                   "AttributeError: '%s' object has no attribute '%.*s' "
+	                   "(osfs models real, imag, numerator and denominator of numbers only)",
+	                   pv_type_name(v), (int)n, name);
 }

@@ -41,6 +41,8 @@ const struct osfs_clock_info *osfs_clock_info_find(const char *name);
 int osfs_tz_set(const char *zone);
 void osfs_tz_get(struct osfs_buf *out);
 void osfs_tz_init(void);
+/* A number that changes whenever the zone does (for caches of local times). */
+unsigned osfs_tz_generation(void);
 
 /* Now in whole seconds, as Python's time.time() reads the clock. */
 time_t osfs_now(void);

@@ -27,7 +27,10 @@ struct log_record {
 	const char *thread_name, *process_name;
 	struct log_extra *extra;
 	size_t nextra;
-	char *json_msg; /* owns msg when it came from a JSON line */
+	char *json_msg; /* owns msg when it came from a JSON line: str() of msg_value */
+	struct pyval msg_value; /* msg as Python has it (an int, a list...) when msg_typed */
+	int msg_typed;
+	char *json_msg_value; /* owns msg_value's text */
 	/* set while formatting */
 	const char *asctime;
 };
