@@ -179,8 +179,8 @@ int osfs_signal_parse(const char *text, int *sig)
 }
 
 /* kill(2)'s rule: root, or a real or effective uid equal to the target's real or
- * saved uid. */
-static int may_signal(const struct osfs_proc *caller, const struct osfs_proc *target)
+ * saved uid.  The caller as it was when it wrote the request. */
+static int may_signal(const struct osfs_ident *caller, const struct osfs_proc *target)
 {
 	if (caller->euid == 0)
 		return 1;
@@ -193,7 +193,7 @@ static int may_signal(const struct osfs_proc *caller, const struct osfs_proc *ta
 	return 0;
 }
 
-int osfs_kill_request(const char *request, const struct osfs_proc *caller)
+int osfs_kill_request(const char *request, const struct osfs_ident *caller)
 {
 	char pidtext[32], sigtext[32], extra[2];
 	int fields = sscanf(request, " %31s %31s %1s", pidtext, sigtext, extra);
@@ -216,6 +216,8 @@ int osfs_kill_request(const char *request, const struct osfs_proc *caller)
 		close(fd);
 		return osfs_refuse(ESRCH, "no process %d", pid);
 	}
+	/* target was read from /proc/PID after the pidfd pinned PID: if the pinned
+	 * process has exited meanwhile, the signal below fails with ESRCH. */
 	if (!may_signal(caller, &target)) {
 		close(fd);
 		return osfs_refuse(EPERM, "process %d may not signal process %d (uid %u)",

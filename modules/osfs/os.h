@@ -34,17 +34,35 @@ int osfs_signal_parse(const char *text, int *sig);
 /* What /proc/TID/status says of a thread's process. */
 struct osfs_proc {
 	pid_t tid, pid, ppid;
-	uid_t uid, euid, suid;
-	gid_t gid, egid, sgid;
+	uid_t uid, euid, suid, fsuid;
+	gid_t gid, egid, sgid, fsgid;
 	gid_t groups[256];
 	int ngroups;
 	char comm[64];
 };
 int osfs_proc_read(pid_t tid, struct osfs_proc *p);
 
-/* os.kill(PID, SIGNAL) asked by the process `caller`: "PID SIGNAL".  Refused with
- * EPERM unless the caller itself may signal that process. */
-int osfs_kill_request(const char *request, const struct osfs_proc *caller);
+/* Who acts: the thread that made a request, taken while it waits for the answer
+ * (it is blocked in its write(), so it cannot exit or exec meanwhile), pinned with a
+ * pidfd and checked against the credentials the kernel sent with the request
+ * (fsuid, fsgid).  An identity is kept with what it wrote and used as it is, later
+ * too (at close): nothing is read from /proc again. */
+struct osfs_ident {
+	pid_t pid, tid;
+	uid_t uid, euid, suid, fsuid;
+	gid_t gid, egid, sgid, fsgid;
+	char comm[64]; /* as /proc/TID/status shows it (a newline escaped by the kernel) */
+	char *exe;     /* the executable's path, or NULL; owned */
+};
+/* 0, or -errno after osfs_refuse() (ESRCH: the thread is gone, or is another one). */
+int osfs_ident_take(pid_t tid, uid_t fsuid, gid_t fsgid, struct osfs_ident *who);
+/* The same process, as the same program, with the same credentials? */
+int osfs_ident_same(const struct osfs_ident *a, const struct osfs_ident *b);
+void osfs_ident_free(struct osfs_ident *who);
+
+/* os.kill(PID, SIGNAL) asked by `caller`: "PID SIGNAL".  Refused with EPERM unless
+ * the caller, as it was when it asked, may signal that process. */
+int osfs_kill_request(const char *request, const struct osfs_ident *caller);
 
 /* The caller's own view: os.times(), os.get_terminal_size(), its environment. */
 int osfs_proc_times(pid_t pid, struct osfs_kv *out);
