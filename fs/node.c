@@ -92,23 +92,19 @@ int (*node_commit)(void);
 
 /* A change the state file keeps: what it was, to undo it if it cannot be saved. */
 struct change {
-	const struct undo *undo;
+	struct undo undo;
 	struct osfs_buf before;
 	int known;
 };
 
 static void change_begin(struct change *c, const struct node *n, const struct req *rq)
 {
-	static const struct undo none;
-	*c = (struct change){.undo = n->undo ? n->undo : &none};
-	if (!node_commit)
+	*c = (struct change){.undo = n->undo ? *n->undo : (struct undo){n->show, n->store}};
+	if (!node_commit || !c->undo.save || !c->undo.restore)
 		return;
-	if (!n->undo)
-		c->undo = &(const struct undo){n->show, n->store};
 	struct req r = *rq;
 	r.node = n;
-	c->known = c->undo->save && c->undo->restore && c->undo->save(&c->before, &r) == 0 &&
-		   !osfs_buf_error(&c->before);
+	c->known = c->undo.save(&c->before, &r) == 0 && !osfs_buf_error(&c->before);
 	osfs_refusal_clear();
 }
 
@@ -124,7 +120,7 @@ static int change_end(struct change *c, const struct node *n, const struct req *
 			b->data[--b->len] = '\0';
 		struct req r = *rq;
 		r.node = n;
-		c->undo->restore(b->data ? b->data : "", &r);
+		c->undo.restore(b->data ? b->data : "", &r);
 		osfs_refuse(-err, "%s; the change was undone", why);
 	}
 	osfs_buf_free(&c->before);

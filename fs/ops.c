@@ -175,10 +175,15 @@ static void osfs_lookup(fuse_req_t r, fuse_ino_t parent, const char *name)
 		refused(r, dir, name, err);
 }
 
+static void given_back(size_t bytes);
+
+/* An inode lives until the kernel forgets it: memory for distinct lookups is
+ * bounded by the kernel's own cache of names, and returns when it shrinks. */
 static void osfs_forget(fuse_req_t r, fuse_ino_t ino, uint64_t nlookup)
 {
 	inode_forget(I(ino), nlookup);
 	fuse_reply_none(r);
+	given_back(sizeof(struct inode));
 }
 
 static void osfs_forget_multi(fuse_req_t r, size_t count, struct fuse_forget_data *forgets)
@@ -186,6 +191,7 @@ static void osfs_forget_multi(fuse_req_t r, size_t count, struct fuse_forget_dat
 	for (size_t i = 0; i < count; i++)
 		inode_forget(I(forgets[i].ino), forgets[i].nlookup);
 	fuse_reply_none(r);
+	given_back(count * sizeof(struct inode));
 }
 
 static void reply_attr(fuse_req_t r, fuse_ino_t ino)
