@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <malloc.h>
 #include <unistd.h>
 
 #include "access.h"
@@ -175,15 +174,13 @@ static void osfs_lookup(fuse_req_t r, fuse_ino_t parent, const char *name)
 		refused(r, dir, name, err);
 }
 
-static void given_back(size_t bytes);
-
 /* An inode lives until the kernel forgets it: memory for distinct lookups is
  * bounded by the kernel's own cache of names, and returns when it shrinks. */
 static void osfs_forget(fuse_req_t r, fuse_ino_t ino, uint64_t nlookup)
 {
 	inode_forget(I(ino), nlookup);
 	fuse_reply_none(r);
-	given_back(sizeof(struct inode));
+	quota_given_back(sizeof(struct inode) + 64); /* and its name */
 }
 
 static void osfs_forget_multi(fuse_req_t r, size_t count, struct fuse_forget_data *forgets)
@@ -191,7 +188,7 @@ static void osfs_forget_multi(fuse_req_t r, size_t count, struct fuse_forget_dat
 	for (size_t i = 0; i < count; i++)
 		inode_forget(I(forgets[i].ino), forgets[i].nlookup);
 	fuse_reply_none(r);
-	given_back(count * sizeof(struct inode));
+	quota_given_back(count * (sizeof(struct inode) + 64));
 }
 
 static void reply_attr(fuse_req_t r, fuse_ino_t ino)
@@ -429,20 +426,6 @@ static struct handle *get_handle(struct fuse_file_info *fi)
 	return h;
 }
 
-/* Memory given back by closed files goes back to the system now and then: glibc
- * keeps freed blocks in its arenas otherwise (the threshold of mmap'd blocks is
- * fixed at start, see main.c, for the large ones). */
-static void given_back(size_t bytes)
-{
-	static size_t since;
-	if (__atomic_add_fetch(&since, bytes, __ATOMIC_RELAXED) < (8u << 20))
-		return;
-	__atomic_store_n(&since, 0, __ATOMIC_RELAXED);
-#ifdef __GLIBC__
-	malloc_trim(0);
-#endif
-}
-
 static void put_handle(struct handle *h)
 {
 	if (__atomic_sub_fetch(&h->refs, 1, __ATOMIC_ACQ_REL) != 0)
@@ -453,10 +436,8 @@ static void put_handle(struct handle *h)
 	pthread_mutex_unlock(&live.lock);
 	node_release(h); /* a refusal at close is logged through node_unanswered */
 	quota_close(h->payer, h->held);
-	size_t held = h->held;
 	inode_drop(h->ino);
 	free(h);
-	given_back(held);
 }
 
 static int open_handle(fuse_req_t r, struct inode *in, struct fuse_file_info *fi)

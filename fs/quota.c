@@ -3,6 +3,7 @@
 #include "quota.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -50,6 +51,20 @@ static void forget_if_idle(struct usage *gone)
 	}
 }
 
+/* glibc keeps freed blocks in its arenas (one per thread): after every MiB given
+ * back, they go back to the system.  (Blocks of 128 KiB and more are mapped and
+ * unmapped on their own: main.c fixes that threshold.) */
+void quota_given_back(size_t bytes)
+{
+	static size_t since;
+	if (__atomic_add_fetch(&since, bytes, __ATOMIC_RELAXED) < (1u << 20))
+		return;
+	__atomic_store_n(&since, 0, __ATOMIC_RELAXED);
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
 int quota_open(uid_t uid)
 {
 	pthread_mutex_lock(&tab.lock);
@@ -75,6 +90,7 @@ void quota_close(uid_t uid, size_t held)
 		forget_if_idle(u);
 	}
 	pthread_mutex_unlock(&tab.lock);
+	quota_given_back(held);
 }
 
 int quota_hold(uid_t uid, size_t old, size_t now)
@@ -90,6 +106,8 @@ int quota_hold(uid_t uid, size_t old, size_t now)
 	else
 		u->bytes = u->bytes + now - old;
 	pthread_mutex_unlock(&tab.lock);
+	if (!err && now < old)
+		quota_given_back(old - now);
 	return err;
 }
 

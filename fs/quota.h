@@ -19,5 +19,7 @@ void quota_close(uid_t uid, size_t held);
 int quota_hold(uid_t uid, size_t old, size_t now);
 /* May uid hold more bytes besides what it holds? */
 int quota_fits(uid_t uid, size_t more);
+/* Bytes freed (closed files, forgotten inodes): returned to the system now and then. */
+void quota_given_back(size_t bytes);
 
 #endif
