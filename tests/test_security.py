@@ -23,6 +23,9 @@ import pytest
 from conftest import OSFS
 
 LINE_MAX = 65536
+# Under AddressSanitizer freed memory waits in quarantine: the figures of resident
+# memory are not the daemon's own, and are not checked there.
+SANITIZED = "libasan" in subprocess.run(["ldd", OSFS], capture_output=True, text=True).stdout
 
 
 @pytest.fixture(scope="module")
@@ -428,7 +431,7 @@ def test_endless_line_is_cheap(fresh):
     elapsed = time.monotonic() - t0
     assert refused == 2048
     assert elapsed < 60, f"2 GiB took {elapsed:.1f}s"
-    assert peak - start_rss < 16 * 1024, (start_rss, peak)
+    assert SANITIZED or peak - start_rss < 16 * 1024, (start_rss, peak)
     assert sum(" EMSGSIZE: " in e for e in fresh.errors()) == 1
 
 
@@ -486,7 +489,7 @@ def test_one_user_cannot_exhaust_the_daemon(make_mount, stranger):
         assert int(opened) == 4096 and open_err == "EMFILE"
         assert write_err == "ENOBUFS" and 900 <= int(first_refused) <= 1024
         held = rss_kib(pid) - base
-        assert held < 100 * 1024, held  # 64 MiB of lines, and 4096 open files
+        assert SANITIZED or held < 100 * 1024, held  # 64 MiB of lines, and 4096 open files
         # the owner still writes
         with open(info, "w") as f:
             f.write("owner\n")
@@ -496,7 +499,7 @@ def test_one_user_cannot_exhaust_the_daemon(make_mount, stranger):
     finally:
         p.stdin.close()
         p.wait(timeout=60)
-    assert wait_for(lambda: rss_kib(pid) - base < 8 * 1024, timeout=10), (base, rss_kib(pid))
+    assert SANITIZED or wait_for(lambda: rss_kib(pid) - base < 8 * 1024, timeout=10), (base, rss_kib(pid))
     assert m.unmount() == 0
 
 
@@ -532,6 +535,8 @@ def test_distinct_lookups_return_memory_when_forgotten(fresh):
     for n in range(50000):
         os.stat(fresh.p("errno", "strerror", str(n)))
     grown = rss_kib(pid) - base
+    if SANITIZED:
+        return
     assert grown > 3 * 1024  # over 60 B an inode: the cost is real...
     subprocess.run(["sh", "-c", "echo 2 > /proc/sys/vm/drop_caches"], check=True)
     # ... and returns once the kernel forgets the names
