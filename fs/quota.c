@@ -51,9 +51,9 @@ static void forget_if_idle(struct usage *gone)
 	}
 }
 
-/* glibc keeps freed blocks in its arenas (one per thread): after every MiB given
- * back, they go back to the system.  (Blocks of 128 KiB and more are mapped and
- * unmapped on their own: main.c fixes that threshold.) */
+/* glibc keeps freed blocks in its arenas (one per thread), large ones too once
+ * its threshold for mapping them has grown: after every MiB that open files and
+ * inodes give back, the arenas give their free pages back to the system. */
 void quota_given_back(size_t bytes)
 {
 	static size_t since;

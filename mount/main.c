@@ -2,7 +2,6 @@
  * Options, start-up, signals and shutdown; everything else is in fs/ and modules/. */
 #include <errno.h>
 #include <limits.h>
-#include <malloc.h>
 #include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
@@ -139,11 +138,6 @@ int main(int argc, char *argv[])
 		return 2;
 	}
 	logging_escape_all = mine.escape && strcmp(mine.escape, "all") == 0;
-#ifdef M_MMAP_THRESHOLD
-	/* Large buffers (a long line, a big response) are mapped, and given back to the
-	 * system when freed: a fixed threshold, since glibc's moving one would keep them. */
-	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-#endif
 	mine.state = absolute(mine.state);
 	mine.logging_config = absolute(mine.logging_config);
 	char cwd[4096];

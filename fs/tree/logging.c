@@ -75,9 +75,10 @@ static void drop_writer(void *state)
 /* Records from a user other than the daemon's owner (by real or effective uid),
  * or from anyone with -o escape=all, cannot forge lines: their text, and what
  * the writer names itself (comm, executable), is escaped (fs/escape.h). */
+static uid_t owner;
+
 static int escaped(const struct osfs_ident *who)
 {
-	uid_t owner = getuid();
 	return logging_escape_all || who->uid != owner || who->fsuid != owner;
 }
 
@@ -522,6 +523,7 @@ const struct dir logging_dir = {.rows = logging_rows};
 
 int logging_tree_init(void)
 {
+	owner = getuid();
 	int err = log_init();
 	log_on_change(tree_changed);
 	return err;
