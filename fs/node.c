@@ -247,10 +247,15 @@ static int document_write(struct handle *h, const char *data, size_t size, const
 		h->applied = 0;
 		osfs_buf_reset(&h->content);
 	}
+	if (h->pending.len + size > NODE_DOCUMENT_MAX) { /* refused whole, and forgotten */
+		int err = osfs_refuse(EMSGSIZE, "a document of more than %u bytes", NODE_DOCUMENT_MAX);
+		outcome(h, err);
+		osfs_buf_free(&h->pending);
+		kind_settle(h, NULL);
+		return err;
+	}
 	struct osfs_ident *now;
-	int err = h->pending.len + size > NODE_DOCUMENT_MAX
-		? osfs_refuse(EMSGSIZE, "a document of more than %u bytes", NODE_DOCUMENT_MAX)
-		: kind_writer(rq, &now);
+	int err = kind_writer(rq, &now);
 	if (err)
 		return err;
 	kind_forget_writer(h->who); /* applied at close as the last one who wrote */

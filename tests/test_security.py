@@ -503,6 +503,54 @@ def test_one_user_cannot_exhaust_the_daemon(make_mount, stranger):
     assert m.unmount() == 0
 
 
+TRANSACTIONS = r"""
+import errno, os, sys
+path, n, request = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode()
+fds, refused = [], {}
+for i in range(n):
+    fd = os.open(path, os.O_RDWR)
+    fds.append(fd)
+    try:
+        os.write(fd, request)
+    except OSError as e:
+        refused[errno.errorcode[e.errno]] = refused.get(errno.errorcode[e.errno], 0) + 1
+print(len(fds) - sum(refused.values()), " ".join(f"{k}={v}" for k, v in sorted(refused.items())),
+      flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_responses_held_are_bounded_per_user(make_mount, stranger):
+    """300 open transactions, each holding a response of about 720 KiB: the user's
+    share (64 MiB) is reached, and the memory returns when they close."""
+    m = make_mount("-o", "allow_other", public=True)
+    pid = m.proc.pid
+    base = rss_kib(pid)
+    request = "%c" * 30000  # 60 KB of request, 720 KB of response
+    p = subprocess.Popen(user_argv(stranger, ["/usr/bin/python3", "-c", TRANSACTIONS,
+                                              m.p("time", "strftime", "call"), "300", request]),
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        answered, refused = p.stdout.readline().split(" ", 1)
+        assert 60 <= int(answered) <= 95 and refused.strip() == f"ENOBUFS={300 - int(answered)}"
+        assert SANITIZED or rss_kib(pid) - base < 100 * 1024
+    finally:
+        p.stdin.close()
+        p.wait(timeout=60)
+    assert SANITIZED or wait_for(lambda: rss_kib(pid) - base < 8 * 1024, timeout=10), (base, rss_kib(pid))
+    # a document is bounded too (the owner's)
+    fd = os.open(m.p("logging", "config"), os.O_WRONLY)
+    try:
+        chunk = b" " * (1 << 20)
+        with pytest.raises(OSError) as e:
+            for _ in range(40):
+                os.write(fd, chunk)
+        assert e.value.errno == errno.EMSGSIZE
+    finally:
+        os.close(fd)
+    assert m.unmount() == 0
+
+
 def test_errors_cannot_be_flushed_by_another_user(make_mount, stranger):
     m = make_mount("-o", "allow_other", public=True)
     for i in range(5):
