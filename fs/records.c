@@ -80,7 +80,8 @@ static int take_data(struct handle *h, const char *data, size_t size, const stru
 		forget_line(h);
 		at += len + 1;
 	}
-	forget_line(h);
+	if (err) /* the rest of a refused line is not kept either */
+		forget_line(h);
 	return err;
 }
 
