@@ -9,40 +9,122 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kind.h"
 #include "osfs/errno.h"
+#include "osfs/os.h"
 #include "osfs/refuse.h"
+#include "quota.h"
 
-/* What each kind does with an open file.  A NULL read serves the snapshot made at
- * open; a NULL write means the kind takes no writes (its open refuses them). */
-struct kind_ops {
-	const char *name; /* user.osfs.kind */
-	mode_t type;
-	int (*open)(struct handle *h, int flags, const struct req *rq);
-	int (*read)(struct handle *h, off_t off, size_t size, const struct req *rq,
-		    reply_fn *reply, void *ctx);
-	int (*write)(struct handle *h, const char *data, size_t size, const struct req *rq);
-	int (*release)(struct handle *h);
-};
+int kind_reading(int flags)
+{
+	return (flags & O_ACCMODE) != O_WRONLY;
+}
 
 static int writing(int flags)
 {
 	return (flags & O_ACCMODE) != O_RDONLY;
 }
 
-static int reading(int flags)
+int kind_no_nul(const char *data, size_t size)
 {
-	return (flags & O_ACCMODE) != O_WRONLY;
+	return memchr(data, '\0', size) ? osfs_refuse(EINVAL, "the text written holds a NUL byte") : 0;
 }
 
-/* Written text arrives as bytes: a NUL in it cannot be part of a value. */
 static int text_of(const char *data, size_t size, struct osfs_buf *out)
 {
-	if (memchr(data, '\0', size))
-		return osfs_refuse(EINVAL, "the text written holds a NUL byte");
+	int err = kind_no_nul(data, size);
+	if (err)
+		return err;
 	osfs_buf_add(out, data, size);
 	if (!out->data)
 		osfs_buf_add(out, "", 0);
 	return osfs_buf_error(out);
+}
+
+int kind_settle(struct handle *h, struct osfs_buf *grown)
+{
+	size_t now = h->content.cap + h->pending.cap;
+	int err = quota_hold(h->payer, h->held, now);
+	if (err && grown) { /* given back: the rest is no more than was held */
+		osfs_buf_free(grown);
+		now = h->content.cap + h->pending.cap;
+		if (quota_hold(h->payer, h->held, now) != 0)
+			return err;
+	}
+	if (!err || grown)
+		h->held = now;
+	return err;
+}
+
+int kind_writer(const struct req *rq, struct osfs_ident **who)
+{
+	struct osfs_ident *w = malloc(sizeof *w);
+	if (!w)
+		return osfs_refuse(ENOMEM, "out of memory");
+	int err = osfs_ident_take(rq->tid, rq->uid, rq->gid, w);
+	if (err) {
+		free(w);
+		return err;
+	}
+	*who = w;
+	return 0;
+}
+
+void kind_forget_writer(struct osfs_ident *who)
+{
+	if (who)
+		osfs_ident_free(who);
+	free(who);
+}
+
+struct req kind_writer_req(const struct handle *h)
+{
+	struct req r = h->opener;
+	r.who = h->who;
+	r.tid = h->who->tid;
+	r.uid = h->who->fsuid;
+	r.gid = h->who->fsgid;
+	return r;
+}
+
+void (*node_unanswered)(const struct req *rq, struct handle *h, int err);
+int (*node_commit)(void);
+
+/* A change the state file keeps: what it was, to undo it if it cannot be saved. */
+struct change {
+	struct undo undo;
+	struct osfs_buf before;
+	int known;
+};
+
+static void change_begin(struct change *c, const struct node *n, const struct req *rq)
+{
+	*c = (struct change){.undo = n->undo ? *n->undo : (struct undo){n->show, n->store}};
+	if (!node_commit || !c->undo.save || !c->undo.restore)
+		return;
+	struct req r = *rq;
+	r.node = n;
+	c->known = c->undo.save(&c->before, &r) == 0 && !osfs_buf_error(&c->before);
+	osfs_refusal_clear();
+}
+
+/* After the change was made (err is how it went): saved, or undone and failed with
+ * the save's errno. */
+static int change_end(struct change *c, const struct node *n, const struct req *rq, int err)
+{
+	if (!err && node_commit && (err = node_commit()) != 0 && c->known) {
+		char why[OSFS_REFUSAL_MAX];
+		memcpy(why, osfs_refusal(), sizeof why);
+		struct osfs_buf *b = &c->before;
+		if (b->len && b->data[b->len - 1] == '\n')
+			b->data[--b->len] = '\0';
+		struct req r = *rq;
+		r.node = n;
+		c->undo.restore(b->data ? b->data : "", &r);
+		osfs_refuse(-err, "%s; the change was undone", why);
+	}
+	osfs_buf_free(&c->before);
+	return err;
 }
 
 /* A value: the snapshot made at open is the whole answer. */
@@ -50,15 +132,17 @@ static int value_open(struct handle *h, int flags, const struct req *rq)
 {
 	if (writing(flags))
 		return osfs_refuse(EACCES, "a value can be read, not written");
-	return node_show(h->node, rq, &h->content);
+	int err = node_show(h->node, rq, &h->content);
+	return err ? err : kind_settle(h, &h->content);
 }
 
 /* A setting: read the value as it was at open; each write() sets a new one. */
 static int setting_open(struct handle *h, int flags, const struct req *rq)
 {
-	if (!reading(flags))
+	if (!kind_reading(flags))
 		return 0; /* `echo x > setting` needs no snapshot, and must work when unset */
-	return node_show(h->node, rq, &h->content);
+	int err = node_show(h->node, rq, &h->content);
+	return err ? err : kind_settle(h, &h->content);
 }
 
 static int setting_write(struct handle *h, const char *data, size_t size, const struct req *rq)
@@ -67,8 +151,11 @@ static int setting_write(struct handle *h, const char *data, size_t size, const 
 		size--;
 	struct osfs_buf value = {0};
 	int err = text_of(data, size, &value);
+	struct change c;
 	if (!err)
-		err = h->node->store(value.data, rq);
+		change_begin(&c, h->node, rq);
+	if (!err)
+		err = change_end(&c, h->node, rq, h->node->store(value.data, rq));
 	osfs_buf_free(&value);
 	return err;
 }
@@ -87,19 +174,25 @@ static int transaction_write(struct handle *h, const char *data, size_t size,
 		size--;
 	struct osfs_buf request = {0};
 	osfs_buf_reset(&h->content);
-	int err = text_of(data, size, &request);
+	int err = size > NODE_REQUEST_MAX
+		? osfs_refuse(EMSGSIZE, "a request of %zu bytes; at most %u", size, NODE_REQUEST_MAX)
+		: text_of(data, size, &request);
 	if (!err)
 		err = h->node->call(request.data, &h->content, rq);
 	if (!err)
 		err = osfs_buf_error(&h->content);
+	if (!err && h->content.len > NODE_RESPONSE_MAX)
+		err = osfs_refuse(EMSGSIZE, "the response would be %zu bytes; at most %u",
+				  h->content.len, NODE_RESPONSE_MAX);
 	osfs_buf_free(&request);
 	if (err) {
 		const char *name = osfs_errno_name(-err);
-		osfs_buf_reset(&h->content);
+		osfs_buf_free(&h->content);
 		osfs_buf_printf(&h->content, "error: %s: %s\n", name ? name : "E?", osfs_refusal());
 	}
+	int over = kind_settle(h, &h->content);
 	h->fresh = 1;
-	return err;
+	return err ? err : over;
 }
 
 static int transaction_read(struct handle *h, off_t off, size_t size, const struct req *rq,
@@ -113,61 +206,6 @@ static int transaction_read(struct handle *h, off_t off, size_t size, const stru
 	size_t len = pos < h->content.len ? h->content.len - pos : 0;
 	reply(ctx, len ? h->content.data + pos : NULL, len < size ? len : size);
 	return 0;
-}
-
-/* A record stream: every complete line is taken in the write() that completes it;
- * the first line refused fails the write (the lines before it were taken). */
-static int records_open(struct handle *h, int flags, const struct req *rq)
-{
-	if (reading(flags))
-		return osfs_refuse(EACCES, "a record stream is written, not read");
-	return 0;
-}
-
-static int take_lines(struct handle *h, const struct req *rq, int final)
-{
-	struct osfs_buf *p = &h->pending;
-	size_t start = 0;
-	int err = 0;
-	while (!err && start < p->len) {
-		char *nl = memchr(p->data + start, '\n', p->len - start);
-		if (!nl && !final)
-			break;
-		size_t end = nl ? (size_t)(nl - p->data) : p->len;
-		p->data[end] = '\0';
-		err = h->node->take(p->data + start, &h->state, rq);
-		start = end + 1;
-	}
-	if (err || start >= p->len) {
-		osfs_buf_reset(p);
-	} else if (start) {
-		memmove(p->data, p->data + start, p->len - start);
-		p->len -= start;
-		p->data[p->len] = '\0';
-	}
-	return err;
-}
-
-/* After a write's lines: the row may finish what they began (logging emits the
- * records of one write to each handler at once). */
-static int lines_taken(struct handle *h, const struct req *rq, int err)
-{
-	int end = h->node->taken ? h->node->taken(&h->state, rq) : 0;
-	return err ? err : end;
-}
-
-static int records_write(struct handle *h, const char *data, size_t size, const struct req *rq)
-{
-	int err = text_of(data, size, &h->pending);
-	return err ? err : lines_taken(h, rq, take_lines(h, rq, 0));
-}
-
-static int records_release(struct handle *h)
-{
-	int err = h->pending.len ? lines_taken(h, &h->opener, take_lines(h, &h->opener, 1)) : 0;
-	if (h->state && h->node->drop)
-		h->node->drop(h->state);
-	return err;
 }
 
 /* A document: written text accumulates; it is applied, all or nothing, in the
@@ -187,13 +225,14 @@ static void outcome(struct handle *h, int err)
 	h->fresh = 1; /* read from the first read after it, as a transaction's response */
 }
 
-void (*node_unanswered)(struct handle *h, int err);
-
 static int apply_document(struct handle *h, const struct req *rq)
 {
-	int err = h->node->apply(h->pending.data ? h->pending.data : "", rq);
+	struct change c;
+	change_begin(&c, h->node, rq);
+	int err = change_end(&c, h->node, rq, h->node->apply(h->pending.data ? h->pending.data : "", rq));
 	outcome(h, err);
-	osfs_buf_reset(&h->pending);
+	osfs_buf_free(&h->pending);
+	kind_settle(h, NULL);
 	return err;
 }
 
@@ -208,7 +247,22 @@ static int document_write(struct handle *h, const char *data, size_t size, const
 		h->applied = 0;
 		osfs_buf_reset(&h->content);
 	}
-	int err = text_of(data, size, &h->pending);
+	if (h->pending.len + size > NODE_DOCUMENT_MAX) { /* refused whole, and forgotten */
+		int err = osfs_refuse(EMSGSIZE, "a document of more than %u bytes", NODE_DOCUMENT_MAX);
+		outcome(h, err);
+		osfs_buf_free(&h->pending);
+		kind_settle(h, NULL);
+		return err;
+	}
+	struct osfs_ident *now;
+	int err = kind_writer(rq, &now);
+	if (err)
+		return err;
+	kind_forget_writer(h->who); /* applied at close as the last one who wrote */
+	h->who = now;
+	err = text_of(data, size, &h->pending);
+	if (!err)
+		err = kind_settle(h, &h->pending);
 	if (!err && h->node->complete && h->node->complete(h->pending.data))
 		err = apply_document(h, rq);
 	return err;
@@ -222,10 +276,12 @@ static int document_read(struct handle *h, off_t off, size_t size, const struct 
 		/* its outcome is the answer, not a refusal of the read; but it is logged */
 		int refused = apply_document(h, rq);
 		if (refused && node_unanswered)
-			node_unanswered(h, refused);
+			node_unanswered(rq, h, refused);
 	}
 	else if (!h->applied && off == 0 && h->node->show)
 		err = node_show(h->node, rq, &h->content);
+	if (!err)
+		err = kind_settle(h, &h->content);
 	if (err)
 		return err;
 	return transaction_read(h, off, size, rq, reply, ctx);
@@ -233,7 +289,10 @@ static int document_read(struct handle *h, off_t off, size_t size, const struct 
 
 static int document_release(struct handle *h)
 {
-	return h->pending.len ? apply_document(h, &h->opener) : 0;
+	if (!h->pending.len || !h->who)
+		return 0;
+	struct req r = kind_writer_req(h);
+	return apply_document(h, &r);
 }
 
 /* A stream: every read is fresh bytes, never a snapshot. */
@@ -257,31 +316,39 @@ static int stream_read(struct handle *h, off_t off, size_t size, const struct re
 	return err;
 }
 
-static const struct kind_ops kinds[KIND_COUNT] = {
-	[KIND_DIR] = {.name = "directory", .type = S_IFDIR},
-	[KIND_VALUE] = {.name = "value", .type = S_IFREG, .open = value_open},
-	[KIND_SETTING] = {.name = "setting", .type = S_IFREG, .open = setting_open,
-			  .write = setting_write},
-	[KIND_TRANSACTION] = {.name = "transaction", .type = S_IFREG, .open = transaction_open,
-			      .read = transaction_read, .write = transaction_write},
-	[KIND_RECORDS] = {.name = "record stream", .type = S_IFREG, .open = records_open,
-			  .write = records_write, .release = records_release},
-	[KIND_DOCUMENT] = {.name = "document", .type = S_IFREG, .open = document_open,
-			   .read = document_read, .write = document_write,
-			   .release = document_release},
-	[KIND_STREAM] = {.name = "stream", .type = S_IFREG, .open = stream_open,
-			 .read = stream_read},
-	[KIND_LINK] = {.name = "link", .type = S_IFLNK},
+static const struct kind_ops dir_kind = {.name = "directory", .type = S_IFDIR};
+static const struct kind_ops value_kind = {.name = "value", .type = S_IFREG, .open = value_open};
+static const struct kind_ops setting_kind = {.name = "setting", .type = S_IFREG,
+					     .open = setting_open, .write = setting_write};
+static const struct kind_ops transaction_kind = {.name = "transaction", .type = S_IFREG,
+						 .open = transaction_open, .read = transaction_read,
+						 .write = transaction_write};
+static const struct kind_ops document_kind = {.name = "document", .type = S_IFREG,
+					      .open = document_open, .read = document_read,
+					      .write = document_write, .release = document_release};
+static const struct kind_ops stream_kind = {.name = "stream", .type = S_IFREG,
+					    .open = stream_open, .read = stream_read};
+static const struct kind_ops link_kind = {.name = "link", .type = S_IFLNK};
+
+static const struct kind_ops *const kinds[KIND_COUNT] = {
+	[KIND_DIR] = &dir_kind,
+	[KIND_VALUE] = &value_kind,
+	[KIND_SETTING] = &setting_kind,
+	[KIND_TRANSACTION] = &transaction_kind,
+	[KIND_RECORDS] = &records_kind, /* records.c */
+	[KIND_DOCUMENT] = &document_kind,
+	[KIND_STREAM] = &stream_kind,
+	[KIND_LINK] = &link_kind,
 };
 
 const char *node_kind_name(const struct node *n)
 {
-	return kinds[n->kind].name;
+	return kinds[n->kind]->name;
 }
 
 mode_t node_type(const struct node *n)
 {
-	return kinds[n->kind].type;
+	return kinds[n->kind]->type;
 }
 
 int node_is_cached(const struct node *n)
@@ -410,10 +477,11 @@ void node_handle_init(struct handle *h)
 
 int node_open(struct handle *h, const struct node *n, int flags, const struct req *rq)
 {
-	const struct kind_ops *k = &kinds[n->kind];
+	const struct kind_ops *k = kinds[n->kind];
 	h->node = n;
 	h->opener = *rq;
 	h->opener.node = n;
+	h->payer = rq->uid;
 	if (!k->open)
 		return osfs_refuse(EISDIR, "a directory cannot be opened as a file");
 	return k->open(h, flags, rq);
@@ -422,7 +490,7 @@ int node_open(struct handle *h, const struct node *n, int flags, const struct re
 int node_read(struct handle *h, off_t off, size_t size, const struct req *rq, reply_fn *reply,
 	      void *ctx)
 {
-	const struct kind_ops *k = &kinds[h->node->kind];
+	const struct kind_ops *k = kinds[h->node->kind];
 	pthread_mutex_lock(&h->lock);
 	int err = 0;
 	if (k->read) {
@@ -438,7 +506,7 @@ int node_read(struct handle *h, off_t off, size_t size, const struct req *rq, re
 
 int node_write(struct handle *h, const char *data, size_t size, off_t off, const struct req *rq)
 {
-	const struct kind_ops *k = &kinds[h->node->kind];
+	const struct kind_ops *k = kinds[h->node->kind];
 	if (!k->write)
 		return osfs_refuse(EBADF, "this node takes no writes");
 	struct req r = *rq;
@@ -449,10 +517,21 @@ int node_write(struct handle *h, const char *data, size_t size, off_t off, const
 	return err;
 }
 
+int node_hold(struct handle *h)
+{
+	return kind_settle(h, &h->content);
+}
+
 int node_release(struct handle *h)
 {
-	const struct kind_ops *k = &kinds[h->node ? h->node->kind : KIND_DIR];
+	const struct kind_ops *k = kinds[h->node ? h->node->kind : KIND_DIR];
 	int err = k->release ? k->release(h) : 0;
+	if (err && node_unanswered) { /* nobody to answer: the log must say it */
+		struct req r = h->who ? kind_writer_req(h) : h->opener;
+		node_unanswered(&r, h, err);
+	}
+	kind_forget_writer(h->who);
+	h->who = NULL;
 	osfs_buf_free(&h->content);
 	osfs_buf_free(&h->pending);
 	pthread_mutex_destroy(&h->lock);

@@ -28,14 +28,25 @@ enum node_kind {
 
 /* Who asks, about what: filled from the FUSE request for every call. */
 struct node;
+struct osfs_ident;
 struct req {
 	const struct node *node; /* the node asked about */
 	const char *arg;         /* the name of the nearest computed entry on the path, or NULL */
 	const char *outer;       /* the computed name above that one, or NULL */
 	pid_t tid;               /* the calling thread, as FUSE reports it */
-	uid_t uid;
+	uid_t uid;               /* its fsuid and fsgid, as FUSE reports them */
 	gid_t gid;
+	/* Who wrote what is being taken or applied (record streams, documents): taken
+	 * in the write() that wrote it, and used as it is, at close too. */
+	const struct osfs_ident *who;
 };
+
+/* Limits (README, "Limits"): a line of a record stream, a transaction's request
+ * and its response, a document. */
+#define NODE_LINE_MAX 65536u
+#define NODE_REQUEST_MAX 65536u
+#define NODE_RESPONSE_MAX (1u << 20)
+#define NODE_DOCUMENT_MAX (32u << 20)
 
 /* Fills out with the node's content: 0, or -errno after osfs_refuse(). */
 typedef int show_fn(struct osfs_buf *out, const struct req *rq);
@@ -63,6 +74,13 @@ typedef int name_fn(const char *name, const struct req *rq);
 
 struct dir;
 
+/* How a change is undone when the state file cannot be saved: save() shows what
+ * restore() takes back.  A setting without one uses its own show and store. */
+struct undo {
+	show_fn *save;
+	store_fn *restore;
+};
+
 struct node {
 	const char *name;
 	enum node_kind kind;
@@ -80,6 +98,7 @@ struct node {
 	apply_fn *apply;
 	complete_fn *complete;
 	const struct dir *dir;
+	const struct undo *undo;
 	const void *data; /* for the row's function: what this row shows */
 	/* As sysfs's is_visible: a row that exists only for some entries (the root
 	 * logger has no parent).  rq is the directory's. */
@@ -89,6 +108,7 @@ struct node {
 #define NODE_CONST 0x1u  /* the content never changes: the kernel may cache it, with its size */
 #define NODE_JSON 0x2u   /* a structured value shown as one JSON object */
 #define NODE_CALLER 0x4u /* depends on who asks: the kernel must not keep its name or size */
+#define NODE_OWNED 0x8u  /* the owner may chmod and chgrp it (access.c); attributes not cached */
 
 struct dir {
 	const struct node *rows; /* ended by a row whose name is NULL */
@@ -116,9 +136,9 @@ struct dir {
 	{.name = (n), .kind = KIND_TRANSACTION, .mode = 0666, .call = (fn), .doc = (doc_)}
 #define RECORDS_ROW(n, fn, mode_, doc_) \
 	{.name = (n), .kind = KIND_RECORDS, .mode = (mode_), .take = (fn), .doc = (doc_)}
-#define DOCUMENT_ROW(n, show_, apply_, complete_, doc_)                                       \
+#define DOCUMENT_ROW(n, show_, apply_, complete_, undo_, doc_)                                 \
 	{.name = (n), .kind = KIND_DOCUMENT, .mode = 0644, .show = (show_), .apply = (apply_), \
-	 .complete = (complete_), .doc = (doc_)}
+	 .complete = (complete_), .undo = (undo_), .doc = (doc_)}
 #define STREAM_ROW(n, fn, doc_) \
 	{.name = (n), .kind = KIND_STREAM, .mode = 0444, .fill = (fn), .doc = (doc_)}
 #define LINK_ROW(n, fn, doc_) \
@@ -146,11 +166,15 @@ struct handle {
 	unsigned refs; /* atomic */
 	struct handle *prev, *next; /* every live handle, for shutdown */
 	pthread_mutex_t lock;
-	struct req opener;      /* who opened it, for what is done at close */
+	struct req opener;      /* the node and names it was opened at (not who: see `who`) */
+	struct osfs_ident *who; /* who wrote the pending bytes, taken in that write() */
+	uid_t payer;            /* the opener's uid: what the file holds counts against it */
+	size_t held;            /* the bytes counted (quota.h) */
 	struct osfs_buf content; /* the snapshot, or a transaction's response */
 	struct osfs_buf pending; /* a record stream's unfinished last line; a document */
 	void *state;             /* a record stream's own (take_fn) */
 	int applied;             /* a document: pending was applied (content is the outcome) */
+	int overlong;            /* a record stream discards a line past NODE_LINE_MAX */
 	off_t base;              /* a transaction's response starts at this offset */
 	int fresh;               /* a response waits for its first read */
 };
@@ -183,11 +207,19 @@ int node_read(struct handle *h, off_t off, size_t size, const struct req *rq, re
 	      void *ctx);
 int node_write(struct handle *h, const char *data, size_t size, off_t off, const struct req *rq);
 /* Set by the adapter: logs a refusal that answers no request (a document applied
- * at its first read reports its outcome there, but the refusal must be logged). */
-extern void (*node_unanswered)(struct handle *h, int err);
+ * at its first read reports its outcome there, but the refusal must be logged; an
+ * unfinished line taken because another process writes on).  rq->who, if set, is
+ * who was refused. */
+extern void (*node_unanswered)(const struct req *rq, struct handle *h, int err);
+/* Set by the daemon: called after a setting or document changed what the state
+ * file keeps; 0 once it is saved, or -errno (then the change is undone). */
+extern int (*node_commit)(void);
 
-/* The close: what a kind does then (a record stream takes its last partial line). */
+/* The close: what a kind does then (a record stream takes its last partial line,
+ * as the one who wrote it).  A refusal then goes to node_unanswered, as who's. */
 int node_release(struct handle *h);
+/* Counts what h holds (a directory listing made by the adapter): 0 or -ENOBUFS. */
+int node_hold(struct handle *h);
 int node_readlink(const struct node *n, const struct req *rq, struct osfs_buf *out);
 
 #endif

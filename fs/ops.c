@@ -15,10 +15,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "access.h"
 #include "inode.h"
 #include "node.h"
 #include "osfs/os.h"
 #include "osfs/refuse.h"
+#include "quota.h"
+#include "tree/tree.h"
 
 #define TIMEOUT 3600.0 /* seconds the kernel may trust a name or attribute */
 
@@ -40,10 +45,15 @@ static struct req make_req(fuse_req_t r, const struct inode *ino)
 			    .gid = c->gid};
 }
 
-/* Logs a refusal as `TIME PID NODE ERRNAME: message`.  FUSE reports the calling
- * thread; the log names its process. */
-static void log_refusal(pid_t tid, const struct inode *at, const char *name, int err)
+/* Logs a refusal as `TIME PID NODE ERRNAME: message`, charged to the uid refused.
+ * FUSE reports the calling thread, which waits for the answer: the log names its
+ * process.  What is refused later (at close) is logged as who wrote it (rq->who). */
+static void log_refusal(const struct req *rq, const struct inode *at, const char *name, int err)
 {
+	if (osfs_refusal_quiet()) { /* reported once already */
+		osfs_refusal_clear();
+		return;
+	}
 	struct osfs_buf path = {0};
 	inode_path(at, &path);
 	if (name) {
@@ -53,30 +63,54 @@ static void log_refusal(pid_t tid, const struct inode *at, const char *name, int
 	}
 	char message[OSFS_REFUSAL_MAX];
 	snprintf(message, sizeof message, "%s", osfs_refusal());
+	pid_t pid = rq->tid;
+	uid_t uid = rq->uid;
 	struct osfs_proc caller;
-	pid_t pid = osfs_proc_read(tid, &caller) == 0 ? caller.pid : tid;
-	osfs_errlog_add(pid, path.data ? path.data : "/", -err, message);
+	if (rq->who) {
+		pid = rq->who->pid;
+		uid = rq->who->fsuid;
+	} else if (osfs_proc_read(rq->tid, &caller) == 0) {
+		pid = caller.pid;
+	}
+	osfs_errlog_add_as(uid, pid, path.data ? path.data : "/", -err, message);
 	osfs_refusal_clear();
 	osfs_buf_free(&path);
 }
 
-static void log_unanswered(struct handle *h, int err)
+static void log_unanswered(const struct req *rq, struct handle *h, int err)
 {
-	log_refusal(h->opener.tid, h->ino, NULL, err);
+	log_refusal(rq, h->ino, NULL, err);
 }
 
 /* Answers a refusal (err < 0), and logs it. */
 static void refused(fuse_req_t r, const struct inode *at, const char *name, int err)
 {
-	log_refusal(fuse_req_ctx(r)->pid, at, name, err);
+	struct req rq = make_req(r, NULL);
+	log_refusal(&rq, at, name, err);
 	fuse_reply_err(r, -err);
+}
+
+/* The attributes of a node the owner may chmod and chgrp: the owner's choice. */
+static void owned_attr(const struct inode *in, struct stat *st)
+{
+	if (!(in->node->flags & NODE_OWNED))
+		return;
+	struct osfs_buf path = {0};
+	inode_path(in, &path);
+	mode_t mode;
+	gid_t gid;
+	if (!osfs_buf_error(&path) && access_get(path.data ? path.data : "", &mode, &gid)) {
+		st->st_mode = (st->st_mode & ~(mode_t)07777) | mode;
+		st->st_gid = gid;
+	}
+	osfs_buf_free(&path);
 }
 
 /* How long the kernel may keep a name and its attributes: not at all for what
  * depends on the caller or may be removed. */
 static double timeout_of(const struct inode *dir, const struct node *row, int computed)
 {
-	if (row->flags & NODE_CALLER)
+	if (row->flags & (NODE_CALLER | NODE_OWNED))
 		return 0;
 	if (computed && dir && (dir->node->dir->remove || dir->node->dir->rmdir))
 		return 0;
@@ -103,6 +137,7 @@ static int reply_entry(fuse_req_t r, struct inode *dir, const char *name, const 
 	struct req rq = make_req(r, ino);
 	struct fuse_entry_param e = {.ino = (uintptr_t)ino, .generation = 1};
 	int err = node_stat(row, &rq, &e.attr);
+	owned_attr(ino, &e.attr);
 	if (!err && fi)
 		err = open_handle(r, ino, fi);
 	if (err) {
@@ -139,10 +174,13 @@ static void osfs_lookup(fuse_req_t r, fuse_ino_t parent, const char *name)
 		refused(r, dir, name, err);
 }
 
+/* An inode lives until the kernel forgets it: memory for distinct lookups is
+ * bounded by the kernel's own cache of names, and returns when it shrinks. */
 static void osfs_forget(fuse_req_t r, fuse_ino_t ino, uint64_t nlookup)
 {
 	inode_forget(I(ino), nlookup);
 	fuse_reply_none(r);
+	quota_given_back(sizeof(struct inode) + 64); /* and its name */
 }
 
 static void osfs_forget_multi(fuse_req_t r, size_t count, struct fuse_forget_data *forgets)
@@ -150,6 +188,7 @@ static void osfs_forget_multi(fuse_req_t r, size_t count, struct fuse_forget_dat
 	for (size_t i = 0; i < count; i++)
 		inode_forget(I(forgets[i].ino), forgets[i].nlookup);
 	fuse_reply_none(r);
+	quota_given_back(count * (sizeof(struct inode) + 64));
 }
 
 static void reply_attr(fuse_req_t r, fuse_ino_t ino)
@@ -160,6 +199,7 @@ static void reply_attr(fuse_req_t r, fuse_ino_t ino)
 	int err = node_stat(in->node, &rq, &st);
 	if (err)
 		return refused(r, in, NULL, err);
+	owned_attr(in, &st);
 	st.st_ino = ino;
 	fuse_reply_attr(r, &st, timeout_of(NULL, in->node, 0));
 }
@@ -169,13 +209,59 @@ static void osfs_getattr(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi
 	reply_attr(r, ino);
 }
 
+/* chmod and chgrp of a node that allows them (NODE_OWNED), by the owner (the kernel
+ * checks that too, with default_permissions): kept, and saved in the state file. */
+static int change_owned(fuse_req_t r, struct inode *in, const struct stat *attr, int to_set)
+{
+	const struct fuse_ctx *c = fuse_req_ctx(r);
+	if (!(in->node->flags & NODE_OWNED))
+		return osfs_refuse(EPERM, "the owner and mode of this node are fixed");
+	if (c->uid != getuid() && c->uid != 0)
+		return osfs_refuse(EPERM, "only the owner changes the mode or group");
+	if ((to_set & FUSE_SET_ATTR_UID) && attr->st_uid != getuid())
+		return osfs_refuse(EPERM, "the owner of osfs nodes is the daemon's user (uid %u)",
+				   (unsigned)getuid());
+	if ((to_set & FUSE_SET_ATTR_MODE) && (attr->st_mode & 07000))
+		return osfs_refuse(EPERM, "only permission bits: no setuid, setgid or sticky bit");
+	struct req rq = make_req(r, in);
+	struct stat now;
+	int err = node_stat(in->node, &rq, &now);
+	if (err)
+		return err;
+	owned_attr(in, &now);
+	struct osfs_buf path = {0};
+	inode_path(in, &path);
+	if (osfs_buf_error(&path))
+		return osfs_refuse(ENOMEM, "out of memory");
+	const char *p = path.data ? path.data : "";
+	mode_t mode = now.st_mode & 0777;
+	gid_t gid = now.st_gid;
+	int had = access_get(p, &mode, &gid);
+	err = access_set(p, (to_set & FUSE_SET_ATTR_MODE) ? attr->st_mode : now.st_mode,
+			 (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : now.st_gid);
+	if (!err) {
+		tree_changed();
+		err = node_commit ? node_commit() : 0;
+		if (err && had) /* not saved: as it was */
+			access_set(p, mode, gid);
+		else if (err)
+			access_unset(p);
+	}
+	osfs_buf_free(&path);
+	return err;
+}
+
 static void osfs_setattr(fuse_req_t r, fuse_ino_t ino, struct stat *attr, int to_set,
 			 struct fuse_file_info *fi)
 {
 	struct inode *in = I(ino);
-	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))
-		return refused(r, in, NULL,
-			       osfs_refuse(EPERM, "the owner and mode of osfs nodes are fixed"));
+	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
+		int err = change_owned(r, in, attr, to_set);
+		if (err)
+			return refused(r, in, NULL, err);
+		if (!(to_set & FUSE_SET_ATTR_SIZE))
+			return reply_attr(r, ino);
+	}
 	if (!node_ignores_truncate(in->node))
 		return refused(r, in, NULL,
 			       osfs_refuse(EACCES, "the size and times of a %s cannot be set",
@@ -273,6 +359,12 @@ static void remove_entry(fuse_req_t r, fuse_ino_t parent, const char *name, int 
 		err = remove(name, &rq);
 	if (err)
 		return refused(r, dir, name, err);
+	struct osfs_buf path = {0};
+	inode_path(dir, &path);
+	osfs_buf_printf(&path, "%s%s", path.len ? "/" : "", name);
+	if (!osfs_buf_error(&path))
+		access_forget(path.data); /* the owner's choices go with the object */
+	osfs_buf_free(&path);
 	fuse_reply_err(r, 0);
 }
 
@@ -299,12 +391,20 @@ static struct {
 	struct handle head;
 } live = {.lock = PTHREAD_MUTEX_INITIALIZER, .head = {.prev = &live.head, .next = &live.head}};
 
-static struct handle *new_handle(struct inode *in)
+/* A new open file of uid's: 0, or -errno (out of memory, or uid has its share of
+ * open files). */
+static int new_handle(struct inode *in, uid_t uid, struct handle **out)
 {
+	int err = quota_open(uid);
+	if (err)
+		return err;
 	struct handle *h = calloc(1, sizeof *h);
-	if (!h)
-		return NULL;
+	if (!h) {
+		quota_close(uid, 0);
+		return osfs_refuse(ENOMEM, "out of memory");
+	}
 	h->ino = in;
+	h->payer = uid;
 	h->refs = 1;
 	node_handle_init(h);
 	inode_hold(in);
@@ -314,7 +414,8 @@ static struct handle *new_handle(struct inode *in)
 	h->prev->next = h;
 	live.head.prev = h;
 	pthread_mutex_unlock(&live.lock);
-	return h;
+	*out = h;
+	return 0;
 }
 
 /* The handle of a request, held until put_handle(). */
@@ -333,9 +434,8 @@ static void put_handle(struct handle *h)
 	h->prev->next = h->next;
 	h->next->prev = h->prev;
 	pthread_mutex_unlock(&live.lock);
-	int err = node_release(h);
-	if (err) /* refused at close: nobody to answer, so the log must say it */
-		log_refusal(h->opener.tid, h->ino, NULL, err);
+	node_release(h); /* a refusal at close is logged through node_unanswered */
+	quota_close(h->payer, h->held);
 	inode_drop(h->ino);
 	free(h);
 }
@@ -343,10 +443,11 @@ static void put_handle(struct handle *h)
 static int open_handle(fuse_req_t r, struct inode *in, struct fuse_file_info *fi)
 {
 	struct req rq = make_req(r, in);
-	struct handle *h = new_handle(in);
-	if (!h)
-		return osfs_refuse(ENOMEM, "out of memory");
-	int err = node_open(h, in->node, fi->flags, &rq);
+	struct handle *h;
+	int err = new_handle(in, rq.uid, &h);
+	if (err)
+		return err;
+	err = node_open(h, in->node, fi->flags, &rq);
 	if (err) {
 		put_handle(h);
 		return err;
@@ -433,16 +534,19 @@ static void osfs_opendir(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi
 {
 	struct inode *in = I(ino);
 	struct req rq = make_req(r, in);
-	struct handle *h = new_handle(in);
-	if (!h)
-		return refused(r, in, NULL, osfs_refuse(ENOMEM, "out of memory"));
+	struct handle *h;
+	int err = new_handle(in, rq.uid, &h);
+	if (err)
+		return refused(r, in, NULL, err);
 	h->node = in->node;
 	struct dirfill f = {r, &h->content};
 	add_entry(&f, ".", NULL);
 	add_entry(&f, "..", NULL);
-	int err = node_list(in->node, &rq, add_entry, &f);
+	err = node_list(in->node, &rq, add_entry, &f);
 	if (!err)
 		err = osfs_buf_error(&h->content);
+	if (!err)
+		err = node_hold(h);
 	if (err) {
 		put_handle(h);
 		return refused(r, in, NULL, err);

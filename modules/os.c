@@ -186,8 +186,8 @@ int osfs_signal_parse(const char *text, int *sig)
 }
 
 /* kill(2)'s rule: root, or a real or effective uid equal to the target's real or
- * saved uid. */
-static int may_signal(const struct osfs_proc *caller, const struct osfs_proc *target)
+ * saved uid.  The caller as it was when it wrote the request. */
+static int may_signal(const struct osfs_ident *caller, const struct osfs_proc *target)
 {
 	if (caller->euid == 0)
 		return 1;
@@ -201,7 +201,7 @@ static int may_signal(const struct osfs_proc *caller, const struct osfs_proc *ta
 }
 
 /* kill(2)'s rule, with its one exception: SIGCONT within the caller's session. */
-static int permitted(const struct osfs_proc *caller, const struct osfs_proc *target, int sig)
+static int permitted(const struct osfs_ident *caller, const struct osfs_proc *target, int sig)
 {
 	if (may_signal(caller, target))
 		return 1;
@@ -210,7 +210,7 @@ static int permitted(const struct osfs_proc *caller, const struct osfs_proc *tar
 }
 
 /* Signals process pid as the caller could: 0, or an errno value. */
-static int signal_one(pid_t pid, int sig, const struct osfs_proc *caller)
+static int signal_one(pid_t pid, int sig, const struct osfs_ident *caller)
 {
 	/* A pidfd pins the process: the one checked is the one signalled, even if
 	 * its pid is reused in between. */
@@ -235,7 +235,7 @@ static int signal_one(pid_t pid, int sig, const struct osfs_proc *caller)
 /* kill(-PGID) and kill(-1) as the kernel does them for the caller: a group is
  * signalled if any member was (else the last error), every process (but init and
  * the caller) unless none could be found; a missing permission is no error there. */
-static int signal_many(pid_t pgid, int sig, const struct osfs_proc *caller)
+static int signal_many(pid_t pgid, int sig, const struct osfs_ident *caller)
 {
 	DIR *d = opendir("/proc");
 	if (!d)
@@ -264,7 +264,7 @@ static int signal_many(pid_t pgid, int sig, const struct osfs_proc *caller)
 
 /* kill(pid, sig) for the caller: pid > 0 one process, 0 the caller's process
  * group, -1 every process it may signal, < -1 the process group -pid. */
-static int kill_as(pid_t pid, int sig, const struct osfs_proc *caller)
+static int kill_as(pid_t pid, int sig, const struct osfs_ident *caller)
 {
 	int err;
 	if (pid > 0) {
@@ -309,7 +309,7 @@ static int parse_kill(const char *request, const char *what, int *id, int *sig)
 	return osfs_parse_int(sigtext, sig) == 0 ? 0 : osfs_signal_parse(sigtext, sig);
 }
 
-int osfs_kill_request(const char *request, const struct osfs_proc *caller)
+int osfs_kill_request(const char *request, const struct osfs_ident *caller)
 {
 	int pid, sig;
 	int err = parse_kill(request, "PID", &pid, &sig);
@@ -318,7 +318,7 @@ int osfs_kill_request(const char *request, const struct osfs_proc *caller)
 
 /* glibc's killpg(): a negative group is EINVAL, else kill(-pgid, sig), so that
  * killpg(0) is the caller's own group and killpg(1) every process. */
-int osfs_killpg_request(const char *request, const struct osfs_proc *caller)
+int osfs_killpg_request(const char *request, const struct osfs_ident *caller)
 {
 	int pgid, sig;
 	int err = parse_kill(request, "PGID", &pgid, &sig);

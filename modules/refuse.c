@@ -1,4 +1,5 @@
-/* Refusals: the thread-local message of the last refusal, and the bounded errors log. */
+/* Refusals: the thread-local message of the last refusal, and the bounded errors
+ * log, shared out by uid. */
 #include "osfs/refuse.h"
 
 #include <errno.h>
@@ -9,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "osfs/errno.h"
 
 static __thread char last[OSFS_REFUSAL_MAX];
+static __thread bool quiet; /* the last refusal was reported before */
 
 int osfs_refuse(int err, const char *fmt, ...)
 {
@@ -20,6 +23,7 @@ int osfs_refuse(int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(last, sizeof last, fmt, ap);
 	va_end(ap);
+	quiet = false;
 	return -err;
 }
 
@@ -31,15 +35,46 @@ const char *osfs_refusal(void)
 void osfs_refusal_clear(void)
 {
 	last[0] = '\0';
+	quiet = false;
 }
 
-/* A ring of malloc'd lines: head is the oldest, count how many are kept. */
+/* The errors log: lines in time order, each charged to the uid of whoever was
+ * refused.  When it is full, the oldest line of the uid holding the most lines
+ * goes: a user who floods the log drops only its own lines, never another's. */
+struct line {
+	struct line *prev, *next; /* time order */
+	struct line *newer;       /* the next line of the same uid */
+	uid_t uid;
+	char text[];
+};
+
+struct share {
+	uid_t uid;
+	unsigned count;
+	struct line *oldest, *newest;
+};
+
 static struct {
 	pthread_mutex_t lock;
-	char *lines[OSFS_ERRLOG_LINES];
-	unsigned head, count;
+	struct line head; /* head.next is the oldest line */
+	unsigned count;
 	unsigned long total;
-} log_ring = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct share shares[OSFS_ERRLOG_LINES];
+	unsigned nshares;
+} log_ring = {.lock = PTHREAD_MUTEX_INITIALIZER,
+	      .head = {.prev = &log_ring.head, .next = &log_ring.head}};
+
+int osfs_refuse_quietly(int err)
+{
+	last[0] = '\0';
+	quiet = true;
+	return -err;
+}
+
+bool osfs_refusal_quiet(void)
+{
+	return quiet;
+}
 
 /* The length of the valid UTF-8 character at p, or 0 for a control byte or one
  * that does not start a well-formed sequence (Python's strict decoder rules:
@@ -91,7 +126,35 @@ static void put_clean(struct osfs_buf *line, const char *s, bool word)
 	}
 }
 
-void osfs_errlog_add(pid_t pid, const char *node, int err, const char *msg)
+static struct share *share_of(uid_t uid)
+{
+	for (unsigned i = 0; i < log_ring.nshares; i++)
+		if (log_ring.shares[i].uid == uid)
+			return &log_ring.shares[i];
+	struct share *s = &log_ring.shares[log_ring.nshares++];
+	*s = (struct share){.uid = uid};
+	return s;
+}
+
+/* Drops the oldest line of the uid that holds the most; called with the lock held
+ * and the log full. */
+static void drop_one(void)
+{
+	struct share *most = &log_ring.shares[0];
+	for (unsigned i = 1; i < log_ring.nshares; i++)
+		if (log_ring.shares[i].count > most->count)
+			most = &log_ring.shares[i];
+	struct line *l = most->oldest;
+	l->prev->next = l->next;
+	l->next->prev = l->prev;
+	most->oldest = l->newer;
+	log_ring.count--;
+	if (--most->count == 0)
+		*most = log_ring.shares[--log_ring.nshares];
+	free(l);
+}
+
+void osfs_errlog_add_as(uid_t uid, pid_t pid, const char *node, int err, const char *msg)
 {
 	char ebuf[128];
 	if (!msg || !*msg)
@@ -106,29 +169,44 @@ void osfs_errlog_add(pid_t pid, const char *node, int err, const char *msg)
 	osfs_buf_printf(&line, " %s: ", name ? name : "E?");
 	put_clean(&line, msg, false);
 	osfs_buf_putc(&line, '\n');
-	if (osfs_buf_error(&line)) {
-		osfs_buf_free(&line);
-		return;
+	struct line *l = osfs_buf_error(&line) ? NULL : malloc(sizeof *l + line.len + 1);
+	if (l) {
+		*l = (struct line){.uid = uid};
+		memcpy(l->text, line.data, line.len + 1);
 	}
+	osfs_buf_free(&line);
+	if (!l)
+		return;
 
 	pthread_mutex_lock(&log_ring.lock);
-	unsigned slot = (log_ring.head + log_ring.count) % OSFS_ERRLOG_LINES;
-	if (log_ring.count == OSFS_ERRLOG_LINES) {
-		free(log_ring.lines[log_ring.head]);
-		log_ring.head = (log_ring.head + 1) % OSFS_ERRLOG_LINES;
-	} else {
-		log_ring.count++;
-	}
-	log_ring.lines[slot] = line.data;
+	if (log_ring.count == OSFS_ERRLOG_LINES)
+		drop_one();
+	struct share *s = share_of(uid);
+	if (s->newest)
+		s->newest->newer = l;
+	else
+		s->oldest = l;
+	s->newest = l;
+	s->count++;
+	l->next = &log_ring.head;
+	l->prev = log_ring.head.prev;
+	l->prev->next = l;
+	log_ring.head.prev = l;
+	log_ring.count++;
 	log_ring.total++;
 	pthread_mutex_unlock(&log_ring.lock);
+}
+
+void osfs_errlog_add(pid_t pid, const char *node, int err, const char *msg)
+{
+	osfs_errlog_add_as(getuid(), pid, node, err, msg);
 }
 
 void osfs_errlog_dump(struct osfs_buf *out)
 {
 	pthread_mutex_lock(&log_ring.lock);
-	for (unsigned i = 0; i < log_ring.count; i++)
-		osfs_buf_puts(out, log_ring.lines[(log_ring.head + i) % OSFS_ERRLOG_LINES]);
+	for (struct line *l = log_ring.head.next; l != &log_ring.head; l = l->next)
+		osfs_buf_puts(out, l->text);
 	pthread_mutex_unlock(&log_ring.lock);
 }
 
@@ -143,8 +221,11 @@ unsigned long osfs_errlog_count(void)
 void osfs_errlog_clear(void)
 {
 	pthread_mutex_lock(&log_ring.lock);
-	for (unsigned i = 0; i < log_ring.count; i++)
-		free(log_ring.lines[(log_ring.head + i) % OSFS_ERRLOG_LINES]);
-	log_ring.head = log_ring.count = 0;
+	for (struct line *l = log_ring.head.next, *next; l != &log_ring.head; l = next) {
+		next = l->next;
+		free(l);
+	}
+	log_ring.head.next = log_ring.head.prev = &log_ring.head;
+	log_ring.count = log_ring.nshares = 0;
 	pthread_mutex_unlock(&log_ring.lock);
 }

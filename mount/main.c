@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "inode.h"
 #include "ops.h"
 #include "osfs/ffi.h"
@@ -26,6 +27,7 @@
 struct options {
 	char *state;
 	char *logging_config;
+	char *escape;
 	int ffi;
 	int ffi_timeout;
 };
@@ -33,6 +35,7 @@ struct options {
 static const struct fuse_opt option_spec[] = {
 	{"state=%s", offsetof(struct options, state), 0},
 	{"logging_config=%s", offsetof(struct options, logging_config), 0},
+	{"escape=%s", offsetof(struct options, escape), 0},
 	{"ffi", offsetof(struct options, ffi), 1},
 	{"ffi_timeout=%d", offsetof(struct options, ffi_timeout), 0},
 	FUSE_OPT_END,
@@ -106,6 +109,9 @@ static const char usage[] =
 	"                   in FILE, saved on every change and loaded at start\n"
 	"  -o logging_config=FILE\n"
 	"                   a dictConfig JSON or fileConfig INI file applied at start and on SIGHUP\n"
+	"  -o escape=others|all\n"
+	"                   whose records have their control characters escaped (\\n, \\x1b):\n"
+	"                   users other than the owner (the default), or everyone's\n"
 	"  -o ffi           the ffi/ directory: ctypes-like calls, run in a worker process\n"
 	"  -o ffi_timeout=MS  how long a call may take before its worker is killed (5000)\n"
 	"\n"
@@ -125,6 +131,11 @@ int main(int argc, char *argv[])
 		return 2;
 	if (fuse_parse_cmdline(&args, &opts) != 0)
 		return 2;
+	if (mine.escape && strcmp(mine.escape, "all") != 0 && strcmp(mine.escape, "others") != 0) {
+		fprintf(stderr, "osfs: escape=%s: expected 'others' or 'all'\n", mine.escape);
+		return 2;
+	}
+	logging_escape_all = mine.escape && strcmp(mine.escape, "all") == 0;
 	mine.state = absolute(mine.state);
 	mine.logging_config = absolute(mine.logging_config);
 	char cwd[4096];
@@ -186,6 +197,8 @@ int main(int argc, char *argv[])
 	pthread_sigmask(SIG_BLOCK, &hup, NULL);
 	pthread_t hupper;
 	int have_hupper = osfs_thread_start(&hupper, hup_thread, &hup) == 0;
+	if (state_run() != 0)
+		goto out_threads;
 	char ready[64];
 	snprintf(ready, sizeof ready, "READY=1\nMAINPID=%d", (int)getpid());
 	notify(ready); /* mounted: the kernel queues requests until the loop takes them */
@@ -210,6 +223,7 @@ int main(int argc, char *argv[])
 	 * SIGINT (both clean stops), and -errno when serving failed. */
 	status = ret < 0 ? 1 : 0;
 	notify("STOPPING=1");
+out_threads:
 	if (have_hupper) {
 		stopping = 1;
 		pthread_kill(hupper, SIGHUP);
@@ -224,10 +238,13 @@ out_signals:
 out_session:
 	fuse_session_destroy(se);
 out_tree:
+	state_stop(); /* what is not saved yet, on the way out */
 	tree_fini();
+	access_fini();
 out_args:
 	free(mine.state);
 	free(mine.logging_config);
+	free(mine.escape);
 	free(opts.mountpoint);
 	fuse_opt_free_args(&args);
 	return status;

@@ -53,7 +53,10 @@ class Mount:
             if os.path.ismount(self.path):
                 return
             code = self.proc.poll()
-            if code is not None:
+            # (a launcher that daemonized exits 0: the mount may show a moment later)
+            if code is not None and (code != 0 or "-f" in self.proc.args):
+                if os.path.ismount(self.path):
+                    return
                 raise RuntimeError(f"osfs exited with {code} before mounting:\n{self.output()}")
             time.sleep(0.02)
         raise TimeoutError(f"osfs did not mount {self.path} within {timeout}s")

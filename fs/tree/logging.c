@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../escape.h"
 #include "osfs/errno.h"
 #include "osfs/fmt.h"
 #include "osfs/logging/logging.h"
@@ -50,59 +51,92 @@ static int show_parent(struct osfs_buf *out, const struct req *rq)
 	return log_logger_get(rq->arg, "parent", out);
 }
 
-/* What a record needs to know of its writer, read once per open file (and again
- * if another thread writes to it). */
+/* What a record needs to know of its writer: who wrote the line (rq->who, taken in
+ * the write() that wrote it), and the line's number in this open file. */
 struct writer {
 	long lineno;
 	struct log_caller caller;
-	struct log_batch *batch; /* the records of the write being taken */
+	struct log_batch *batch;  /* the records of the write being taken */
+	struct osfs_buf line, exe; /* escaped copies, for records from other users */
 };
+
+int logging_escape_all; /* -o escape=all */
 
 static void drop_writer(void *state)
 {
 	struct writer *w = state;
 	if (w->batch)
 		log_batch_end(w->batch);
+	osfs_buf_free(&w->line);
+	osfs_buf_free(&w->exe);
 	free(w);
 }
 
-static int writer_of(void **state, const struct req *rq, struct writer **out)
+/* Records from a user other than the daemon's owner (by real or effective uid),
+ * or from anyone with -o escape=all, cannot forge lines: their text, and what
+ * the writer names itself (comm, executable), is escaped (fs/escape.h). */
+static uid_t owner;
+
+static int escaped(const struct osfs_ident *who)
 {
-	struct writer *w = *state;
-	if (!w) {
-		w = calloc(1, sizeof *w);
-		if (!w)
-			return -ENOMEM;
-		*state = w;
+	return logging_escape_all || who->uid != owner || who->fsuid != owner;
+}
+
+/* The line as log_emit will read it: "LEVEL message" on the log stream, then
+ * the message, a structured record if it is a JSON object. */
+static const char *escape_line(const char *line, int level, struct osfs_buf *out)
+{
+	osfs_buf_reset(out);
+	size_t head = level < 0 ? strcspn(line, " \t") : 0;
+	head += strspn(line + head, " \t");
+	struct osfs_buf word = {0};
+	osfs_buf_add(&word, line, head);
+	escape_text(word.data ? word.data : "", out);
+	osfs_buf_free(&word);
+	const char *msg = line + head;
+	size_t at = out->len;
+	cJSON *o = *msg == '{' ? cJSON_Parse(msg) : NULL;
+	int json = cJSON_IsObject(o);
+	cJSON_Delete(o);
+	if (json) {
+		escape_json(msg, out);
+		o = cJSON_Parse(out->data + at);
+		json = cJSON_IsObject(o);
+		cJSON_Delete(o);
 	}
-	if (w->caller.tid != rq->tid) {
-		struct osfs_proc p;
-		int err = tree_caller(rq, &p);
-		if (err)
-			return err;
-		w->caller.pid = p.pid;
-		w->caller.tid = rq->tid;
-		snprintf(w->caller.comm, sizeof w->caller.comm, "%s", p.comm);
-		struct osfs_buf exe = {0};
-		if (osfs_proc_link(p.pid, "exe", &exe) == 0)
-			snprintf(w->caller.exe, sizeof w->caller.exe, "%s", exe.data ? exe.data : "");
-		osfs_refusal_clear();
-		osfs_buf_free(&exe);
+	if (!json) {
+		out->len = at;
+		escape_text(msg, out);
 	}
-	*out = w;
-	return 0;
+	return out->data ? out->data : "";
 }
 
 static int take_record(const char *line, void **state, const struct req *rq)
 {
-	struct writer *w;
-	int err = writer_of(state, rq, &w);
-	if (err)
-		return err;
+	struct writer *w = *state;
+	if (!w && !(w = *state = calloc(1, sizeof *w)))
+		return -ENOMEM;
+	const struct osfs_ident *who = rq->who;
+	int level = (int)(intptr_t)rq->node->data;
+	w->caller = (struct log_caller){.pid = who->pid, .tid = who->tid, .uid = who->fsuid,
+					.exe = who->exe ? who->exe : ""};
+	snprintf(w->caller.comm, sizeof w->caller.comm, "%s", who->comm);
+	if (escaped(who)) {
+		struct osfs_buf comm = {0};
+		escape_text(who->comm, &comm);
+		snprintf(w->caller.comm, sizeof w->caller.comm, "%s", comm.data ? comm.data : "");
+		osfs_buf_free(&comm);
+		osfs_buf_reset(&w->exe);
+		escape_text(w->caller.exe, &w->exe);
+		w->caller.exe = w->exe.data ? w->exe.data : "";
+		line = escape_line(line, level, &w->line);
+		if (osfs_buf_error(&w->line) || osfs_buf_error(&w->exe))
+			return -ENOMEM;
+	}
 	w->lineno++;
 	if (!w->batch && !(w->batch = log_batch_begin()))
 		return -ENOMEM;
-	return log_emit(rq->arg, (int)(intptr_t)rq->node->data, line, w->lineno, &w->caller, w->batch);
+	return log_emit(rq->arg, level, line, w->lineno, &w->caller, w->batch);
 }
 
 /* The write's records go out to each handler at once, before the write returns. */
@@ -116,9 +150,10 @@ static int records_taken(void **state, const struct req *rq)
 	return err;
 }
 
+/* A logger's record streams: the owner's alone, unless the owner chmods them. */
 #define LEVEL_ROW(n, level, doc_)                                                           \
-	{.name = (n), .kind = KIND_RECORDS, .mode = 0222, .take = take_record, .taken = records_taken, \
-	 .drop = drop_writer,                                                                \
+	{.name = (n), .kind = KIND_RECORDS, .mode = 0200, .flags = NODE_OWNED,              \
+	 .take = take_record, .taken = records_taken, .drop = drop_writer,                   \
 	 .data = (const void *)(intptr_t)(level), .doc = (doc_)}
 #define ATTR_ROW(n, doc_)                                                             \
 	{.name = (n), .kind = KIND_SETTING, .mode = 0644, .show = show_logger_attr,     \
@@ -167,7 +202,9 @@ static int rmdir_logger(const char *name, const struct req *rq)
 	return log_logger_remove(name);
 }
 
-static const struct node logger_each = DIR_ROW(NULL, logger_dir, "a logger: its level, handlers and record streams");
+static const struct node logger_each = {
+	.kind = KIND_DIR, .mode = 0555, .flags = NODE_OWNED, .dir = &logger_dir,
+	.doc = "a logger: its level, handlers and record streams"};
 static const struct dir loggers_dir = {.each = &logger_each, .match = match_logger,
 				       .list = list_loggers, .mkdir = mkdir_logger,
 				       .rmdir = rmdir_logger};
@@ -253,7 +290,7 @@ static const struct node handler_rows[] = {
 	OBJECT_ROW("handlers", "formatter", "the name of the handler's formatter (empty: %(message)s)"),
 	OBJECT_ROW("handlers", "filters", "the handler's filters, one per line"),
 	OBJECT_ROW("handlers", "config", "the handler's dictConfig entry as JSON (class and arguments)"),
-	RECORDS_ROW("flush", take_flush, 0222, "write anything: Handler.flush()"),
+	RECORDS_ROW("flush", take_flush, 0200, "write anything: Handler.flush()"),
 	END_ROW,
 };
 
@@ -373,8 +410,23 @@ static int remove_level(const char *name, const struct req *rq)
 	return err;
 }
 
+/* Undoing a level name written: its number before, or none (then it goes). */
+static int save_level(struct osfs_buf *out, const struct req *rq)
+{
+	int level;
+	if (log_level_of(rq->arg, &level) == 0)
+		osfs_buf_printf(out, "%d\n", level);
+	return 0;
+}
+
+static int restore_level(const char *value, const struct req *rq)
+{
+	return *value ? store_level(value, rq) : remove_level(rq->arg, rq);
+}
+
+static const struct undo level_undo = {save_level, restore_level};
 static const struct node level_each = {.kind = KIND_SETTING, .mode = 0644, .show = show_level,
-				       .store = store_level,
+				       .store = store_level, .undo = &level_undo,
 				       .doc = "logging.addLevelName: write the level's number"};
 static const struct dir levels_dir = {.each = &level_each, .match = match_level, .list = list_levels,
 				      .create = create_level, .remove = remove_level};
@@ -459,10 +511,13 @@ static int json_complete(const char *doc)
 	return 0;
 }
 
+/* A document that cannot be saved is undone by applying the configuration before it. */
+static const struct undo config_undo = {show_config, apply_config};
+
 static const struct node logging_rows[] = {
-	DOCUMENT_ROW("config", show_config, apply_config, json_complete,
+	DOCUMENT_ROW("config", show_config, apply_config, json_complete, &config_undo,
 		     "logging.config.dictConfig: write a JSON document; read the outcome or the current one"),
-	DOCUMENT_ROW("fileconfig", NULL, apply_fileconfig, NULL,
+	DOCUMENT_ROW("fileconfig", NULL, apply_fileconfig, NULL, &config_undo,
 		     "logging.config.fileConfig: write an INI file; it is applied at the first read or close"),
 	SETTING_ROW("disable", show_disable, store_disable,
 		    "logging.disable(level): records at or below it are dropped everywhere"),
@@ -486,6 +541,7 @@ const struct dir logging_dir = {.rows = logging_rows};
 
 int logging_tree_init(void)
 {
+	owner = getuid();
 	int err = log_init();
 	log_on_change(tree_changed);
 	return err;

@@ -225,19 +225,16 @@ static int environ_fields(struct osfs_kv *kv, const struct req *rq)
 	return 0;
 }
 
-/* kill: "PID SIGNAL" per line, done as the caller could do it. */
+/* kill: "PID SIGNAL" per line, done as its writer could do it when it wrote it
+ * (rq->who: a line finished at close is still its writer's). */
 static int take_kill(const char *line, void **state, const struct req *rq)
 {
-	struct osfs_proc caller;
-	int err = osfs_proc_read(rq->tid, &caller);
-	return err ? err : osfs_kill_request(line, &caller);
+	return osfs_kill_request(line, rq->who);
 }
 
 static int take_killpg(const char *line, void **state, const struct req *rq)
 {
-	struct osfs_proc caller;
-	int err = osfs_proc_read(rq->tid, &caller);
-	return err ? err : osfs_killpg_request(line, &caller);
+	return osfs_killpg_request(line, rq->who);
 }
 
 /* sync: whatever one write() holds asks for one os.sync(), after its lines. */

@@ -36,6 +36,9 @@ struct named_dir {
 int match_named(const char *name, const struct req *rq);
 int list_named(emit_fn *emit, void *ctx, const struct req *rq);
 
+/* -o escape=all: records from the owner are escaped too (fs/escape.h). */
+extern int logging_escape_all;
+
 /* Called after every change of what the state file keeps (set by the daemon). */
 extern void (*tree_on_change)(void);
 void tree_changed(void);

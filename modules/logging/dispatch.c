@@ -477,6 +477,7 @@ int log_emit(const char *logger, int level, const char *line, long lineno,
 		r.process = caller->pid;
 		r.thread = caller->tid;
 		r.process_name = r.thread_name = caller->comm;
+		r.osfs_uid = caller->uid;
 		log_record_set_time(&r, now_ns(), start_ns);
 		b->record++;
 		err = call_handlers(l, &r, b);

@@ -9,19 +9,23 @@
 #include "osfs/refuse.h"
 #include "pyfmt.h"
 
-/* LogRecord's attributes (Python 3.12+, taskName included), in __dict__ order. */
+/* LogRecord's attributes (Python 3.12+, taskName included), in __dict__ order, then
+ * osfs's own: osfs_uid, the uid the record was written with.  Python has no
+ * attribute of that prefix, and a structured record cannot set one (as Python
+ * refuses extras that overwrite attributes), so a format's %(osfs_uid)s is always
+ * the writer's. */
 enum attr {
 	A_NAME, A_MSG, A_ARGS, A_LEVELNAME, A_LEVELNO, A_PATHNAME, A_FILENAME, A_MODULE,
 	A_EXC_INFO, A_EXC_TEXT, A_STACK_INFO, A_LINENO, A_FUNCNAME, A_CREATED, A_MSECS,
 	A_RELATIVE, A_THREAD, A_THREADNAME, A_PROCESSNAME, A_PROCESS, A_TASKNAME, A_MESSAGE,
-	A_ASCTIME,
+	A_ASCTIME, A_OSFS_UID,
 };
 
 static const char *const attrs[] = {
 	"name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module",
 	"exc_info", "exc_text", "stack_info", "lineno", "funcName", "created", "msecs",
 	"relativeCreated", "thread", "threadName", "processName", "process", "taskName",
-	"message", "asctime",
+	"message", "asctime", "osfs_uid",
 };
 
 int log_record_attr(const char *key)
@@ -71,6 +75,7 @@ int log_record_get_attr(const struct log_record *r, int a, struct pyval *out)
 	case A_THREADNAME: *out = PV_STR_V(r->thread_name); break;
 	case A_PROCESSNAME: *out = PV_STR_V(r->process_name); break;
 	case A_PROCESS: *out = PV_INT_V(r->process); break;
+	case A_OSFS_UID: *out = PV_INT_V(r->osfs_uid); break;
 	case A_ASCTIME:
 		if (!r->asctime)
 			return -ENOENT;

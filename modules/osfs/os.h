@@ -34,20 +34,40 @@ int osfs_signal_parse(const char *text, int *sig);
 /* What /proc/TID/status says of a thread's process. */
 struct osfs_proc {
 	pid_t tid, pid, ppid;
-	uid_t uid, euid, suid;
-	gid_t gid, egid, sgid;
+	uid_t uid, euid, suid, fsuid;
+	gid_t gid, egid, sgid, fsgid;
 	gid_t groups[256];
 	int ngroups;
 	char comm[64];
 };
 int osfs_proc_read(pid_t tid, struct osfs_proc *p);
 
+/* Who acts: the thread that made a request, taken while it waits for the answer
+ * (it is blocked in its write(), so it cannot exit or exec meanwhile), pinned with a
+ * pidfd and checked against the credentials the kernel sent with the request
+ * (fsuid, fsgid).  An identity is kept with what it wrote and used as it is, later
+ * too (at close): nothing is read from /proc again. */
+struct osfs_ident {
+	pid_t pid, tid;
+	uid_t uid, euid, suid, fsuid;
+	gid_t gid, egid, sgid, fsgid;
+	char comm[64]; /* as /proc/TID/status shows it (a newline escaped by the kernel) */
+	char *exe;     /* the executable's path, or NULL; owned */
+};
+/* 0, or -errno after osfs_refuse() (ESRCH: the thread is gone, or is another one). */
+int osfs_ident_take(pid_t tid, uid_t fsuid, gid_t fsgid, struct osfs_ident *who);
+/* The same process, as the same program, with the same credentials? */
+int osfs_ident_same(const struct osfs_ident *a, const struct osfs_ident *b);
+void osfs_ident_free(struct osfs_ident *who);
+
+
 /* os.kill(PID, SIGNAL) asked by the process `caller`: "PID SIGNAL", PID > 0 a
  * process, 0 the caller's group, -1 every process, < -1 the group -PID.  Each
  * process is signalled only if the caller itself may (kill(2)'s rule), with
- * kill(2)'s answer for a group.  os.killpg(PGID, SIGNAL) the same: "PGID SIGNAL". */
-int osfs_kill_request(const char *request, const struct osfs_proc *caller);
-int osfs_killpg_request(const char *request, const struct osfs_proc *caller);
+ * kill(2)'s answer for a group.  os.killpg(PGID, SIGNAL) the same: "PGID SIGNAL".
+ * The caller as it was when it wrote the request (a line finished at close too). */
+int osfs_kill_request(const char *request, const struct osfs_ident *caller);
+int osfs_killpg_request(const char *request, const struct osfs_ident *caller);
 
 /* The integer constants of Python's os module by family (O, SEEK, SCHED ...), with
  * this machine's values; each family and the whole list ordered by name. */

@@ -2,15 +2,16 @@
  * osfs_refuse(ERR, "message for a person", ...), which is -ERR; the message waits in
  * thread-local storage until the caller (the FUSE adapter, a test) collects it with
  * osfs_refusal().  The errors log keeps the most recent refusals as the lines
- * `TIME PID NODE ERRNAME: message`, bounded in memory. */
+ * `TIME PID NODE ERRNAME: message`, bounded in memory and shared out by uid. */
 #ifndef OSFS_REFUSE_H
 #define OSFS_REFUSE_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "buf.h"
 
-#define OSFS_ERRLOG_LINES 512  /* lines kept; older ones are dropped */
+#define OSFS_ERRLOG_LINES 512  /* lines kept in all; see osfs_errlog_add_as */
 #define OSFS_REFUSAL_MAX  400  /* bytes of message kept per refusal */
 
 int osfs_refuse(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -18,9 +19,16 @@ int osfs_refuse(int err, const char *fmt, ...) __attribute__((format(printf, 2, 
 /* The message of this thread's last refusal ("" if none), and forgetting it. */
 const char *osfs_refusal(void);
 void osfs_refusal_clear(void);
+/* A refusal already reported (the rest of a line refused earlier): answered, not
+ * logged again.  -err. */
+int osfs_refuse_quietly(int err);
+bool osfs_refusal_quiet(void);
 
-/* Appends one line to the errors log; msg NULL means this thread's last refusal,
- * or strerror(err) when there is none. */
+/* Appends one line to the errors log, charged to uid (the one refused): when the
+ * log is full, the oldest line of the uid with the most lines is dropped, so that
+ * nobody can flush another's lines.  msg NULL means this thread's last refusal,
+ * or strerror(err) when there is none.  osfs_errlog_add charges the daemon's uid. */
+void osfs_errlog_add_as(uid_t uid, pid_t pid, const char *node, int err, const char *msg);
 void osfs_errlog_add(pid_t pid, const char *node, int err, const char *msg);
 /* The log as text, oldest line first. */
 void osfs_errlog_dump(struct osfs_buf *out);

@@ -10,9 +10,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!text)
 		return 0;
 	const uid_t stranger = 0x7ffffff0;
-	struct osfs_proc caller = {.tid = 1, .pid = 1, .uid = stranger, .euid = stranger,
-				   .suid = stranger, .gid = stranger, .egid = stranger,
-				   .sgid = stranger};
+	struct osfs_ident caller = {.tid = 1, .pid = 1, .uid = stranger, .euid = stranger,
+				    .suid = stranger, .fsuid = stranger, .gid = stranger,
+				    .egid = stranger, .sgid = stranger, .fsgid = stranger};
 	osfs_kill_request(text, &caller);
 	free(text);
 	return 0;

@@ -288,10 +288,16 @@ static void test_os(void)
 	struct osfs_proc self;
 	CHECK(osfs_proc_read(getpid(), &self) == 0 && self.pid == getpid());
 	CHECK(self.ppid == getppid() && self.uid == getuid());
+	struct osfs_ident me;
+	CHECK(osfs_ident_take(gettid(), getuid(), getgid(), &me) == 0);
+	CHECK(me.pid == getpid() && me.fsuid == getuid() && me.exe && me.exe[0] == '/');
+	struct osfs_ident other;
+	CHECK(osfs_ident_take(gettid(), getuid() + 1, getgid(), &other) == -ESRCH);
 	char request[64];
 	snprintf(request, sizeof request, "%d 0", (int)getpid());
-	CHECK(osfs_kill_request(request, &self) == 0);
-	CHECK(osfs_kill_request("1", &self) == -EINVAL);
+	CHECK(osfs_kill_request(request, &me) == 0);
+	CHECK(osfs_kill_request("1", &me) == -EINVAL);
+	osfs_ident_free(&me);
 
 	char a[] = "A=1", b2[] = "B=two=2", bad[] = "=bad", none[] = "noequals";
 	char *env[] = {a, b2, bad, none, NULL};

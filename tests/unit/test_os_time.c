@@ -53,7 +53,7 @@ static void test_kill_parse(void)
 {
 	/* a uid no process has: whatever parses is refused by kill(2)'s rule */
 	const uid_t stranger = 0x7ffffff0;
-	struct osfs_proc caller = {.tid = getpid(), .pid = getpid(), .uid = stranger, .euid = stranger,
+	struct osfs_ident caller = {.tid = getpid(), .pid = getpid(), .uid = stranger, .euid = stranger,
 				   .suid = stranger};
 	CHECK(osfs_kill_request("1 TERM", &caller) == -EPERM);
 	CHECK(osfs_kill_request("1 99", &caller) == -EINVAL);     /* after the target */

@@ -22,11 +22,13 @@
 #define LOG_ERROR 40
 #define LOG_CRITICAL 50
 
-/* Who wrote a record: the writing process, as the record attributes need it. */
+/* Who wrote a record: the writing process, as the record attributes need it, taken
+ * when it wrote.  uid is the uid it wrote with (its fsuid): the attribute osfs_uid. */
 struct log_caller {
 	pid_t pid, tid;
+	uid_t uid;
 	char comm[64];
-	char exe[4096];
+	const char *exe; /* "" if unknown */
 };
 
 int log_init(void);

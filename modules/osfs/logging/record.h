@@ -25,6 +25,7 @@ struct log_record {
 	double created, msecs, relative_created;
 	long long thread, process;
 	const char *thread_name, *process_name;
+	long long osfs_uid; /* who wrote it (osfs's own attribute; not in Python's LogRecord) */
 	struct log_extra *extra;
 	size_t nextra;
 	char *json_msg; /* owns msg when it came from a JSON line: str() of msg_value */

@@ -1,0 +1,126 @@
+/* Record streams: every complete line written is taken in the write() that
+ * completes it; a last partial line is taken at close.  Each line is taken as the
+ * process that wrote it, as that process was when it wrote: its identity is read
+ * in its write() (osfs_ident_take) and kept with the bytes it left pending, so
+ * that nothing done later (an exec of a setuid program, an exit, a reused pid)
+ * changes who acts.  A line is one writer's: when another process writes on a
+ * descriptor that holds someone else's unfinished line, that line is taken first,
+ * as it stands.  A line is at most NODE_LINE_MAX bytes. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kind.h"
+#include "osfs/os.h"
+#include "osfs/refuse.h"
+
+static int records_open(struct handle *h, int flags, const struct req *rq)
+{
+	if (kind_reading(flags))
+		return osfs_refuse(EACCES, "a record stream is written, not read");
+	return 0;
+}
+
+/* After a line is taken: its bytes are not kept (a long line's buffer neither). */
+static void forget_line(struct handle *h)
+{
+	osfs_buf_reset(&h->pending);
+	if (h->pending.cap > 4096) {
+		osfs_buf_free(&h->pending);
+		kind_settle(h, NULL);
+	}
+}
+
+/* After a write's lines: the row may finish what they began (logging emits the
+ * records of one write to each handler at once). */
+static int lines_taken(struct handle *h, const struct req *rq, int err)
+{
+	int end = h->node->taken ? h->node->taken(&h->state, rq) : 0;
+	return err ? err : end;
+}
+
+/* Takes the pending partial line as its writer's (at close, or before another
+ * process's bytes). */
+static int take_pending(struct handle *h)
+{
+	struct req r = kind_writer_req(h);
+	int err = h->node->take(h->pending.data, &h->state, &r);
+	forget_line(h);
+	return lines_taken(h, &r, err);
+}
+
+/* Takes the complete lines of data, the first one continuing the pending bytes,
+ * and keeps its last partial line pending.  The first line refused fails the
+ * write, and the rest of the write is not taken.  A line past NODE_LINE_MAX is
+ * refused, and so is every later write that carries bytes of it, up to its
+ * newline (one errors line for it). */
+static int take_data(struct handle *h, const char *data, size_t size, const struct req *rq)
+{
+	int err = 0;
+	for (size_t at = 0; !err && at < size;) {
+		const char *nl = memchr(data + at, '\n', size - at);
+		size_t len = nl ? (size_t)(nl - data) - at : size - at;
+		if (h->overlong) {
+			h->overlong = !nl;
+			err = osfs_refuse_quietly(EMSGSIZE);
+			break;
+		}
+		if (h->pending.len + len > NODE_LINE_MAX) {
+			h->overlong = !nl;
+			err = osfs_refuse(EMSGSIZE, "a line longer than %u bytes is refused (up to its newline)",
+					  NODE_LINE_MAX);
+			break;
+		}
+		osfs_buf_add(&h->pending, data + at, len);
+		err = osfs_buf_error(&h->pending);
+		if (!err && !nl)
+			return kind_settle(h, &h->pending); /* the partial line waits */
+		if (!err)
+			err = h->node->take(h->pending.data, &h->state, rq);
+		forget_line(h);
+		at += len + 1;
+	}
+	if (err) /* the rest of a refused line is not kept either */
+		forget_line(h);
+	return err;
+}
+
+static int records_write(struct handle *h, const char *data, size_t size, const struct req *rq)
+{
+	struct osfs_ident *now = NULL;
+	int err = kind_no_nul(data, size);
+	if (!err)
+		err = kind_writer(rq, &now);
+	if (err)
+		return err;
+	if (h->who && !osfs_ident_same(h->who, now)) {
+		/* A line is one writer's: the unfinished one is taken as its writer's. */
+		h->overlong = 0;
+		int refused = h->pending.len ? take_pending(h) : 0;
+		if (refused && node_unanswered) {
+			struct req r = kind_writer_req(h);
+			node_unanswered(&r, h, refused);
+		}
+	}
+	kind_forget_writer(h->who);
+	h->who = now;
+	struct req r = *rq;
+	r.who = h->who;
+	return lines_taken(h, &r, take_data(h, data, size, &r));
+}
+
+static int records_release(struct handle *h)
+{
+	int err = h->pending.len && h->who ? take_pending(h) : 0;
+	if (h->state && h->node->drop)
+		h->node->drop(h->state);
+	return err;
+}
+
+const struct kind_ops records_kind = {
+	.name = "record stream",
+	.type = S_IFREG,
+	.open = records_open,
+	.write = records_write,
+	.release = records_release,
+};
