@@ -511,8 +511,15 @@ static int json_complete(const char *doc)
 	return 0;
 }
 
-/* A document that cannot be saved is undone by applying the configuration before it. */
-static const struct undo config_undo = {show_config, apply_config};
+/* A document that cannot be saved is undone by applying the configuration before it,
+ * secrets included (the readback redacts them). */
+static int save_config(struct osfs_buf *out, const struct req *rq)
+{
+	log_config_json_full(out);
+	return 0;
+}
+
+static const struct undo config_undo = {save_config, apply_config};
 
 static const struct node logging_rows[] = {
 	DOCUMENT_ROW("config", show_config, apply_config, json_complete, &config_undo,
