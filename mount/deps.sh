@@ -19,11 +19,16 @@ osfs_missing() {
 	echo "$missing"
 }
 
-# osfs_deps [tests|fuzz]
+# g++ and spdlog: the logging benchmark's C++ reference (tests/bench/logging);
+# lxcfs, rsyslog and util-linux's logger: the peers of tests/bench/peers.
+osfs_bench_packages="g++ libspdlog-dev lxcfs rsyslog util-linux"
+
+# osfs_deps [tests|fuzz|bench]
 osfs_deps() {
 	local want="$osfs_build_packages"
 	[ "${1:-}" = tests ] && want="$want $osfs_test_packages"
 	[ "${1:-}" = fuzz ] && want="$want $osfs_fuzz_packages"
+	[ "${1:-}" = bench ] && want="$want $osfs_bench_packages"
 	local missing
 	missing=$(osfs_missing $want)
 	[ -z "$missing" ] && return 0
