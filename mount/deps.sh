@@ -19,8 +19,9 @@ osfs_missing() {
 	echo "$missing"
 }
 
-# g++ and spdlog: the logging benchmark's C++ reference (tests/bench/logging).
-osfs_bench_packages="g++ libspdlog-dev"
+# g++ and spdlog: the logging benchmark's C++ reference (tests/bench/logging);
+# lxcfs, rsyslog and util-linux's logger: the peers of tests/bench/peers.
+osfs_bench_packages="g++ libspdlog-dev lxcfs rsyslog util-linux"
 
 # osfs_deps [tests|fuzz|bench]
 osfs_deps() {
