@@ -88,8 +88,10 @@ static int transaction_write(struct handle *h, const char *data, size_t size,
 	struct osfs_buf request = {0};
 	osfs_buf_reset(&h->content);
 	int err = text_of(data, size, &request);
+	struct req own = *rq;
+	own.state = &h->state; /* what the row keeps for this open file */
 	if (!err)
-		err = h->node->call(request.data, &h->content, rq);
+		err = h->node->call(request.data, &h->content, &own);
 	if (!err)
 		err = osfs_buf_error(&h->content);
 	osfs_buf_free(&request);
@@ -100,6 +102,13 @@ static int transaction_write(struct handle *h, const char *data, size_t size,
 	}
 	h->fresh = 1;
 	return err;
+}
+
+static int transaction_release(struct handle *h)
+{
+	if (h->state && h->node->drop)
+		h->node->drop(h->state);
+	return 0;
 }
 
 static int transaction_read(struct handle *h, off_t off, size_t size, const struct req *rq,
@@ -263,7 +272,8 @@ static const struct kind_ops kinds[KIND_COUNT] = {
 	[KIND_SETTING] = {.name = "setting", .type = S_IFREG, .open = setting_open,
 			  .write = setting_write},
 	[KIND_TRANSACTION] = {.name = "transaction", .type = S_IFREG, .open = transaction_open,
-			      .read = transaction_read, .write = transaction_write},
+			      .read = transaction_read, .write = transaction_write,
+			      .release = transaction_release},
 	[KIND_RECORDS] = {.name = "record stream", .type = S_IFREG, .open = records_open,
 			  .write = records_write, .release = records_release},
 	[KIND_DOCUMENT] = {.name = "document", .type = S_IFREG, .open = document_open,

@@ -35,6 +35,7 @@ struct req {
 	pid_t tid;               /* the calling thread, as FUSE reports it */
 	uid_t uid;
 	gid_t gid;
+	void **state;            /* a transaction's: its open file's own (the row's drop() frees it) */
 };
 
 /* Fills out with the node's content: 0, or -errno after osfs_refuse(). */
