@@ -131,3 +131,14 @@ void ffi_rx_free(struct ffi_rx *rx)
 	rx->data = NULL;
 	rx->cap = 0;
 }
+
+int ffi_answer_check(const struct ffi_frame *h, const char *body)
+{
+	uint32_t liblen;
+	if (h->len < 4 || h->status < 0 || h->status > 4095)
+		return -EPROTO;
+	memcpy(&liblen, body, 4);
+	if (liblen > h->len - 4 || memchr(body + 4, '\0', h->len - 4)) /* text has no NUL */
+		return -EPROTO;
+	return 0;
+}

@@ -166,5 +166,8 @@ struct ffi_rx {
 int ffi_frame_recv(int fd, uint32_t seq, int any_seq, size_t max, int timeout_ms,
 		   struct ffi_rx *rx, struct ffi_frame *head, const char **body);
 void ffi_rx_free(struct ffi_rx *rx);
+/* An answer's body is 4 bytes of the loaded library's length, the library, then
+ * the text (no NUL in either); status is 0 or an errno value.  0 or -EPROTO. */
+int ffi_answer_check(const struct ffi_frame *h, const char *body);
 
 #endif

@@ -276,16 +276,17 @@ static int scalar_value(struct fparser *p, const struct ftype *t, void *mem, int
 		return 0;
 	}
 	case FK_FLOAT: {
-		char *end;
-		long double v = strtold(w, &end);
+		char *end; /* float from the double, as c_float(2.1) rounds Python's double */
+		double d = t->size == sizeof(long double) ? 0 : strtod(w, &end);
+		long double ld = t->size == sizeof(long double) ? strtold(w, &end) : 0;
 		if (*end || end == w)
 			return osfs_refuse(EINVAL, "%s: '%s' is not a number", p->what, w);
 		if (t->size == sizeof(float))
-			*(float *)mem = (float)v;
+			*(float *)mem = (float)d;
 		else if (t->size == sizeof(double))
-			*(double *)mem = (double)v;
+			*(double *)mem = d;
 		else
-			*(long double *)mem = v;
+			*(long double *)mem = ld;
 		return 0;
 	}
 	case FK_PTR: {

@@ -316,19 +316,6 @@ void osfs_ffi_libraries(struct osfs_buf *out)
 	pthread_mutex_unlock(&w.lock);
 }
 
-/* The answer's body: 4 bytes of the loaded library's length, the library, the
- * text.  Checked whole before anything of it is believed: 0 or -EPROTO. */
-static int answer_ok(const struct ffi_frame *h, const char *body)
-{
-	uint32_t liblen;
-	if (h->len < 4 || h->status < 0 || h->status > 4095)
-		return -EPROTO;
-	memcpy(&liblen, body, 4);
-	if (liblen > h->len - 4 || memchr(body + 4, '\0', h->len - 4)) /* text has no NUL */
-		return -EPROTO;
-	return 0;
-}
-
 static int answer(const struct ffi_frame *h, const char *body, int *errno_copy, struct osfs_buf *out)
 {
 	uint32_t liblen;
@@ -366,7 +353,7 @@ int osfs_ffi_worker_call(const char *context, const char *request, int *errno_co
 		if (!r)
 			r = ffi_frame_recv(w.fd, head.seq, 0, FFI_MAX_ANSWER, w.timeout_ms, &w.rx, &ans, &body);
 		if (!r)
-			r = answer_ok(&ans, body);
+			r = ffi_answer_check(&ans, body);
 		err = r ? replace(r) : answer(&ans, body, errno_copy, out);
 		osfs_buf_free(&globals);
 	}

@@ -147,10 +147,14 @@ static int list_nothing(emit_fn *emit, void *ctx, const struct req *rq)
 	return 0;
 }
 
-static const struct node size_each = {.kind = KIND_VALUE, .mode = 0400, .show = show_size,
+/* Names under sizeof/, alignment/ and find_library/ come and go with the named
+ * layouts and the linker's cache: the kernel must not keep them (NODE_CALLER). */
+static const struct node size_each = {.kind = KIND_VALUE, .mode = 0400, .flags = NODE_CALLER,
+				      .show = show_size,
 				      .doc = "ctypes.sizeof(TYPE) in bytes"};
 static const struct dir sizeof_dir = {.each = &size_each, .match = match_type, .list = list_types};
-static const struct node align_each = {.kind = KIND_VALUE, .mode = 0400, .show = show_alignment,
+static const struct node align_each = {.kind = KIND_VALUE, .mode = 0400, .flags = NODE_CALLER,
+				       .show = show_alignment,
 				       .doc = "ctypes.alignment(TYPE) in bytes"};
 static const struct dir alignment_dir = {.each = &align_each, .match = match_type, .list = list_types};
 static const struct node struct_each = {
@@ -158,7 +162,8 @@ static const struct node struct_each = {
 	.doc = "a named layout: write a type (struct{long tv_sec; long tv_nsec}), read its layout"};
 static const struct dir struct_dir = {.each = &struct_each, .match = match_struct, .list = list_structs,
 				      .create = create_struct, .remove = remove_struct};
-static const struct node library_each = {.kind = KIND_VALUE, .mode = 0400, .show = show_library,
+static const struct node library_each = {.kind = KIND_VALUE, .mode = 0400, .flags = NODE_CALLER,
+					 .show = show_library,
 					 .doc = "ctypes.util.find_library(NAME)"};
 static const struct dir library_dir = {.each = &library_each, .match = match_library,
 				       .list = list_nothing};
