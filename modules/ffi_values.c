@@ -169,14 +169,58 @@ static int is_null(const char *w)
 	return strcmp(w, "NULL") == 0 || strcmp(w, "None") == 0 || strcmp(w, "0") == 0;
 }
 
+/* Memory is read and written with memcpy: a field of a packed structure may sit
+ * anywhere. */
+#define STORE(mem, T, v)                        \
+	do {                                    \
+		T store_ = (v);                 \
+		memcpy((mem), &store_, sizeof store_); \
+	} while (0)
+
 static void store_int(void *mem, size_t size, uint64_t v)
 {
 	switch (size) {
-	case 1: *(uint8_t *)mem = (uint8_t)v; break;
-	case 2: *(uint16_t *)mem = (uint16_t)v; break;
-	case 4: *(uint32_t *)mem = (uint32_t)v; break;
-	default: *(uint64_t *)mem = v; break;
+	case 1: STORE(mem, uint8_t, (uint8_t)v); break;
+	case 2: STORE(mem, uint16_t, (uint16_t)v); break;
+	case 4: STORE(mem, uint32_t, (uint32_t)v); break;
+	default: STORE(mem, uint64_t, v); break;
 	}
+}
+
+static uint64_t load_uint(const void *mem, size_t size)
+{
+	uint8_t u8;
+	uint16_t u16;
+	uint32_t u32;
+	uint64_t u64;
+	switch (size) {
+	case 1: memcpy(&u8, mem, 1); return u8;
+	case 2: memcpy(&u16, mem, 2); return u16;
+	case 4: memcpy(&u32, mem, 4); return u32;
+	default: memcpy(&u64, mem, 8); return u64;
+	}
+}
+
+static int64_t load_sint(const void *mem, size_t size)
+{
+	uint64_t u = load_uint(mem, size);
+	return size == 1 ? (int8_t)u : size == 2 ? (int16_t)u : size == 4 ? (int32_t)u : (int64_t)u;
+}
+
+static const void *load_ptr(const void *mem)
+{
+	const void *p;
+	memcpy(&p, mem, sizeof p);
+	return p;
+}
+
+/* A copy of n wide characters at mem, aligned: NULL without memory. */
+static wchar_t *wide_copy(const void *mem, size_t n)
+{
+	wchar_t *w = malloc((n ? n : 1) * sizeof *w);
+	if (w)
+		memcpy(w, mem, n * sizeof *w);
+	return w;
 }
 
 /* An integer into size bytes, signed or not, checked against the type's range. */
@@ -205,7 +249,7 @@ static int string_value(struct fparser *p, const struct ftype *t, void *mem)
 	if (err)
 		return err;
 	if (t->kind == FK_STR) {
-		*(char **)mem = bytes;
+		STORE(mem, char *, bytes);
 		return 0;
 	}
 	long wide = decode_utf8(bytes, len, NULL);
@@ -220,7 +264,9 @@ static int string_value(struct fparser *p, const struct ftype *t, void *mem)
 	if (t->kind == FK_WCHAR) {
 		if (wide != 1)
 			return osfs_refuse(EINVAL, "%s: a wchar is one character, not %ld", p->what, wide);
-		decode_utf8(bytes, len, (wchar_t *)mem);
+		wchar_t c;
+		decode_utf8(bytes, len, &c);
+		STORE(mem, wchar_t, c);
 		return 0;
 	}
 	if (t->kind != FK_WSTR)
@@ -229,7 +275,7 @@ static int string_value(struct fparser *p, const struct ftype *t, void *mem)
 	if (!w)
 		return osfs_refuse(E2BIG, "%s: the request is too large", p->what);
 	decode_utf8(bytes, len, w);
-	*(wchar_t **)mem = w;
+	STORE(mem, wchar_t *, w);
 	return 0;
 }
 
@@ -282,29 +328,29 @@ static int scalar_value(struct fparser *p, const struct ftype *t, void *mem, int
 		if (*end || end == w)
 			return osfs_refuse(EINVAL, "%s: '%s' is not a number", p->what, w);
 		if (t->size == sizeof(float))
-			*(float *)mem = (float)d;
+			STORE(mem, float, (float)d);
 		else if (t->size == sizeof(double))
-			*(double *)mem = d;
+			STORE(mem, double, d);
 		else
-			*(long double *)mem = ld;
+			STORE(mem, long double, ld);
 		return 0;
 	}
 	case FK_PTR: {
 		uint64_t u;
 		int neg;
 		if (is_null(w)) {
-			*(void **)mem = NULL;
+			STORE(mem, void *, NULL);
 			return 0;
 		}
 		if (fparse_u64(w, &u, &neg) || neg || u > UINTPTR_MAX)
 			return osfs_refuse(EINVAL, "%s: '%s' is not an address", p->what, w);
-		*(void **)mem = (void *)(uintptr_t)u;
+		STORE(mem, void *, (void *)(uintptr_t)u);
 		return 0;
 	}
 	case FK_STR:
 	case FK_WSTR:
 		if (strcmp(w, "NULL") == 0 || strcmp(w, "None") == 0) {
-			*(void **)mem = NULL;
+			STORE(mem, void *, NULL);
 			return 0;
 		}
 		return osfs_refuse(EINVAL, "%s: a string is written \"...\"", p->what);
@@ -380,10 +426,16 @@ static int array_value(struct fparser *p, const struct ftype *t, void *mem, int 
 			return osfs_refuse(EINVAL, "%s: a wide string must be UTF-8", p->what);
 		if ((size_t)n > t->count) /* as ctypes' .value: the NUL only if it fits */
 			return osfs_refuse(EINVAL, "%s: a string of %ld is too long for %zu", p->what, n, t->count);
-		if (e->kind == FK_CHAR)
+		if (e->kind == FK_CHAR) {
 			memcpy(mem, bytes, len);
-		else
-			decode_utf8(bytes, len, mem);
+		} else {
+			wchar_t *w = malloc(((size_t)n + 1) * sizeof *w);
+			if (!w)
+				return osfs_refuse(E2BIG, "%s: the request is too large", p->what);
+			decode_utf8(bytes, len, w);
+			memcpy(mem, w, (size_t)n * sizeof *w);
+			free(w);
+		}
 		if (top && *fskip(p->s))
 			return osfs_refuse(EINVAL, "%s: text after the closing quote", p->what);
 		return 0;
@@ -480,34 +532,37 @@ static void scalar_print(struct osfs_buf *out, const struct ftype *t, const void
 {
 	switch (t->kind) {
 	case FK_SINT:
-	case FK_WCHAR: {
-		long long v = t->size == 1 ? *(const int8_t *)mem : t->size == 2 ? *(const int16_t *)mem
-			      : t->size == 4 ? *(const int32_t *)mem : *(const int64_t *)mem;
-		if (t->kind == FK_WCHAR)
-			fquote_wide(out, mem, 1);
-		else
-			osfs_buf_printf(out, "%lld", v);
+		osfs_buf_printf(out, "%lld", (long long)load_sint(mem, t->size));
 		break;
-	}
-	case FK_UINT: {
-		unsigned long long v = t->size == 1 ? *(const uint8_t *)mem : t->size == 2 ? *(const uint16_t *)mem
-				       : t->size == 4 ? *(const uint32_t *)mem : *(const uint64_t *)mem;
-		osfs_buf_printf(out, "%llu", v);
+	case FK_UINT:
+		osfs_buf_printf(out, "%llu", (unsigned long long)load_uint(mem, t->size));
+		break;
+	case FK_WCHAR: {
+		wchar_t c = (wchar_t)load_sint(mem, sizeof c);
+		fquote_wide(out, &c, 1);
 		break;
 	}
 	case FK_BOOL:
-		osfs_buf_puts(out, *(const unsigned char *)mem ? "1" : "0");
+		osfs_buf_puts(out, load_uint(mem, 1) ? "1" : "0");
 		break;
 	case FK_CHAR:
 		fquote(out, mem, 1);
 		break;
-	case FK_FLOAT:
-		osfs_fmt_repr(out, t->size == sizeof(float) ? (double)*(const float *)mem
-				   : t->size == sizeof(double) ? *(const double *)mem
-							       : (double)*(const long double *)mem);
+	case FK_FLOAT: {
+		float f;
+		double d;
+		long double ld;
+		if (t->size == sizeof f)
+			memcpy(&f, mem, sizeof f), d = f;
+		else if (t->size == sizeof d)
+			memcpy(&d, mem, sizeof d);
+		else
+			memcpy(&ld, mem, sizeof ld), d = (double)ld;
+		osfs_fmt_repr(out, d);
 		break;
+	}
 	case FK_PTR: {
-		const void *v = *(void *const *)mem;
+		const void *v = load_ptr(mem);
 		if (v)
 			osfs_buf_printf(out, "%ju", (uintmax_t)(uintptr_t)v); /* c_void_p: an int or None */
 		else
@@ -515,7 +570,7 @@ static void scalar_print(struct osfs_buf *out, const struct ftype *t, const void
 		break;
 	}
 	case FK_STR: {
-		const char *s = *(const char *const *)mem;
+		const char *s = load_ptr(mem);
 		if (s)
 			fquote(out, s, strlen(s));
 		else
@@ -523,7 +578,7 @@ static void scalar_print(struct osfs_buf *out, const struct ftype *t, const void
 		break;
 	}
 	case FK_WSTR: {
-		const wchar_t *s = *(const wchar_t *const *)mem;
+		const wchar_t *s = load_ptr(mem);
 		if (s)
 			fquote_wide(out, s, wcslen(s));
 		else
@@ -541,10 +596,16 @@ static void print_at(struct osfs_buf *out, struct osfs_buf *key, const struct ft
 	const struct ftype *e = t->elem;
 	if (t->kind == FK_ARRAY && (e->kind == FK_CHAR || e->kind == FK_WCHAR)) {
 		osfs_buf_printf(out, "%s=", key->data); /* as ctypes: the text up to the NUL */
-		if (e->kind == FK_CHAR)
+		if (e->kind == FK_CHAR) {
 			fquote(out, mem, strnlen(mem, t->count));
-		else
-			fquote_wide(out, mem, wcsnlen(mem, t->count));
+		} else {
+			wchar_t *w = wide_copy(mem, t->count);
+			if (w)
+				fquote_wide(out, w, wcsnlen(w, t->count));
+			else
+				out->failed = 1;
+			free(w);
+		}
 		osfs_buf_putc(out, '\n');
 	} else if (t->kind == FK_STRUCT || t->kind == FK_UNION || t->kind == FK_ARRAY) {
 		size_t n = t->kind == FK_ARRAY ? t->count : t->nfields;

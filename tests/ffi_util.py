@@ -42,12 +42,21 @@ class Call:
 
 @pytest.fixture
 def ffi(make_mount):
+    """A mount with ffi and one open ffi/call; at the end a clean exit is asserted
+    and the daemon's output checked."""
     m = make_mount("-o", "ffi,ffi_timeout=2000")
     call = Call(m)
     try:
         yield m, call
     finally:
         call.close()
+    stopped(m)
+
+
+def stopped(m):
+    code = m.unmount()
+    m.check_output()
+    assert code == 0, f"osfs exited with {code}"
 
 
 def quote(data):
