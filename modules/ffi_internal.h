@@ -88,12 +88,16 @@ const char *fskip(const char *s);
 /* ffi_values.c: values written as text into C memory, and read back. */
 int fvalue_parse(struct fparser *p, const struct ftype *t, void *mem, int top);
 void fvalue_print(struct osfs_buf *out, const char *key, const struct ftype *t, const void *mem);
-/* "..." with C escapes into bytes (NUL-terminated in the arena): 0 or -EINVAL. */
-int fstring_parse(struct fparser *p, char **bytes, size_t *len);
-void fquote(struct osfs_buf *out, const char *s, size_t n);
-void fquote_wide(struct osfs_buf *out, const wchar_t *s, size_t n);
 /* An integer as C reads it (0x…, 0…, decimal), to the end of the token. */
 int fparse_u64(const char *text, uint64_t *v, int *negative);
+
+/* ffi_text.c: "..." with C escapes into bytes (NUL-terminated in the arena): 0 or
+ * -EINVAL; UTF-8 to wide characters (the count, or -1 if not UTF-8; out may be
+ * NULL to count); bytes and wide text quoted as the syntax reads them back. */
+int fstring_parse(struct fparser *p, char **bytes, size_t *len);
+long fdecode_utf8(const char *s, size_t n, wchar_t *out);
+void fquote(struct osfs_buf *out, const char *s, size_t n);
+void fquote_wide(struct osfs_buf *out, const wchar_t *s, size_t n);
 
 /* ffi_parse.c: one request, parsed and its libffi call prepared.  The body a worker
  * gets is context lines ("def NAME TYPE" for the named layouts the request uses,
