@@ -87,11 +87,6 @@ static int is_integral(enum fkind k)
 static int call(struct frequest *q, int *errno_copy, struct osfs_buf *out, struct osfs_buf *loaded)
 {
 	void *fn;
-	for (size_t i = 0; i < q->nglobals; i++) { /* a new worker loads what the last one had */
-		void *h;
-		lib_open(q->globals[i], 1, &h, NULL);
-		osfs_refusal_clear();
-	}
 	int err = symbol(q->lib, q->sym, q->global, &fn, loaded);
 	for (int i = 0; !err && i < q->nargs; i++)
 		if (q->args[i].pass == P_FN)
@@ -171,6 +166,11 @@ int osfs_ffi_call(const char *request, int *errno_copy, struct osfs_buf *out, st
 	int own = 0, err = frequest_parse(&q, request);
 	if (!errno_copy)
 		errno_copy = &own;
+	for (size_t i = 0; !err && i < q.nglobals; i++) { /* a new worker loads what the last had */
+		void *h;
+		if (lib_open(q.globals[i], 1, &h, NULL))
+			osfs_refusal_clear();
+	}
 	if (!err)
 		err = q.verb == V_CALL ? call(&q, errno_copy, out, loaded) : read_memory(&q, out);
 	if (!err && out->len > FFI_MAX_ANSWER)
