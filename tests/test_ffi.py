@@ -126,12 +126,38 @@ def test_sizeof_and_libraries(ffi):
     ("libc.so.6 abs nope int:1", "the result type: unknown type 'nope'"),
     ("libc.so.6 abs", "expected LIBRARY SYMBOL RESTYPE"),
     ('libc.so.6 strlen size_t str:"open', "argument 1: a string is written"),
+    ("set_errno x", "set_errno wants an int, not 'x'"),
+    ("set_errno 2147483648", "set_errno wants an int"),
+    ("get_errno 1", "get_errno takes nothing"),
+    ("struct 9x {int a}", "'9x' is not a name for a layout"),
+    ("struct int {int a}", "'int' is a type of its own"),
+    ("union u {int a; char a}", "the definition: field 'a' appears twice"),
+    ("typedef nosuch t", "the definition: unknown type 'nosuch'"),
+    ("sizeof int[", "the type: a number expected at ''"),
+    ("alignment struct{int a", "the type: ';' or '}' expected at ''"),
+    ("c f int ... int:1 ... int:2", "'...' may appear once"),
+    ("from_address int", "write from_address TYPE ADDRESS"),
+    ("memory_at 4096 99999999", "memory_at: the size '99999999' is not from 0 to 1048576"),
 ])
 def test_bad_requests(ffi, request_, message):
     m, call = ffi
     err, answer = call(request_)
     assert err == errno.EINVAL and answer.startswith(f"error: EINVAL: {message}")
     assert message in m.errors()[-1]
+
+
+def test_a_type_that_is_no_file_is_no_such_file(ffi):
+    m, call = ffi
+    for name in ("nosuchtype", "int[", "struct{int a"):
+        with pytest.raises(FileNotFoundError):
+            os.stat(m.p("ffi", "sizeof", name))
+        with pytest.raises(FileNotFoundError):
+            os.stat(m.p("ffi", "alignment", name))
+    with pytest.raises(FileNotFoundError):
+        os.stat(m.p("ffi", "find_library", "nosuchlibrary"))
+    for line in m.errors():  # a refusal logged is worded whole, never garbled
+        if "ffi/sizeof" in line or "ffi/alignment" in line:
+            assert "unknown type 'nosuchtype'" in line or "expected at" in line, line
 
 
 def test_unknown_library_and_symbol(ffi):

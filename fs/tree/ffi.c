@@ -5,6 +5,7 @@
 #include "tree.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +44,11 @@ static int match_type(const char *name, const struct req *rq)
 {
 	size_t size;
 	int err = osfs_ffi_sizeof(name, &size);
-	return err == -EINVAL ? osfs_refuse(ENOENT, "%s", osfs_refusal()) : err;
+	if (err != -EINVAL)
+		return err;
+	char why[OSFS_REFUSAL_MAX + 1]; /* not the refusal's own buffer as its argument */
+	snprintf(why, sizeof why, "%s", osfs_refusal());
+	return osfs_refuse(ENOENT, "%s", why);
 }
 
 struct emit_ctx {
