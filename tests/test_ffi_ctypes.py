@@ -16,7 +16,10 @@ import time
 
 import pytest
 
-from ffi_util import Call, ffi, flatten, quote, shown, wquote  # noqa: F401 (ffi is a fixture)
+import ffi_util
+from ffi_util import Call, flatten, quote, shown, wquote
+
+ffi = ffi_util.ffi  # the fixture
 
 SEED = 20261129
 libc = ctypes.CDLL("libc.so.6", use_errno=True)
@@ -475,7 +478,7 @@ def test_memory_verbs(ffi):
                                                      ("c", ctypes.c_double)]})
     got = call.ok(f"from_address struct{{int a; char[3] b; double c}} {base}")
     assert got == flatten("ret", ct.from_buffer(buf), ct, {})
-    err, answer = call(f"string_at 1")
+    err, answer = call("string_at 1")
     assert err == errno.EIO and "worker crashed: SIGSEGV" in answer  # the worker's fault, not the daemon's
 
 

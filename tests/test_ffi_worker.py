@@ -18,7 +18,10 @@ import time
 import pytest
 
 from conftest import OSFS
-from ffi_util import Call, ffi  # noqa: F401 (ffi is a fixture)
+import ffi_util
+from ffi_util import Call
+
+ffi = ffi_util.ffi  # the fixture
 
 ASAN = "libasan" in subprocess.run(["ldd", OSFS], capture_output=True, text=True).stdout
 MAGIC = 0x6F736669
