@@ -314,7 +314,7 @@ def test_results_as_ctypes_returns_them(ffi):
         assert got["errno"] == str(ctypes.get_errno()), req
     ptr = call.ok("c malloc ptr size_t:16")["ret"]
     assert re.fullmatch(r"[1-9][0-9]*", ptr)  # c_void_p: an int, in decimal
-    assert call.ok("c time time_t ptr:NULL")["ret"] in {str(int(time.time())), str(int(time.time()) - 1)}
+    assert abs(int(call.ok("c time time_t ptr:NULL")["ret"]) - time.time()) <= 2
     assert call.ok("None getpid int")["ret"] == call.ok("c getpid pid_t")["ret"]  # CDLL(None)
 
 

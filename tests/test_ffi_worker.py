@@ -170,7 +170,7 @@ def test_frames_out_of_step_replace_the_worker(ffi, frame):
         if err is None:
             err, answer = call("c getpid int")
     assert err == errno.EIO and "out of step" in answer, answer
-    assert time.monotonic() - start < 1.5
+    assert time.monotonic() - start < 3  # no wait for a frame that never ends
     assert daemon_rss_kib(m) < rss + 10 * 1024  # no 4 GiB buffer, not even tried
     assert m.proc.poll() is None
     assert int(call.ok("c getpid int")["ret"]) != w
