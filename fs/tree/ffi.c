@@ -175,7 +175,7 @@ static const struct dir library_dir = {.each = &library_each, .match = match_lib
 
 static const struct node ffi_rows[] = {
 	{.name = "call", .kind = KIND_TRANSACTION, .mode = 0600, .call = call, .drop = drop_session,
-	 .doc = "write LIBRARY SYMBOL RESTYPE [TYPE:VALUE ...] [... TYPE:VALUE ...]; read ret=, errno=, out.K="},
+	 .doc = "ctypes-like calls: write [global:]LIBRARY SYMBOL RESTYPE [ARG ...] [... ARG ...]; read ret=, errno=, out.K="},
 	{.name = "sizeof", .kind = KIND_DIR, .mode = 0500, .dir = &sizeof_dir,
 	 .doc = "ctypes.sizeof: sizeof/TYPE"},
 	{.name = "alignment", .kind = KIND_DIR, .mode = 0500, .dir = &alignment_dir,
