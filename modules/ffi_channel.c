@@ -1,6 +1,6 @@
 /* The frames between the daemon and its ffi worker: a fixed header (magic, the
  * request's sequence number, the body's length, status, errno), then the body.
- * A frame goes out in one writev and usually comes in with one read; everything
+ * A frame goes out in one sendmsg and usually comes in with one read; everything
  * read is checked before it is believed, and a frame that is not the answer
  * expected (another number, a length past the bound, bytes after it) says the
  * channel is out of step: the caller replaces the worker. */
@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,7 +41,8 @@ int ffi_frame_send(int fd, struct ffi_frame *head, const struct iovec *parts, in
 	head->len = (uint32_t)(total - sizeof *head);
 	struct iovec *v = iov;
 	while (total) {
-		ssize_t w = writev(fd, v, n);
+		struct msghdr msg = {.msg_iov = v, .msg_iovlen = (size_t)n};
+		ssize_t w = sendmsg(fd, &msg, MSG_NOSIGNAL); /* a closed peer is an error, not a signal */
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)

@@ -1,19 +1,21 @@
 /* The ffi worker: a process of its own (the daemon's executable, run again with
  * --ffi-worker 3) where the calls happen, so that a fault, a hang or a stray
  * signal in called code costs a worker, never the daemon.  It runs in a session
- * and process group of its own, with nothing of the daemon's but its socket (fd 3;
- * 0-2 are /dev/null), no new privileges, the daemon's death as its own
- * (PR_SET_PDEATHSIG), no core dumps, no processes of its own (RLIMIT_NPROC 0) and
- * a bounded address space (RLIMIT_AS).  A worker that crashes, does not answer in
- * time or answers out of step is killed with its process group and replaced;
- * nothing waits unbounded while holding the lock.  Workers are started by one
- * thread of their own, which lives as long as ffi does, so that the death of
- * whichever thread started one is never mistaken for the daemon's. */
+ * and process group of its own, with nothing of the daemon's but its two sockets
+ * (requests on fd 3, answers on fd 4; 0-2 are /dev/null), no new privileges, the
+ * daemon's death as its own (PR_SET_PDEATHSIG), no core dumps, no processes of its
+ * own (RLIMIT_NPROC 0) and a bounded address space (RLIMIT_AS).  A worker that
+ * crashes, does not answer in time or answers out of step is killed with its
+ * process group and replaced; nothing waits unbounded while holding the lock.
+ * Workers are started by one thread of their own, which lives as long as ffi does,
+ * so that the death of whichever thread started one is never mistaken for the
+ * daemon's. */
 #include "osfs/ffi.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,7 +54,8 @@ static struct {
 	int timeout_ms;
 	int memory_mb;
 	pid_t pid;
-	int fd;
+	int fd;  /* requests go out on it */
+	int ans; /* answers come in on it */
 	int fresh;      /* no call answered yet: it must load the global libraries */
 	uint32_t seq;
 	struct ffi_rx rx;
@@ -62,10 +65,11 @@ static struct {
 	pid_t zombies[MAX_ZOMBIES]; /* killed, not yet reaped */
 	char *libs[MAX_LIBS];       /* loaded so far, "global:" first if RTLD_GLOBAL */
 	size_t nlibs;
-} w = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER, .pid = -1, .fd = -1};
+} w = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER, .pid = -1, .fd = -1,
+     .ans = -1};
 
 /* Between fork and exec: only system calls. */
-static void child(int sock, pid_t daemon)
+static void child(int in, int out, pid_t daemon)
 {
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigset_t none;
@@ -77,6 +81,11 @@ static void child(int sock, pid_t daemon)
 		_exit(126);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		_exit(126);
+	/* A batch task does not preempt the one that wakes it: the daemon's thread,
+	 * having sent a request, goes on to wait for the answer instead of being
+	 * switched out at once and in again only to wait. */
+	struct sched_param sp = {0};
+	sched_setscheduler(0, SCHED_BATCH, &sp);
 	struct rlimit zero = {0, 0};
 	setrlimit(RLIMIT_CORE, &zero);
 	setrlimit(RLIMIT_NPROC, &zero);
@@ -90,35 +99,48 @@ static void child(int sock, pid_t daemon)
 		setrlimit(RLIMIT_AS, &as);
 	}
 #endif
-	int s = fcntl(sock, F_DUPFD, 10), nul = open("/dev/null", O_RDWR);
-	if (s < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0 || dup2(s, 3) < 0)
+	int i = fcntl(in, F_DUPFD, 10), o = fcntl(out, F_DUPFD, 10), nul = open("/dev/null", O_RDWR);
+	if (i < 0 || o < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0 ||
+	    dup2(i, 3) < 0 || dup2(o, 4) < 0)
 		_exit(126);
-	close_range(4, ~0U, 0);
+	close_range(5, ~0U, 0);
 	char *argv[] = {w.exe, (char *)"--ffi-worker", (char *)"3", NULL};
 	execve(w.exe, argv, w.envp ? w.envp : environ);
 	_exit(127);
 }
 
+/* Two socket pairs, one a direction: reading from a unix socket wakes whoever
+ * waits on the sending socket ("room to write"), so with one pair the worker,
+ * waiting for its next request, would be woken for nothing each time the daemon
+ * took an answer, and the daemon's thread each time the worker took a request. */
 static int spawn(void)
 {
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+	int req[2], ans[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, req) < 0)
 		return osfs_refuse(errno, "cannot start the ffi worker: socketpair: %s", strerror(errno));
-	pid_t daemon = getpid(), pid = fork();
-	if (pid < 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ans) < 0) {
 		int e = errno;
-		close(sv[0]);
-		close(sv[1]);
+		close(req[0]);
+		close(req[1]);
+		return osfs_refuse(e, "cannot start the ffi worker: socketpair: %s", strerror(e));
+	}
+	pid_t daemon = getpid(), pid = fork();
+	if (pid == 0)
+		child(req[1], ans[1], daemon);
+	int e = errno;
+	close(req[1]);
+	close(ans[1]);
+	if (pid < 0) {
+		close(req[0]);
+		close(ans[0]);
 		return osfs_refuse(e, "cannot start the ffi worker: fork: %s", strerror(e));
 	}
-	if (pid == 0)
-		child(sv[1], daemon);
-	close(sv[1]);
 	struct timeval tv = {.tv_sec = w.timeout_ms / 1000, .tv_usec = (w.timeout_ms % 1000) * 1000};
-	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv); /* bounds the blocking read */
-	setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	setsockopt(ans[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv); /* bounds the blocking read */
+	setsockopt(req[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	w.pid = pid;
-	w.fd = sv[0];
+	w.fd = req[0];
+	w.ans = ans[0];
 	w.fresh = 1;
 	return 0;
 }
@@ -176,7 +198,7 @@ static void reap_zombies(void)
 static int replace(int why)
 {
 	int status = 0, known = 0;
-	if (why == -EPIPE) { /* it closed the channel: let it finish dying by itself first */
+	if (why == -EPIPE && w.pid > 0) { /* it closed the channel: let it finish dying first */
 		siginfo_t si = {0};
 		for (int i = 0; i < 200 && si.si_pid == 0; i++) {
 			if (waitid(P_PID, (id_t)w.pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0)
@@ -185,10 +207,13 @@ static int replace(int why)
 				sleep_ms(1);
 		}
 	}
-	kill(-w.pid, SIGKILL); /* before reaping: the group id cannot be reused yet */
-	known = reap_within(w.pid, &status, 2000);
+	if (w.pid > 0) {
+		kill(-w.pid, SIGKILL); /* before reaping: the group id cannot be reused yet */
+		known = reap_within(w.pid, &status, 2000);
+	}
 	close(w.fd);
-	w.fd = -1;
+	close(w.ans);
+	w.fd = w.ans = -1;
 	w.pid = -1;
 	w.want = 1; /* a fresh worker, hot for the next call */
 	pthread_cond_broadcast(&w.cond);
@@ -254,11 +279,12 @@ void osfs_ffi_worker_stop(void)
 	pthread_cond_broadcast(&w.cond);
 	int on = w.spawner_on;
 	w.spawner_on = 0;
-	if (w.fd >= 0) {
+	if (w.fd >= 0 && w.pid > 0) {
 		kill(-w.pid, SIGKILL);
 		reap_within(w.pid, NULL, 2000);
 		close(w.fd);
-		w.fd = -1;
+		close(w.ans);
+		w.fd = w.ans = -1;
 		w.pid = -1;
 	}
 	for (int i = 0; i < MAX_ZOMBIES; i++)
@@ -332,40 +358,68 @@ static int answer(const struct ffi_frame *h, const char *body, int *errno_copy, 
 	return 0;
 }
 
+/* Sends one request to a ready worker (the libraries it must load first if it is
+ * new, the context, the request): 0, -EPIPE, -ETIMEDOUT. */
+static int send_request(struct ffi_frame *head, const char *context, const char *request)
+{
+	struct osfs_buf globals = {0};
+	for (size_t i = 0; w.fresh && i < w.nlibs; i++)
+		if (strncmp(w.libs[i], "global:", 7) == 0)
+			osfs_buf_printf(&globals, "global %s\n", w.libs[i] + 7);
+	struct iovec parts[3] = {
+		{globals.data, globals.len},
+		{(void *)context, context ? strlen(context) : 0},
+		{(void *)request, strlen(request)},
+	};
+	head->seq = ++w.seq;
+	int r = globals.failed ? -EPIPE : ffi_frame_send(w.fd, head, parts, 3);
+	osfs_buf_free(&globals);
+	return r;
+}
+
 int osfs_ffi_worker_call(const char *context, const char *request, int *errno_copy,
 			 struct osfs_buf *out)
 {
 	pthread_mutex_lock(&w.lock); /* one call at a time: one worker */
+	struct ffi_frame head = {.err = *errno_copy}, ans;
+	const char *body;
 	int err = ready();
-	if (!err) {
-		struct osfs_buf globals = {0};
-		for (size_t i = 0; w.fresh && i < w.nlibs; i++)
-			if (strncmp(w.libs[i], "global:", 7) == 0)
-				osfs_buf_printf(&globals, "global %s\n", w.libs[i] + 7);
-		struct iovec parts[3] = {
-			{globals.data, globals.len},
-			{(void *)context, context ? strlen(context) : 0},
-			{(void *)request, strlen(request)},
-		};
-		struct ffi_frame head = {.seq = ++w.seq, .err = *errno_copy}, ans;
-		const char *body;
-		int r = ffi_frame_send(w.fd, &head, parts, 3);
-		if (!r)
-			r = ffi_frame_recv(w.fd, head.seq, 0, FFI_MAX_ANSWER, w.timeout_ms, &w.rx, &ans, &body);
-		if (!r)
-			r = ffi_answer_check(&ans, body);
-		err = r ? replace(r) : answer(&ans, body, errno_copy, out);
-		osfs_buf_free(&globals);
+	int r = err ? err : send_request(&head, context, request);
+	if (!err && r == -EPIPE) { /* it died before it took the request: a new one takes it */
+		replace(r);
+		osfs_refusal_clear();
+		err = ready();
+		r = err ? err : send_request(&head, context, request);
 	}
+	if (!err && !r)
+		r = ffi_frame_recv(w.ans, head.seq, 0, FFI_MAX_ANSWER, w.timeout_ms, &w.rx, &ans, &body);
+	if (!err && !r)
+		r = ffi_answer_check(&ans, body);
+	if (!err)
+		err = r ? replace(r) : answer(&ans, body, errno_copy, out);
 	pthread_mutex_unlock(&w.lock);
 	return err;
 }
 
+/* Set in the child of a fork() a call makes: that child has no channel and exits.
+ * glibc runs atfork handlers for fork() and whatever forks through it, and this
+ * costs no system call per call, where asking getpid() after each would.  A raw
+ * clone(2) skips it; then two processes read one channel, and the first answer
+ * out of step replaces them both (they share the process group). */
+static volatile sig_atomic_t forked;
+
+static void in_child(void)
+{
+	forked = 1;
+}
+
 int osfs_ffi_worker_main(int fd)
 {
+	int out = fd + 1; /* requests come in on fd, answers go out on the next */
+	pthread_atfork(NULL, NULL, in_child);
 	signal(SIGPIPE, SIG_IGN);
 	fcntl(fd, F_SETFD, FD_CLOEXEC); /* what a call starts does not inherit the channel */
-	pid_t me = getpid();
+	fcntl(out, F_SETFD, FD_CLOEXEC);
 	struct ffi_rx rx = {0};
 	for (;;) {
 		struct ffi_frame head;
@@ -376,13 +430,13 @@ int osfs_ffi_worker_main(int fd)
 		int errno_copy = head.err;
 		struct osfs_buf text = {0}, lib = {0};
 		int err = request ? osfs_ffi_call(request, &errno_copy, &text, &lib) : -ENOMEM;
-		if (getpid() != me) /* the child of a fork() the call made: it has no channel */
+		if (forked)
 			_exit(0);
 		const char *msg = err ? osfs_refusal() : text.data ? text.data : "";
 		uint32_t liblen = err ? 0 : (uint32_t)lib.len;
 		struct iovec parts[3] = {{&liblen, 4}, {lib.data, liblen}, {(void *)msg, strlen(msg)}};
-		struct ffi_frame out = {.seq = head.seq, .status = err ? -err : 0, .err = errno_copy};
-		int sent = ffi_frame_send(fd, &out, parts, 3);
+		struct ffi_frame head_out = {.seq = head.seq, .status = err ? -err : 0, .err = errno_copy};
+		int sent = ffi_frame_send(out, &head_out, parts, 3);
 		free(request);
 		osfs_buf_free(&text);
 		osfs_buf_free(&lib);

@@ -71,8 +71,9 @@ def test_worker_is_confined(make_mount, tmp_path):
         daemon_fds = os.listdir(f"/proc/{m.proc.pid}/fd")
         assert len(daemon_fds) > 4  # /dev/fuse, the log file, ...: none of them reaches the worker
         fds = {fd: os.readlink(f"/proc/{w}/fd/{fd}") for fd in os.listdir(f"/proc/{w}/fd")}
-        assert set(fds) == {"0", "1", "2", "3"}
-        assert fds["0"] == fds["1"] == fds["2"] == "/dev/null" and fds["3"].startswith("socket:")
+        assert set(fds) == {"0", "1", "2", "3", "4"}  # requests come on 3, answers go on 4
+        assert fds["0"] == fds["1"] == fds["2"] == "/dev/null"
+        assert fds["3"].startswith("socket:") and fds["4"].startswith("socket:")
         assert os.getpgid(w) == os.getsid(w) == w != os.getpgid(m.proc.pid)
         st = status_of(w)
         assert st["NoNewPrivs"] == "1" and int(st["SigBlk"], 16) == 0
@@ -82,7 +83,8 @@ def test_worker_is_confined(make_mount, tmp_path):
             assert lim["Max address space"] == [str(1 << 30)] * 2
             assert call.ok("c malloc ptr size_t:2000000000") == {"ret": "None", "errno": str(errno.ENOMEM)}
         # what a call starts does not inherit the channel
-        assert call.ok("c fcntl int int:3 int:1")["ret"] == "1"  # F_GETFD: FD_CLOEXEC
+        for fd in (3, 4):
+            assert call.ok(f"c fcntl int int:{fd} int:1")["ret"] == "1"  # F_GETFD: FD_CLOEXEC
     finally:
         call.close()
 
@@ -127,10 +129,11 @@ def test_answers_stay_in_step_after_fork(ffi):
     assert call.ok("c getpid int")["ret"] == pid  # the same worker, still in step
 
 
-def send_from_worker(call, data):
-    """Makes the worker's call write data on its own channel (fd 3), as a call may."""
+def send_from_worker(call, data, fd=4):
+    """Makes the worker's call write data on its own channel (answers go on fd 4),
+    as a call may."""
     init = "{" + ", ".join(str(b) for b in data) + "}"
-    return call(f"c write ssize_t int:3 in:uint8[{len(data)}]:{init} size_t:{len(data)}")
+    return call(f"c write ssize_t int:{fd} in:uint8[{len(data)}]:{init} size_t:{len(data)}")
 
 
 def in_background(call, request, results):
@@ -180,9 +183,21 @@ def test_frames_out_of_step_replace_the_worker(ffi, frame):
 
 def test_a_closed_channel_is_a_crash(ffi):
     m, call = ffi
-    err, answer = call("c close int int:3")
+    err, answer = call("c close int int:4")  # its answers' way: this call's answer is lost
     assert err == errno.EIO and answer.startswith("error: EIO: worker crashed")
     assert call.ok("c abs int int:-5")["ret"] == "5"
+    # its requests' way: this call answers, the worker then ends, and the next call
+    # is taken by a new worker, as it was never sent to the last one
+    assert call.ok("c close int int:3")["ret"] == "0"
+    for i in range(5):
+        assert call.ok(f"c abs int int:{-i}")["ret"] == str(i)
+
+
+def test_bytes_written_to_the_request_channel_reach_nobody(ffi):
+    m, call = ffi
+    w = worker(m, call)
+    assert send_from_worker(call, b"garbage" * 10, fd=3)[1]["ret"] == "70"
+    assert call.ok("c getpid int")["ret"] == str(w)  # the same worker, in step
 
 
 def test_shutdown_waits_no_longer_than_the_timeout(make_mount):
