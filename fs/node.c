@@ -177,8 +177,10 @@ static int transaction_write(struct handle *h, const char *data, size_t size,
 	int err = size > NODE_REQUEST_MAX
 		? osfs_refuse(EMSGSIZE, "a request of %zu bytes; at most %u", size, NODE_REQUEST_MAX)
 		: text_of(data, size, &request);
+	struct req own = *rq;
+	own.state = &h->state; /* what the row keeps for this open file */
 	if (!err)
-		err = h->node->call(request.data, &h->content, rq);
+		err = h->node->call(request.data, &h->content, &own);
 	if (!err)
 		err = osfs_buf_error(&h->content);
 	if (!err && h->content.len > NODE_RESPONSE_MAX)
@@ -193,6 +195,13 @@ static int transaction_write(struct handle *h, const char *data, size_t size,
 	int over = kind_settle(h, &h->content);
 	h->fresh = 1;
 	return err ? err : over;
+}
+
+static int transaction_release(struct handle *h)
+{
+	if (h->state && h->node->drop)
+		h->node->drop(h->state);
+	return 0;
 }
 
 static int transaction_read(struct handle *h, off_t off, size_t size, const struct req *rq,
@@ -322,7 +331,8 @@ static const struct kind_ops setting_kind = {.name = "setting", .type = S_IFREG,
 					     .open = setting_open, .write = setting_write};
 static const struct kind_ops transaction_kind = {.name = "transaction", .type = S_IFREG,
 						 .open = transaction_open, .read = transaction_read,
-						 .write = transaction_write};
+						 .write = transaction_write,
+						 .release = transaction_release};
 static const struct kind_ops document_kind = {.name = "document", .type = S_IFREG,
 					      .open = document_open, .read = document_read,
 					      .write = document_write, .release = document_release};

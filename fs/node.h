@@ -39,6 +39,7 @@ struct req {
 	/* Who wrote what is being taken or applied (record streams, documents): taken
 	 * in the write() that wrote it, and used as it is, at close too. */
 	const struct osfs_ident *who;
+	void **state;            /* a transaction's: its open file's own (the row's drop() frees it) */
 };
 
 /* Limits (README, "Limits"): a line of a record stream, a transaction's request

@@ -30,6 +30,7 @@ struct options {
 	char *escape;
 	int ffi;
 	int ffi_timeout;
+	int ffi_memory;
 };
 
 static const struct fuse_opt option_spec[] = {
@@ -38,6 +39,7 @@ static const struct fuse_opt option_spec[] = {
 	{"escape=%s", offsetof(struct options, escape), 0},
 	{"ffi", offsetof(struct options, ffi), 1},
 	{"ffi_timeout=%d", offsetof(struct options, ffi_timeout), 0},
+	{"ffi_memory=%d", offsetof(struct options, ffi_memory), 0},
 	FUSE_OPT_END,
 };
 
@@ -114,6 +116,7 @@ static const char usage[] =
 	"                   users other than the owner (the default), or everyone's\n"
 	"  -o ffi           the ffi/ directory: ctypes-like calls, run in a worker process\n"
 	"  -o ffi_timeout=MS  how long a call may take before its worker is killed (5000)\n"
+	"  -o ffi_memory=MB   the worker's address space (RLIMIT_AS; 1024, 0 for no bound)\n"
 	"\n"
 	"FUSE options:\n";
 
@@ -124,7 +127,7 @@ int main(int argc, char *argv[])
 		return osfs_ffi_worker_main(atoi(argv[2]));
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_cmdline_opts opts;
-	struct options mine = {0};
+	struct options mine = {.ffi_memory = -1};
 	int status = 1;
 
 	if (fuse_opt_parse(&args, &mine, option_spec, NULL) != 0)
@@ -146,7 +149,8 @@ int main(int argc, char *argv[])
 		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 		exe[n > 0 ? n : 0] = '\0';
 		tree_ffi_enabled = 1;
-		osfs_ffi_worker_start(exe, mine.ffi_timeout > 0 ? mine.ffi_timeout : 5000);
+		osfs_ffi_worker_start(exe, mine.ffi_timeout > 0 ? mine.ffi_timeout : 5000,
+				      mine.ffi_memory < 0 ? 1024 : mine.ffi_memory);
 	}
 	if (opts.show_help) {
 		fputs(usage, stdout);

@@ -20,7 +20,7 @@ static const char readme[] =
 	"              tz strftime/ strptime\n"
 	"  logging/    config fileconfig loggers/NAME/{level,info,error,...} handlers/\n"
 	"              formatters/ filters/ levels/ disable stats\n"
-	"  ffi/        call sizeof/TYPE libraries (with -o ffi)\n"
+	"  ffi/        call sizeof/ alignment/ struct/ find_library/ libraries (with -o ffi)\n"
 	"  version     osfs's version\n"
 	"  errors      every refused request: TIME PID NODE ERRNAME: message\n"
 	"\n"
