@@ -168,6 +168,11 @@ class Group:
         except OSError:
             pass
         self.proc.wait()
+        # Gone, not only killed: a member still exiting keeps its niceness, and a
+        # later PRIO_USER case would meet it.
+        deadline = time.monotonic() + 5
+        while self.members() and time.monotonic() < deadline:
+            time.sleep(0.01)
 
 
 def twins(user=None, n=2):
