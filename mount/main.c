@@ -18,6 +18,7 @@
 #include "ops.h"
 #include "osfs/ffi.h"
 #include "osfs/logging/logging.h"
+#include "osfs/refuse.h"
 #include "osfs/thread.h"
 #include "osfs-config.h"
 #include "state.h"
@@ -28,6 +29,7 @@ struct options {
 	char *state;
 	char *logging_config;
 	char *escape;
+	char *logging_listen, *logging_listen_key;
 	int ffi;
 	int ffi_timeout;
 	int ffi_memory;
@@ -37,6 +39,8 @@ static const struct fuse_opt option_spec[] = {
 	{"state=%s", offsetof(struct options, state), 0},
 	{"logging_config=%s", offsetof(struct options, logging_config), 0},
 	{"escape=%s", offsetof(struct options, escape), 0},
+	{"logging_listen=%s", offsetof(struct options, logging_listen), 0},
+	{"logging_listen_key=%s", offsetof(struct options, logging_listen_key), 0},
 	{"ffi", offsetof(struct options, ffi), 1},
 	{"ffi_timeout=%d", offsetof(struct options, ffi_timeout), 0},
 	{"ffi_memory=%d", offsetof(struct options, ffi_memory), 0},
@@ -111,6 +115,12 @@ static const char usage[] =
 	"                   in FILE, saved on every change and loaded at start\n"
 	"  -o logging_config=FILE\n"
 	"                   a dictConfig JSON or fileConfig INI file applied at start and on SIGHUP\n"
+	"  -o logging_listen=[HOST:]PORT\n"
+	"                   logging.config.listen: take configurations on PORT (loopback unless\n"
+	"                   HOST is given), each verified with logging_listen_key\n"
+	"  -o logging_listen_key=FILE|none\n"
+	"                   the HMAC-SHA256 key (FILE's bytes, mode 0600) the listener verifies\n"
+	"                   with; none: configurations are taken unverified\n"
 	"  -o escape=others|all\n"
 	"                   whose records have their control characters escaped (\\n, \\x1b):\n"
 	"                   users other than the owner (the default), or everyone's\n"
@@ -141,6 +151,8 @@ int main(int argc, char *argv[])
 	logging_escape_all = mine.escape && strcmp(mine.escape, "all") == 0;
 	mine.state = absolute(mine.state);
 	mine.logging_config = absolute(mine.logging_config);
+	if (mine.logging_listen_key && strcmp(mine.logging_listen_key, "none") != 0)
+		mine.logging_listen_key = absolute(mine.logging_listen_key);
 	char cwd[4096];
 	if (getcwd(cwd, sizeof cwd)) /* before daemonizing moves us to / */
 		log_set_base_dir(cwd);
@@ -181,6 +193,12 @@ int main(int argc, char *argv[])
 	inode_init(&osfs_root);
 	if (state_start(mine.state, mine.logging_config) != 0)
 		goto out_tree;
+	/* bound now (a refusal is seen on stderr), its thread started after the fork */
+	if ((mine.logging_listen_key && log_listen_key_set(mine.logging_listen_key) != 0) ||
+	    (mine.logging_listen && log_listen_open(mine.logging_listen) != 0)) {
+		fprintf(stderr, "osfs: logging_listen: %s\n", osfs_refusal());
+		goto out_tree;
+	}
 
 	/* The kernel checks every node's mode; the mount names itself in /proc/mounts. */
 	if (fuse_opt_add_arg(&args, "-odefault_permissions,fsname=osfs,subtype=osfs") != 0)
@@ -201,7 +219,7 @@ int main(int argc, char *argv[])
 	pthread_sigmask(SIG_BLOCK, &hup, NULL);
 	pthread_t hupper;
 	int have_hupper = osfs_thread_start(&hupper, hup_thread, &hup) == 0;
-	if (state_run() != 0)
+	if (state_run() != 0 || log_listen_run() != 0)
 		goto out_threads;
 	char ready[64];
 	snprintf(ready, sizeof ready, "READY=1\nMAINPID=%d", (int)getpid());
@@ -249,6 +267,8 @@ out_args:
 	free(mine.state);
 	free(mine.logging_config);
 	free(mine.escape);
+	free(mine.logging_listen);
+	free(mine.logging_listen_key);
 	free(opts.mountpoint);
 	fuse_opt_free_args(&args);
 	return status;

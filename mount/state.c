@@ -122,6 +122,13 @@ static char *state_text(void)
 	log_level_name(log_disable_get(), &b);
 	cJSON_AddStringToObject(doc, "disable", b.data ? b.data : "NOTSET");
 	cJSON_AddBoolToObject(doc, "raise_exceptions", log_raise_get());
+	int last = log_last_resort_get();
+	osfs_buf_reset(&b);
+	if (last < 0)
+		osfs_buf_puts(&b, "None");
+	else
+		log_level_name(last, &b);
+	cJSON_AddStringToObject(doc, "last_resort", b.data ? b.data : "WARNING");
 	struct osfs_kv env = {0};
 	osfs_environ_all(&env);
 	cJSON *e = cJSON_AddObjectToObject(doc, "environ");
@@ -409,6 +416,11 @@ static int load_state(void)
 	if (cJSON_IsString(disable) && log_level_parse(disable->valuestring, &level) == 0)
 		log_disable_set(level);
 	log_raise_set(cJSON_IsTrue(cJSON_GetObjectItem(doc, "raise_exceptions")));
+	const cJSON *last = cJSON_GetObjectItem(doc, "last_resort");
+	if (cJSON_IsString(last) && strcmp(last->valuestring, "None") == 0)
+		log_last_resort_set(-1);
+	else if (cJSON_IsString(last) && log_level_parse(last->valuestring, &level) == 0)
+		log_last_resort_set(level);
 	cJSON_ArrayForEach(c, cJSON_GetObjectItem(doc, "access")) {
 		const cJSON *mode = cJSON_GetObjectItem(c, "mode"), *gid = cJSON_GetObjectItem(c, "gid");
 		if (cJSON_IsString(mode) && cJSON_IsNumber(gid) && gid->valuedouble >= 0)

@@ -150,6 +150,53 @@ static int records_taken(void **state, const struct req *rq)
 	return err;
 }
 
+/* Logger.isEnabledFor(LEVEL) as loggers/NAME/enabled/LEVEL, hasHandlers(),
+ * getChildren(). */
+static int match_enabled(const char *name, const struct req *rq)
+{
+	int level;
+	if (log_level_parse(name, &level) == 0)
+		return 0;
+	osfs_refusal_clear();
+	return osfs_refuse(ENOENT, "no level '%s': a level's name or number", name);
+}
+
+static int list_enabled(emit_fn *emit, void *ctx, const struct req *rq)
+{
+	log_level_names(emit, ctx);
+	return 0;
+}
+
+static int show_enabled(struct osfs_buf *out, const struct req *rq)
+{
+	int level, on = 0;
+	int err = log_level_parse(rq->arg, &level);
+	if (!err)
+		err = log_logger_enabled(rq->outer, level, &on);
+	if (!err)
+		osfs_buf_printf(out, "%d\n", on);
+	return err;
+}
+
+static int show_has_handlers(struct osfs_buf *out, const struct req *rq)
+{
+	int has = 0;
+	int err = log_logger_has_handlers(rq->arg, &has);
+	if (!err)
+		osfs_buf_printf(out, "%d\n", has);
+	return err;
+}
+
+static int show_children(struct osfs_buf *out, const struct req *rq)
+{
+	return log_logger_children(rq->arg, out);
+}
+
+static const struct node enabled_each = {.kind = KIND_VALUE, .mode = 0444, .show = show_enabled,
+					 .doc = "Logger.isEnabledFor(LEVEL): 1 or 0"};
+static const struct dir enabled_dir = {.each = &enabled_each, .match = match_enabled,
+				       .list = list_enabled};
+
 /* A logger's record streams: the owner's alone, unless the owner chmods them. */
 #define LEVEL_ROW(n, level, doc_)                                                           \
 	{.name = (n), .kind = KIND_RECORDS, .mode = 0200, .flags = NODE_OWNED,              \
@@ -171,6 +218,10 @@ static const struct node logger_rows[] = {
 	 .doc = "the logger records propagate to"},
 	SETTING_ROW("config", show_logger_config, store_logger_config,
 		    "the logger's dictConfig entry as JSON: level, handlers, filters, propagate"),
+	DIR_ROW("enabled", enabled_dir, "Logger.isEnabledFor(level): enabled/LEVEL reads 1 or 0"),
+	VALUE_ROW("has_handlers", show_has_handlers,
+		  "Logger.hasHandlers(): 1 if a handler is on the way up (as propagate goes)"),
+	VALUE_ROW("children", show_children, "Logger.getChildren(): the child loggers, one a line"),
 	LEVEL_ROW("debug", 10, "write a line: one DEBUG record (a JSON object: a structured record)"),
 	LEVEL_ROW("info", 20, "write a line: one INFO record"),
 	LEVEL_ROW("warning", 30, "write a line: one WARNING record"),
@@ -521,6 +572,154 @@ static int save_config(struct osfs_buf *out, const struct req *rq)
 
 static const struct undo config_undo = {save_config, apply_config};
 
+/* logging.basicConfig: a JSON object is applied when it closes; key=value lines
+ * at the first read or at close. */
+static int basic_complete(const char *doc)
+{
+	return *(doc + strspn(doc, " \t\r\n")) == '{' && json_complete(doc);
+}
+
+static int apply_basic_config(const char *doc, const struct req *rq)
+{
+	return log_basic_config(doc);
+}
+
+/* logging/handle: makeLogRecord + Logger.handle, one JSON dict a line; the
+ * records of one write go out together, as a logger's stream's do. */
+struct handled {
+	struct log_caller caller;
+	struct log_batch *batch;
+	struct osfs_buf line;
+};
+
+static int take_handled(const char *line, void **state, const struct req *rq)
+{
+	struct handled *h = *state;
+	if (!h && !(h = *state = calloc(1, sizeof *h)))
+		return -ENOMEM;
+	const struct osfs_ident *who = rq->who;
+	h->caller = (struct log_caller){.pid = who->pid, .tid = who->tid, .uid = who->fsuid,
+					.exe = who->exe ? who->exe : ""};
+	snprintf(h->caller.comm, sizeof h->caller.comm, "%s", who->comm);
+	if (escaped(who)) { /* as a logger's stream escapes a structured record */
+		osfs_buf_reset(&h->line);
+		escape_json(line, &h->line);
+		if (osfs_buf_error(&h->line))
+			return -ENOMEM;
+		line = h->line.data ? h->line.data : "";
+	}
+	if (!h->batch && !(h->batch = log_batch_begin()))
+		return -ENOMEM;
+	return log_handle_json(line, &h->caller, &h->batch);
+}
+
+static int handled_taken(void **state, const struct req *rq)
+{
+	struct handled *h = *state;
+	if (!h || !h->batch)
+		return 0;
+	int err = log_batch_end(h->batch);
+	h->batch = NULL;
+	return err;
+}
+
+static void drop_handled(void *state)
+{
+	struct handled *h = state;
+	if (h->batch)
+		log_batch_end(h->batch);
+	osfs_buf_free(&h->line);
+	free(h);
+}
+
+static int take_shutdown(const char *line, void **state, const struct req *rq)
+{
+	return log_shutdown();
+}
+
+/* lastResort: its level, or None. */
+static int show_last_resort(struct osfs_buf *out, const struct req *rq)
+{
+	int level = log_last_resort_get();
+	if (level < 0)
+		osfs_buf_puts(out, "None");
+	else
+		log_level_name(level, out);
+	osfs_buf_putc(out, '\n');
+	return 0;
+}
+
+static int store_last_resort(const char *value, const struct req *rq)
+{
+	int level = -1;
+	int err = strcmp(value, "None") == 0 ? 0 : log_level_parse(value, &level);
+	if (!err)
+		log_last_resort_set(level);
+	return err;
+}
+
+static int level_fields(struct osfs_kv *kv, const struct req *rq)
+{
+	log_level_mapping(kv);
+	return 0;
+}
+
+/* level_name/X: getLevelName(X); every name is there, the registered ones listed. */
+static int match_any(const char *name, const struct req *rq)
+{
+	return 0;
+}
+
+static int show_level_name(struct osfs_buf *out, const struct req *rq)
+{
+	log_level_name_of(rq->arg, out);
+	osfs_buf_putc(out, '\n');
+	return 0;
+}
+
+static const struct node level_name_each = {
+	.kind = KIND_VALUE, .mode = 0444, .show = show_level_name,
+	.doc = "logging.getLevelName(X): a number's name, a name's number, else 'Level X'"};
+static const struct dir level_name_dir = {.each = &level_name_each, .match = match_any,
+					  .list = list_levels};
+
+static int show_handler_names(struct osfs_buf *out, const struct req *rq)
+{
+	log_handler_names(out);
+	return 0;
+}
+
+/* logging.config.listen: the address, the key, what came. */
+static int show_listen(struct osfs_buf *out, const struct req *rq)
+{
+	log_listen_address(out);
+	osfs_buf_putc(out, '\n');
+	return 0;
+}
+
+static int store_listen(const char *value, const struct req *rq)
+{
+	return log_listen_set(value);
+}
+
+static int show_listen_key(struct osfs_buf *out, const struct req *rq)
+{
+	log_listen_key_get(out);
+	osfs_buf_putc(out, '\n');
+	return 0;
+}
+
+static int store_listen_key(const char *value, const struct req *rq)
+{
+	return log_listen_key_set(value);
+}
+
+static int listen_fields(struct osfs_kv *kv, const struct req *rq)
+{
+	log_listen_stats(kv);
+	return 0;
+}
+
 static const struct node logging_rows[] = {
 	DOCUMENT_ROW("config", show_config, apply_config, json_complete, &config_undo,
 		     "logging.config.dictConfig: write a JSON document; read the outcome or the current one"),
@@ -533,6 +732,25 @@ static const struct node logging_rows[] = {
 	{.name = "levels", .kind = KIND_DIR, .mode = 0755, .dir = &levels_dir,
 	 .doc = "level names: levels/NAME holds its number; write one to add a name"},
 	VALUE_ROW("stats", show_stats, "records taken, emitted, dropped; handler errors"),
+	DOCUMENT_ROW("basic_config", NULL, apply_basic_config, basic_complete, &config_undo,
+		     "logging.basicConfig: its keyword arguments as a JSON object or key=value lines"),
+	{.name = "handle", .kind = KIND_RECORDS, .mode = 0200, .take = take_handled,
+	 .taken = handled_taken, .drop = drop_handled,
+	 .doc = "Logger.handle(makeLogRecord(dict)): one JSON LogRecord dict a line, by its name"},
+	RECORDS_ROW("shutdown", take_shutdown, 0200,
+		    "logging.shutdown(): write anything: every handler flushed and closed (reopened by its next record)"),
+	SETTING_ROW("last_resort", show_last_resort, store_last_resort,
+		    "logging.lastResort: the level of the daemon's stderr for records no handler takes; None: none"),
+	FIELDS_ROW("level_names", level_fields, "logging.getLevelNamesMapping(): NAME=number"),
+	JSON_ROW("level_names.json", level_fields, "logging.getLevelNamesMapping() as JSON"),
+	DIR_ROW("level_name", level_name_dir, "logging.getLevelName(X): level_name/20, level_name/INFO"),
+	VALUE_ROW("handler_names", show_handler_names, "logging.getHandlerNames(): one a line, sorted"),
+	SETTING_ROW("listen", show_listen, store_listen,
+		    "logging.config.listen: [HOST:]PORT takes configurations there (loopback by default); empty stops"),
+	{.name = "listen_key", .kind = KIND_SETTING, .mode = 0600, .show = show_listen_key,
+	 .store = store_listen_key,
+	 .doc = "the listener's HMAC-SHA256 key: a file's path, or none to take configurations unverified"},
+	FIELDS_ROW("listen_stats", listen_fields, "the listener: connections, applied, failed, unverified, ..."),
 	{.name = "loggers", .kind = KIND_DIR, .mode = 0755, .dir = &loggers_dir,
 	 .doc = "the logger tree: mkdir loggers/app.db makes a logger"},
 	{.name = "handlers", .kind = KIND_DIR, .mode = 0755, .dir = &handlers_dir, .data = "handlers",
@@ -556,6 +774,8 @@ int logging_tree_init(void)
 
 void logging_tree_fini(void)
 {
+	log_listen_fini(); /* no configuration arrives while the handlers close */
 	log_flush_all();
 	log_fini();
+	log_api_fini();
 }

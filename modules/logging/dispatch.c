@@ -331,6 +331,8 @@ static int handle(struct log_handler *h, struct log_record *r, struct log_batch 
 		o->cap = cap;
 	}
 	size_t mark = o->text.len;
+	if (h->cls->render && r->message_error) /* makePickle's getMessage raised */
+		return handle_failed(h, r, osfs_refuse(EINVAL, "%s", r->message_error));
 	if (h->cls->render) {
 		h->cls->render(h, r, &o->text);
 	} else {
@@ -407,10 +409,8 @@ static int call_handlers(struct log_logger *l, struct log_record *r, struct log_
 			}
 		}
 	}
-	if (!found && r->levelno >= LOG_WARNING) { /* logging.lastResort: stderr */
-		fprintf(stderr, "%s\n", r->msg);
-		fflush(stderr);
-	}
+	if (!found)
+		log_last_resort(r); /* api.c */
 	return err;
 }
 
@@ -490,6 +490,25 @@ int log_emit(const char *logger, int level, const char *line, long lineno,
 	log_record_free_extra(&r);
 	free(levelname_json);
 	return err;
+}
+
+int64_t log_start_ns(void)
+{
+	return start_ns;
+}
+
+int log_handle_record(const char *logger, struct log_record *r, struct log_batch *b)
+{
+	struct log_logger *l = registry_logger(logger);
+	if (!l)
+		return -ENOENT;
+	__atomic_add_fetch(&stats.taken, 1, __ATOMIC_RELAXED);
+	if (l->disabled || !filters_pass(l->filters, l->nfilters, r->name)) {
+		__atomic_add_fetch(&stats.dropped, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	b->record++;
+	return call_handlers(l, r, b);
 }
 
 int log_disable_get(void)

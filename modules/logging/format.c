@@ -555,11 +555,42 @@ static int run_direct(const struct log_formatter *f, const struct log_record *r,
 	return err ? err : osfs_buf_error(out);
 }
 
+/* Formatter.format's tail: the traceback's text (exc_text, formatException's
+ * output cached), then the stack's, each on a line of its own. */
+int log_format_tail(const struct log_record *r, struct osfs_buf *out, size_t mark)
+{
+	const char *tails[] = {r->exc_text, r->stack_info};
+	for (size_t i = 0; i < 2; i++) {
+		if (!tails[i] || !*tails[i])
+			continue;
+		if (out->len == mark || out->data[out->len - 1] != '\n')
+			osfs_buf_putc(out, '\n');
+		osfs_buf_puts(out, tails[i]);
+	}
+	return osfs_buf_error(out);
+}
+
+static int format_message(const struct log_formatter *f, struct log_record *r,
+                          struct osfs_buf *out);
+
 int log_format(const struct log_formatter *f, struct log_record *r, struct osfs_buf *out)
+{
+	if (r->message_error) /* getMessage raised */
+		return osfs_refuse(EINVAL, "%s", r->message_error);
+	size_t mark = out->len;
+	int err = format_message(f, r, out);
+	if (!err && (r->exc_text || r->stack_info))
+		err = log_format_tail(r, out, mark);
+	return err;
+}
+
+/* Formatter.formatMessage. */
+static int format_message(const struct log_formatter *f, struct log_record *r,
+                          struct osfs_buf *out)
 {
 	if (f->defaults_error)
 		return osfs_refuse(EINVAL, "%s", f->defaults_error);
-	if (f->simple)
+	if (f->simple && !r->nodd) /* a received record's odd types: the general path */
 		return run_direct(f, r, out);
 	char buf[160];
 	struct run x = {f, r, NULL, 0, {{0}}, {0}};

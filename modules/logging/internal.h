@@ -177,6 +177,10 @@ struct handler_class {
 	 * it holds on with drain: records go on through handler_handle, into b. */
 	int (*keep)(struct log_handler *h, const struct log_record *r, struct log_batch *b);
 	int (*drain)(struct log_handler *h, struct log_batch *b, int closing);
+	/* Handler.close() of a handler that stays configured (logging.shutdown): its
+	 * file or connection given back, to be taken again by its next record; the
+	 * handler's lock held.  NULL: it keeps what it holds. */
+	void (*release)(struct log_handler *h);
 	void (*close)(struct log_handler *h);
 };
 
@@ -215,6 +219,15 @@ void handler_failed(struct log_handler *h, unsigned long records, pid_t pid, int
 		    const char *why);
 struct log_batch *batch_new(void);
 int batch_emit(struct log_batch *b); /* emits and frees b; call it holding no log_lock */
+
+/* logging.lastResort: a record no handler took (log_lock held for reading). */
+void log_last_resort(struct log_record *r);
+/* Logger.handle(record) of a record made elsewhere (makeLogRecord): the logger's
+ * disabled flag and filters, then callHandlers; no level check.  Into batch b;
+ * -ENOENT if there is no logger of that name. */
+int log_handle_record(const char *logger, struct log_record *r, struct log_batch *b);
+/* logging's _startTime: when the library started (relativeCreated counts from it). */
+int64_t log_start_ns(void);
 
 /* SocketHandler.makePickle: length, then the attribute dict pickled (protocol 1). */
 void log_pickle_record(const struct log_record *r, struct osfs_buf *out);

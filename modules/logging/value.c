@@ -107,7 +107,7 @@ const char *pv_type_name(const struct pyval *v)
 {
 	static const char *const names[] = {"NoneType", "bool", "int",  "float", "str",
 	                                    "int",      "list", "dict", "tuple"};
-	return names[v->type];
+	return v->type == PV_LIST && v->i ? "tuple" : names[v->type];
 }
 
 static size_t str_len(const struct pyval *v)
@@ -206,6 +206,24 @@ static void json_repr(const char *p, const char *end, struct osfs_buf *out)
 	osfs_buf_putc(out, it.dict ? '}' : ']');
 }
 
+/* A JSON list that stands for a tuple (a record's args): (a, b), (a,), (). */
+static void tuple_repr(const char *p, const char *end, struct osfs_buf *out)
+{
+	struct pj_iter it;
+	const char *key, *value;
+	size_t n = 0, at = out->len;
+	pj_open(&it, p, end);
+	while (pj_next(&it, &key, &value))
+		n++;
+	json_repr(p, end, out);
+	if (out->failed || out->len < at + 2)
+		return;
+	out->data[at] = '(';
+	out->data[out->len - 1] = n == 1 ? ',' : ')';
+	if (n == 1)
+		osfs_buf_putc(out, ')');
+}
+
 int pv_str(const struct pyval *v, struct osfs_buf *out)
 {
 	switch (v->type) {
@@ -235,6 +253,11 @@ int pv_str(const struct pyval *v, struct osfs_buf *out)
 		osfs_buf_add(out, v->s, str_len(v));
 		break;
 	case PV_LIST:
+		if (v->i) /* a tuple */
+			tuple_repr(v->s, v->s + v->n, out);
+		else
+			json_repr(v->s, v->s + v->n, out);
+		break;
 	case PV_DICT:
 		json_repr(v->s, v->s + v->n, out);
 		break;
@@ -321,7 +344,7 @@ static int get_index(const struct pyval *v, long long idx, struct pyval *out,
 		for (long long i = 0; pj_next(&it, &key, &value); i++)
 			if (i == idx)
 				return pj_value(value, v->s + v->n, out, scratch);
-		return osfs_refuse(EINVAL, "IndexError: list index out of range");
+		return osfs_refuse(EINVAL, "IndexError: %s index out of range", pv_type_name(v));
 	}
 	return osfs_refuse(EINVAL, "IndexError: tuple index out of range"); /* args: () */
 }

@@ -354,6 +354,11 @@ static int file_emit(struct log_handler *h, struct log_emit *e)
 	return err ? err : file_write(f, e, 0, e->n);
 }
 
+void file_handler_release(struct log_handler *h)
+{
+	file_close(h->state);
+}
+
 void file_handler_close(struct log_handler *h)
 {
 	if (h->state)
@@ -366,5 +371,6 @@ const struct handler_class file_handler = {
 	.params = params,
 	.open = file_handler_open,
 	.emit = file_emit,
+	.release = file_handler_release,
 	.close = file_handler_close,
 };

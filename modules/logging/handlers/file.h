@@ -55,6 +55,9 @@ int file_write(struct file *f, struct log_emit *e, size_t from, size_t to);
 /* The close of every class whose state begins with a struct file. */
 struct log_handler;
 void file_handler_close(struct log_handler *h);
+/* Their Handler.close() at logging.shutdown: the file closed, opened again by the
+ * next record. */
+void file_handler_release(struct log_handler *h);
 /* An integer keyword argument (maxBytes, backupCount, interval): 0 or -EINVAL. */
 int kwarg_int(const cJSON *kwargs, const char *key, long long dflt, long long *out);
 

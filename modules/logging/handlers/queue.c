@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../internal.h"
 #include "osfs/refuse.h"
@@ -26,6 +27,8 @@
 struct queue {
 	pthread_mutex_t lock;
 	pthread_cond_t ready;
+	pthread_cond_t idle;      /* nothing queued, nothing being handed on */
+	int busy;                 /* the listener is handing records on */
 	struct log_record **ring; /* cap slots, n records from head */
 	size_t cap, head, n;
 	char **targets;
@@ -94,9 +97,13 @@ static void *listen(void *arg)
 		if (q->stop)
 			break;
 		size_t n = take(q, items, QUEUE_BATCH);
+		q->busy = 1;
 		pthread_mutex_unlock(&q->lock);
 		hand_on(q, items, n);
 		pthread_mutex_lock(&q->lock);
+		q->busy = 0;
+		if (!q->n)
+			pthread_cond_broadcast(&q->idle);
 	}
 	pthread_mutex_unlock(&q->lock);
 	return NULL;
@@ -137,6 +144,7 @@ static int queue_open(struct log_handler *h, const cJSON *kwargs)
 		return -ENOMEM;
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->ready, NULL);
+	pthread_cond_init(&q->idle, NULL);
 	q->h = h;
 	h->state = q;
 	int err = maxsize_of(cJSON_GetObjectItemCaseSensitive(kwargs, "queue"), &q->cap);
@@ -175,15 +183,29 @@ static int queue_open(struct log_handler *h, const cJSON *kwargs)
 static int queue_keep(struct log_handler *h, const struct log_record *r, struct log_batch *b)
 {
 	struct queue *q = h->state;
-	/* QueueHandler.prepare: msg is the message formatted by this handler. */
+	/* QueueHandler.prepare: msg is the message formatted by this handler (the
+	 * default formatter's is the message and its traceback), and args, exc_info,
+	 * exc_text and stack_info are None. */
 	const struct log_formatter *f = h->formatter ? h->formatter->formatter : NULL;
 	struct osfs_buf msg = {0};
 	struct log_record prepared = *r;
-	int err = f ? log_format(f, &prepared, &msg) : 0;
-	if (err)
+	int err = r->message_error ? osfs_refuse(EINVAL, "%s", r->message_error) : 0;
+	if (!err && f) {
+		err = log_format(f, &prepared, &msg);
+	} else if (!err && (r->exc_text || r->stack_info)) {
+		osfs_buf_puts(&msg, r->msg);
+		err = log_format_tail(r, &msg, 0);
+	}
+	if (err) {
+		osfs_buf_free(&msg);
 		return err;
-	if (f)
-		prepared.msg = msg.data ? msg.data : "";
+	}
+	if (msg.data)
+		prepared.msg = msg.data;
+	prepared.msg_typed = 0;
+	prepared.exc_text = prepared.stack_info = NULL;
+	prepared.args = PV_NONE_V;
+	prepared.has_args = 1;
 	struct log_record *copy = log_record_copy(&prepared);
 	osfs_buf_free(&msg);
 	if (!copy)
@@ -238,6 +260,24 @@ static int queue_drain(struct log_handler *h, struct log_batch *b, int closing)
 	return 0;
 }
 
+/* QueueHandler.flush (and logging.shutdown): what is queued now has been handed
+ * on when it returns, or QUEUE_CLOSE_MS have passed. */
+static int queue_flush(struct log_handler *h)
+{
+	struct queue *q = h->state;
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += QUEUE_CLOSE_MS / 1000;
+	int err = 0;
+	pthread_mutex_lock(&q->lock);
+	while ((q->n || q->busy) && q->running && !q->stop && !err)
+		err = pthread_cond_clockwait(&q->idle, &q->lock, CLOCK_MONOTONIC, &until);
+	size_t left = q->n;
+	pthread_mutex_unlock(&q->lock);
+	return err ? osfs_refuse(ETIMEDOUT, "%zu records still queued after %d ms", left,
+				 QUEUE_CLOSE_MS) : 0;
+}
+
 static void queue_close(struct log_handler *h)
 {
 	struct queue *q = h->state;
@@ -252,6 +292,7 @@ static void queue_close(struct log_handler *h)
 	free(q->targets);
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->ready);
+	pthread_cond_destroy(&q->idle);
 	free(q);
 }
 
@@ -261,5 +302,6 @@ const struct handler_class queue_handler = {
 	.open = queue_open,
 	.keep = queue_keep,
 	.drain = queue_drain,
+	.flush = queue_flush,
 	.close = queue_close,
 };

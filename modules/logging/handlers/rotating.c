@@ -169,5 +169,6 @@ const struct handler_class rotating_handler = {
 	.params = params,
 	.open = rotating_open,
 	.emit = rotating_emit,
+	.release = file_handler_release,
 	.close = file_handler_close,
 };

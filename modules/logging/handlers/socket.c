@@ -98,6 +98,15 @@ static void socket_render(struct log_handler *h, const struct log_record *r, str
 	log_pickle_record(r, out);
 }
 
+/* The connection closed; the next record connects again at once. */
+static void socket_release(struct log_handler *h)
+{
+	struct sock *s = h->state;
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}
+
 static void socket_close(struct log_handler *h)
 {
 	struct sock *s = h->state;
@@ -112,5 +121,6 @@ const struct handler_class socket_handler = {
 	.open = socket_open,
 	.emit = socket_emit,
 	.render = socket_render,
+	.release = socket_release,
 	.close = socket_close,
 };

@@ -37,7 +37,16 @@ static int stream_open(struct log_handler *h, const cJSON *kwargs)
 
 static int stream_emit(struct log_handler *h, struct log_emit *e)
 {
-	return file_write(h->state, e, 0, e->n);
+	struct file *f = h->state;
+	int err = f->path ? file_ready(f) : 0; /* a path closed by logging/shutdown */
+	return err ? err : file_write(f, e, 0, e->n);
+}
+
+static void stream_release(struct log_handler *h)
+{
+	struct file *f = h->state;
+	if (f->path) /* the daemon's stdout and stderr stay */
+		file_close(f);
 }
 
 static void stream_close(struct log_handler *h)
@@ -53,5 +62,6 @@ const struct handler_class stream_handler = {
 	.params = params,
 	.open = stream_open,
 	.emit = stream_emit,
+	.release = stream_release,
 	.close = stream_close,
 };

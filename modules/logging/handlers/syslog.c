@@ -199,6 +199,16 @@ static int syslog_emit(struct log_handler *h, struct log_emit *e)
 	return err;
 }
 
+/* A Unix socket is connected again by the next record; UDP and TCP stay. */
+static void syslog_release(struct log_handler *h)
+{
+	struct syslog *s = h->state;
+	if (s->unix_socket && s->fd >= 0) {
+		close(s->fd);
+		s->fd = -1;
+	}
+}
+
 static void syslog_close(struct log_handler *h)
 {
 	struct syslog *s = h->state;
@@ -212,5 +222,6 @@ const struct handler_class syslog_handler = {
 	.params = params,
 	.open = syslog_open,
 	.emit = syslog_emit,
+	.release = syslog_release,
 	.close = syslog_close,
 };

@@ -292,5 +292,6 @@ const struct handler_class timed_handler = {
 	.params = params,
 	.open = timed_open,
 	.emit = timed_emit,
+	.release = file_handler_release,
 	.close = file_handler_close,
 };

@@ -69,5 +69,6 @@ const struct handler_class watched_handler = {
 	.params = params,
 	.open = watched_open,
 	.emit = watched_emit,
+	.release = file_handler_release,
 	.close = file_handler_close,
 };

@@ -21,5 +21,8 @@ const char *log_formatter_defaults(const struct log_formatter *f);
 /* Formatter.format(record): 0, or -EINVAL after osfs_refuse() (a missing field,
  * a value of the wrong type: what Python reports through handleError). */
 int log_format(const struct log_formatter *f, struct log_record *r, struct osfs_buf *out);
+/* The part of Formatter.format after the message: the record's exc_text, then
+ * its stack_info, each after a newline unless the text since mark ends in one. */
+int log_format_tail(const struct log_record *r, struct osfs_buf *out, size_t mark);
 
 #endif

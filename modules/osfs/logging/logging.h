@@ -102,6 +102,53 @@ int log_file_config(const char *ini);
 void log_config_json(struct osfs_buf *out);
 void log_config_json_full(struct osfs_buf *out);
 
+/* logging.basicConfig(**kwargs): a JSON object of its keyword arguments, or
+ * key=value lines; all or nothing. */
+int log_basic_config(const char *doc);
+
+/* Logger.isEnabledFor(level), hasHandlers(), getChildren() (names sorted, one a
+ * line): 0 or -ENOENT. */
+int log_logger_enabled(const char *name, int level, int *enabled);
+int log_logger_has_handlers(const char *name, int *has);
+int log_logger_children(const char *name, struct osfs_buf *out);
+/* getHandlerNames(), sorted, one a line. */
+void log_handler_names(struct osfs_buf *out);
+/* getLevelNamesMapping() into kv; getLevelName(x) of a number or a name. */
+struct osfs_kv;
+void log_level_mapping(struct osfs_kv *kv);
+void log_level_name_of(const char *text, struct osfs_buf *out);
+/* logging.lastResort's level, or -1 for None. */
+int log_last_resort_get(void);
+void log_last_resort_set(int level);
+/* logging.shutdown(): every handler flushed and closed (reopened by its next record). */
+int log_shutdown(void);
+void log_api_fini(void);
+
+/* logging/handle: one JSON LogRecord dict (what a SocketHandler receiver gets),
+ * made into a record (makeLogRecord) and handled by the logger its name names
+ * (Logger.handle), which is made if it does not exist (getLogger).  *batch is
+ * the write's batch (log_batch_begin), ended and begun anew around making a
+ * logger. */
+int log_handle_json(const char *line, const struct log_caller *caller, struct log_batch **batch);
+
+/* logging.config.listen: a listener thread that takes configurations over TCP
+ * (a 4-byte big-endian length, then the bytes: JSON for dictConfig, else INI for
+ * fileConfig), each verified first with an HMAC-SHA256 key unless none is set.
+ * address: "PORT", "HOST:PORT" or "[V6]:PORT" (HOST numeric, or localhost);
+ * "" stops it.  log_listen_open binds without starting the thread (before a
+ * daemon forks); log_listen_run starts it. */
+int log_listen_open(const char *address);
+int log_listen_run(void);
+int log_listen_set(const char *address); /* open and run; all or nothing */
+void log_listen_stop(void);
+void log_listen_fini(void); /* stopped, and the key forgotten */
+void log_listen_address(struct osfs_buf *out);
+/* The key: a file's path (read when set), "none" (configurations are taken
+ * unverified), or "" (unset: the listener refuses to start). */
+int log_listen_key_set(const char *spec);
+void log_listen_key_get(struct osfs_buf *out);
+void log_listen_stats(struct osfs_kv *kv);
+
 /* Called after every configuration change (the state file is saved then). */
 void log_on_change(void (*fn)(void));
 

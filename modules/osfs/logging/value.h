@@ -16,7 +16,7 @@ enum pv_type {
 	PV_FLOAT, /* f */
 	PV_STR,   /* s: UTF-8, NUL-terminated */
 	PV_BIG,   /* s: the decimal digits of an int past 64 bits, '-' first if negative */
-	PV_LIST,  /* s, n: the JSON text of the list */
+	PV_LIST,  /* s, n: the JSON text of the list; i 1: it stands for a tuple (args) */
 	PV_DICT,  /* s, n: the JSON text of the object */
 	PV_TUPLE, /* s: the Python text of the tuple (the record's args: "()") */
 };
