@@ -163,9 +163,9 @@ static void take_exc_info(struct received *x, struct log_extra *e)
 	if (e->value.type == PV_STR && e->value.n) {
 		if (e->text[e->value.n - 1] == '\n')
 			e->text[e->value.n - 1] = '\0';
-		if (!x->r.exc_text)
+		if (!x->r.exc_text || !*x->r.exc_text) /* `if not record.exc_text` */
 			x->r.exc_text = e->text;
-	} else if (log_args_truthy(&e->value) && !x->r.exc_text) {
+	} else if (log_args_truthy(&e->value) && (!x->r.exc_text || !*x->r.exc_text)) {
 		x->r.exc_text = "NoneType: None";
 	}
 }
@@ -183,6 +183,7 @@ static int take(struct received *x, const struct log_caller *c, int64_t now, int
 	r->thread_name = r->process_name = c->comm;
 	r->osfs_uid = c->uid;
 	log_record_set_time(r, now, start);
+	r->odd = x->odd;
 	x->route = "root";
 	int err = 0, levelno = 0, exc_info = -1;
 	size_t nextra = 0;

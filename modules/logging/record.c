@@ -265,9 +265,9 @@ static int take_text_arg(struct log_record *r, int s, struct log_extra *e)
 		if (v->type == PV_STR && v->n) {
 			if (e->text[v->n - 1] == '\n') /* formatException strips it */
 				e->text[v->n - 1] = '\0';
-			if (!r->exc_text)
+			if (!r->exc_text || !*r->exc_text) /* `if not record.exc_text` */
 				r->exc_text = e->text;
-		} else if (log_args_truthy(v) && !r->exc_text) {
+		} else if (log_args_truthy(v) && (!r->exc_text || !*r->exc_text)) {
 			r->exc_text = "NoneType: None"; /* sys.exc_info() outside an except block */
 		}
 		return 0;
@@ -367,10 +367,13 @@ int log_record_from_json(struct log_record *r, const char *line, char **levelnam
 	r->extra = sorted;
 	r->nextra = kept;
 	r->nspecial = n - back;
-	for (size_t i = kept; !err && i < kept + r->nspecial; i++) {
-		int s = special_of(sorted[i].key);
-		err = s == S_ARGS ? take_args(r, &sorted[i], line) : take_text_arg(r, s, &sorted[i]);
-	}
+	for (int pass = 0; pass < 2; pass++) /* exc_info last: it fills a false exc_text */
+		for (size_t i = kept; !err && i < kept + r->nspecial; i++) {
+			int s = special_of(sorted[i].key);
+			if ((s == S_EXC_INFO) != pass)
+				continue;
+			err = s == S_ARGS ? take_args(r, &sorted[i], line) : take_text_arg(r, s, &sorted[i]);
+		}
 	return err ? err : make_message(r);
 }
 
