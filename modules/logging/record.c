@@ -473,11 +473,13 @@ struct log_record *log_record_copy(const struct log_record *r)
 		return NULL;
 	*c = *r;
 	c->extra = (struct log_extra *)(c + 1);
-	memcpy(c->extra, r->extra, r->nextra * sizeof *r->extra);
+	if (r->nextra)
+		memcpy(c->extra, r->extra, r->nextra * sizeof *r->extra);
 	for (size_t i = 0; i < r->nextra; i++)
 		c->extra[i].text = NULL; /* the block owns every text */
 	struct log_attr_value *odd = (struct log_attr_value *)(c->extra + r->nextra);
-	memcpy(odd, r->odd, r->nodd * sizeof *r->odd);
+	if (r->nodd)
+		memcpy(odd, r->odd, r->nodd * sizeof *r->odd);
 	c->odd = odd;
 	c->nspecial = 0;
 	b.p = (char *)(odd + r->nodd);
