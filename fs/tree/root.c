@@ -18,7 +18,7 @@ static const char readme[] =
 	"  io/         default_buffer_size text_encoding encodings\n"
 	"  time/       time monotonic clocks/ localtime/ gmtime/ ctime/ asctime mktime\n"
 	"              tz strftime/ strptime\n"
-	"  logging/    config fileconfig loggers/NAME/{level,info,error,...} handlers/\n"
+	"  logging/    config fileconfig basic_config handle listen loggers/NAME/{level,info,error,...} handlers/\n"
 	"              formatters/ filters/ levels/ disable stats\n"
 	"  ffi/        call sizeof/ alignment/ struct/ find_library/ libraries (with -o ffi)\n"
 	"  version     osfs's version\n"
