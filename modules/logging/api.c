@@ -3,12 +3,14 @@
  * getLevelNamesMapping and getLevelName; lastResort; shutdown. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "internal.h"
-#include "osfs/fmt.h"
+#include "osfs/errno.h"
+#include "osfs/kv.h"
 #include "osfs/refuse.h"
 
 /* ---- loggers ---- */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "osfs/errno.h"
 #include "osfs/fmt.h"
 #include "osfs/refuse.h"
 
@@ -277,18 +278,18 @@ static int make_formatter(struct basic *c)
 	} basic_formats[] = {{'%', "%(levelname)s:%(name)s:%(message)s"},
 			     {'{', "{levelname}:{name}:{message}"},
 			     {'$', "${levelname}:${name}:${message}"}};
-	const char *fmt = NULL;
+	const char *fmt = basic_formats[0].basic;
 	for (size_t i = 0; i < sizeof basic_formats / sizeof basic_formats[0]; i++)
 		if (basic_formats[i].style == s)
 			fmt = basic_formats[i].basic;
 	if (format && !cJSON_IsNull(format) && !cJSON_IsString(format))
 		return osfs_refuse(EINVAL, "format: a string");
-	if (cJSON_IsString(format))
+	if (format && cJSON_IsString(format))
 		fmt = format->valuestring;
 	if (datefmt && !cJSON_IsNull(datefmt) && !cJSON_IsString(datefmt))
 		return osfs_refuse(EINVAL, "datefmt: a string");
-	struct log_formatter *f = log_formatter_new(fmt, cJSON_IsString(datefmt) ? datefmt->valuestring : NULL,
-						    s, NULL, 1);
+	const char *dfs = datefmt && cJSON_IsString(datefmt) ? datefmt->valuestring : NULL;
+	struct log_formatter *f = log_formatter_new(fmt, dfs, s, NULL, 1);
 	if (!f)
 		return osfs_refusal()[0] ? -EINVAL : -ENOMEM;
 	int needed = 0;

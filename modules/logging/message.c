@@ -137,7 +137,7 @@ static int conversion(struct args *a, const char *fmt, const char **pp, const ch
 		s.flags |= flag_bits[f - flag_chars];
 		p++;
 	}
-	long n;
+	long n = 0;
 	int err = 0;
 	if (p < end && *p == '*') {
 		p++;
