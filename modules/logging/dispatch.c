@@ -395,8 +395,9 @@ void objects_drain(struct log_objects *o)
 		handler_drain(s->handler, 1);
 }
 
-/* Logger.callHandlers: up the tree while propagate holds; lastResort if none. */
-static int call_handlers(struct log_logger *l, struct log_record *r, struct log_batch *b)
+/* Logger.callHandlers: up the tree while propagate holds; lastResort if none.
+ * (Inlined in both callers: it is the record path.) */
+static inline __attribute__((always_inline)) int call_handlers(struct log_logger *l, struct log_record *r, struct log_batch *b)
 {
 	int found = 0, err = 0;
 	for (struct log_logger *c = l; c; c = c->propagate ? c->parent : NULL) {

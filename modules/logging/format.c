@@ -570,22 +570,30 @@ int log_format_tail(const struct log_record *r, struct osfs_buf *out, size_t mar
 	return osfs_buf_error(out);
 }
 
-static int format_message(const struct log_formatter *f, struct log_record *r,
-                          struct osfs_buf *out);
+static inline int format_message(const struct log_formatter *f, struct log_record *r,
+                                 struct osfs_buf *out);
 
-int log_format(const struct log_formatter *f, struct log_record *r, struct osfs_buf *out)
+/* A record that carries more than a message: getMessage's error, a traceback or
+ * a stack (kept off the common path). */
+static __attribute__((noinline)) int format_more(const struct log_formatter *f,
+                                                 struct log_record *r, struct osfs_buf *out)
 {
 	if (r->message_error) /* getMessage raised */
 		return osfs_refuse(EINVAL, "%s", r->message_error);
 	size_t mark = out->len;
 	int err = format_message(f, r, out);
-	if (!err && (r->exc_text || r->stack_info))
-		err = log_format_tail(r, out, mark);
-	return err;
+	return err ? err : log_format_tail(r, out, mark);
+}
+
+int log_format(const struct log_formatter *f, struct log_record *r, struct osfs_buf *out)
+{
+	if (__builtin_expect(r->message_error || r->exc_text || r->stack_info, 0))
+		return format_more(f, r, out);
+	return format_message(f, r, out);
 }
 
 /* Formatter.formatMessage. */
-static int format_message(const struct log_formatter *f, struct log_record *r,
+static inline int format_message(const struct log_formatter *f, struct log_record *r,
                           struct osfs_buf *out)
 {
 	if (f->defaults_error)

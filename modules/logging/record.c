@@ -379,6 +379,8 @@ int log_record_from_json(struct log_record *r, const char *line, char **levelnam
 
 void log_record_free_extra(struct log_record *r)
 {
+	if (!r->extra && !r->json_msg && !r->json_message && !r->json_msg_value)
+		return; /* a plain line's record owns nothing */
 	for (size_t i = 0; i < r->nextra + r->nspecial; i++) {
 		free(r->extra[i].key);
 		free(r->extra[i].text);
