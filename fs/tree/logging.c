@@ -664,10 +664,11 @@ static int level_fields(struct osfs_kv *kv, const struct req *rq)
 	return 0;
 }
 
-/* level_name/X: getLevelName(X); every name is there, the registered ones listed. */
+/* level_name/X: getLevelName(X); every name is there (but those a tool probes
+ * for, .git and the like: no level is named so), the registered ones listed. */
 static int match_any(const char *name, const struct req *rq)
 {
-	return 0;
+	return name[0] != '.' ? 0 : osfs_refuse(ENOENT, "no level name starts with a dot");
 }
 
 static int show_level_name(struct osfs_buf *out, const struct req *rq)
