@@ -16,6 +16,7 @@ import textwrap
 import time
 
 import pytest
+from conftest import OSFS
 
 PY = "/usr/bin/python3"
 KEY = b"0123456789abcdef-the-test-key\n"
@@ -258,7 +259,7 @@ def test_a_key_is_required(make_mount, fresh, tmp_path, keyfile):
     st = os.stat(m.p("logging", "listen_key"))
     assert st.st_mode & 0o777 == 0o600
     # at start: refused loudly, nothing mounted
-    out = subprocess.run([os.environ.get("OSFS_BIN", "build/mount/osfs"), str(tmp_path), "-f",
+    out = subprocess.run([OSFS, str(tmp_path), "-f",
                           "-ologging_listen=0"], capture_output=True, text=True, timeout=10)
     assert out.returncode != 0 and "logging_listen" in out.stderr and "needs a key" in out.stderr
 

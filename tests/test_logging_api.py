@@ -10,14 +10,8 @@ logging state is global): grids and random cases with fixed seeds.
 import errno
 import json
 import os
-import pickle
 import random
-import socket
-import socketserver
-import struct
 import subprocess
-import sys
-import threading
 import time
 
 import pytest
