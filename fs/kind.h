@@ -18,6 +18,7 @@ struct kind_ops {
 };
 
 extern const struct kind_ops records_kind;
+extern const struct kind_ops log_kind;
 
 int kind_reading(int flags);
 /* Written text arrives as bytes: refuses a NUL, which cannot be part of a value. */

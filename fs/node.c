@@ -90,6 +90,50 @@ struct req kind_writer_req(const struct handle *h)
 void (*node_unanswered)(const struct req *rq, struct handle *h, int err);
 int (*node_commit)(void);
 
+static struct timespec mount_time(void)
+{
+	static struct timespec t;
+	if (t.tv_sec == 0)
+		clock_gettime(CLOCK_REALTIME, &t);
+	return t;
+}
+
+/* When each module's kept state last changed, by the module's top row: a few. */
+static struct {
+	pthread_mutex_t lock;
+	struct {
+		const struct node *module;
+		struct timespec at;
+	} slot[16];
+	unsigned n;
+} clocks = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+void node_changed(const struct node *module)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	pthread_mutex_lock(&clocks.lock);
+	unsigned i = 0;
+	while (i < clocks.n && clocks.slot[i].module != module)
+		i++;
+	if (i == clocks.n && i < sizeof clocks.slot / sizeof clocks.slot[0])
+		clocks.slot[clocks.n++].module = module;
+	if (i < clocks.n)
+		clocks.slot[i].at = now;
+	pthread_mutex_unlock(&clocks.lock);
+}
+
+static struct timespec changed_at(const struct node *module)
+{
+	struct timespec at = mount_time();
+	pthread_mutex_lock(&clocks.lock);
+	for (unsigned i = 0; i < clocks.n; i++)
+		if (clocks.slot[i].module == module)
+			at = clocks.slot[i].at;
+	pthread_mutex_unlock(&clocks.lock);
+	return at;
+}
+
 /* A change the state file keeps: what it was, to undo it if it cannot be saved. */
 struct change {
 	struct undo undo;
@@ -156,6 +200,8 @@ static int setting_write(struct handle *h, const char *data, size_t size, const 
 		change_begin(&c, h->node, rq);
 	if (!err)
 		err = change_end(&c, h->node, rq, h->node->store(value.data, rq));
+	if (!err && !(h->node->flags & NODE_CALLER))
+		node_changed(rq->module);
 	osfs_buf_free(&value);
 	return err;
 }
@@ -230,14 +276,23 @@ static int apply_document(struct handle *h, const struct req *rq)
 	struct change c;
 	change_begin(&c, h->node, rq);
 	int err = change_end(&c, h->node, rq, h->node->apply(h->pending.data ? h->pending.data : "", rq));
+	if (!err)
+		node_changed(rq->module);
 	outcome(h, err);
 	osfs_buf_free(&h->pending);
 	kind_settle(h, NULL);
 	return err;
 }
 
+static pid_t process_of(pid_t tid)
+{
+	struct osfs_proc p;
+	return osfs_proc_read(tid, &p) == 0 ? p.pid : tid;
+}
+
 static int document_open(struct handle *h, int flags, const struct req *rq)
 {
+	h->opened_by = process_of(rq->tid);
 	return 0;
 }
 
@@ -260,6 +315,7 @@ static int document_write(struct handle *h, const char *data, size_t size, const
 		return err;
 	kind_forget_writer(h->who); /* applied at close as the last one who wrote */
 	h->who = now;
+	h->written_by = now->pid;
 	err = text_of(data, size, &h->pending);
 	if (!err)
 		err = kind_settle(h, &h->pending);
@@ -285,6 +341,23 @@ static int document_read(struct handle *h, off_t off, size_t size, const struct 
 	if (err)
 		return err;
 	return transaction_read(h, off, size, rq, reply, ctx);
+}
+
+/* At a close() (flush) by the process that opened the document and wrote it last,
+ * of its last descriptor of it: what is pending is applied, and a refusal fails
+ * that close().  Other closes leave it for the last one (release): a child that
+ * inherited the descriptor and exits, a shell builtin's `>&3` put back with dup2
+ * while the shell still holds descriptor 3. */
+static int document_flush(struct handle *h, const struct req *rq)
+{
+	if (!h->pending.len || !h->who)
+		return 0;
+	pid_t closer = process_of(rq->tid);
+	if (closer != h->opened_by || closer != h->written_by ||
+	    osfs_proc_holds(closer, (uintptr_t)h->ino) != 0)
+		return 0;
+	struct req r = kind_writer_req(h);
+	return apply_document(h, &r);
 }
 
 static int document_release(struct handle *h)
@@ -339,6 +412,7 @@ static const struct kind_ops *const kinds[KIND_COUNT] = {
 	[KIND_DOCUMENT] = &document_kind,
 	[KIND_STREAM] = &stream_kind,
 	[KIND_LINK] = &link_kind,
+	[KIND_LOG] = &log_kind, /* log.c */
 };
 
 const char *node_kind_name(const struct node *n)
@@ -366,6 +440,41 @@ int node_is_stream(const struct node *n)
 int node_ignores_truncate(const struct node *n)
 {
 	return n->kind == KIND_SETTING || n->kind == KIND_RECORDS || n->kind == KIND_DOCUMENT;
+}
+
+int node_attr_varies(const struct node *n)
+{
+	return n->kind == KIND_SETTING || n->kind == KIND_DOCUMENT || n->kind == KIND_LOG;
+}
+
+int node_wants_flush(const struct node *n)
+{
+	return n->kind == KIND_DOCUMENT;
+}
+
+int node_list_varies(const struct node *dir)
+{
+	if (dir->dir->list)
+		return 1;
+	for (const struct node *r = dir->dir->rows; r && r->name; r++)
+		if (r->flags & NODE_MAYBE)
+			return 1;
+	return 0;
+}
+
+/* Whether a NODE_MAYBE entry answers the one listing (rq: the directory's). */
+static int answers(const struct node *row, const char *name, int computed, const struct req *rq)
+{
+	struct req r = *rq;
+	if (computed) {
+		r.outer = rq->arg;
+		r.arg = name;
+	}
+	struct osfs_buf b = {0};
+	int err = node_show(row, &r, &b);
+	osfs_buf_free(&b);
+	osfs_refusal_clear();
+	return err == 0;
 }
 
 int node_find(const struct node *dir, const char *name, const struct req *rq,
@@ -396,22 +505,24 @@ struct list_ctx {
 	entry_fn *emit;
 	void *ctx;
 	const struct node *each;
+	const struct req *rq;
 };
 
 static void emit_computed(void *ctx, const char *name)
 {
 	struct list_ctx *lc = ctx;
-	lc->emit(lc->ctx, name, lc->each);
+	if (!(lc->each->flags & NODE_MAYBE) || answers(lc->each, name, 1, lc->rq))
+		lc->emit(lc->ctx, name, lc->each);
 }
 
 int node_list(const struct node *dir, const struct req *rq, entry_fn *emit, void *ctx)
 {
 	for (const struct node *r = dir->dir->rows; r && r->name; r++)
-		if (!r->visible || r->visible(rq))
+		if ((!r->visible || r->visible(rq)) && (!(r->flags & NODE_MAYBE) || answers(r, NULL, 0, rq)))
 			emit(ctx, r->name, r);
 	if (!dir->dir->list)
 		return 0;
-	struct list_ctx lc = {emit, ctx, dir->dir->each};
+	struct list_ctx lc = {emit, ctx, dir->dir->each, rq};
 	return dir->dir->list(emit_computed, &lc, rq);
 }
 
@@ -442,14 +553,6 @@ int node_show(const struct node *n, const struct req *outer, struct osfs_buf *ou
 	return err ? err : osfs_buf_error(out);
 }
 
-static struct timespec mount_time(void)
-{
-	static struct timespec t;
-	if (t.tv_sec == 0)
-		clock_gettime(CLOCK_REALTIME, &t);
-	return t;
-}
-
 int node_stat(const struct node *n, const struct req *rq, struct stat *st)
 {
 	memset(st, 0, sizeof *st);
@@ -459,6 +562,20 @@ int node_stat(const struct node *n, const struct req *rq, struct stat *st)
 	st->st_gid = getgid();
 	st->st_atim = st->st_mtim = st->st_ctim = mount_time();
 	st->st_blksize = 4096;
+	if (node_attr_varies(n) && !(n->flags & NODE_CALLER))
+		st->st_mtim = st->st_ctim = changed_at(rq->module);
+	if (n->kind == KIND_LOG) {
+		/* As a file that only grows: tail -f polls its size and mtime.  Its blocks
+		 * cover it, or cp would take it for a sparse file. */
+		const struct log_source *src = n->data;
+		uint64_t end;
+		struct timespec last;
+		src->extent(&end, &last);
+		st->st_size = (off_t)end;
+		st->st_blocks = (blkcnt_t)((end + 511) / 512);
+		if (last.tv_sec)
+			st->st_mtim = st->st_ctim = last;
+	}
 	if (n->kind == KIND_LINK || (n->flags & NODE_CONST)) {
 		/* Cached content is served by the kernel up to this size: it must be exact. */
 		struct osfs_buf b = {0};
@@ -513,6 +630,16 @@ int node_write(struct handle *h, const char *data, size_t size, off_t off, const
 	r.node = h->node;
 	pthread_mutex_lock(&h->lock);
 	int err = k->write(h, data, size, &r);
+	pthread_mutex_unlock(&h->lock);
+	return err;
+}
+
+int node_flush(struct handle *h, const struct req *rq)
+{
+	if (h->node->kind != KIND_DOCUMENT)
+		return 0;
+	pthread_mutex_lock(&h->lock);
+	int err = document_flush(h, rq);
 	pthread_mutex_unlock(&h->lock);
 	return err;
 }

@@ -75,19 +75,20 @@ static char *slurp(const char *path, int *err)
 	return b.data ? b.data : strdup("");
 }
 
-/* JSON if it starts with '{', else configparser's INI. */
-static int apply_logging_config(const char *path)
+/* JSON if it starts with '{', else configparser's INI: 0, or -errno with why it
+ * failed in why ("FILE: the refusal", as a write of it to logging/config says). */
+static int apply_logging_config(const char *path, char *why, size_t size)
 {
 	int err;
 	char *text = slurp(path, &err);
 	if (!text) {
-		fprintf(stderr, "osfs: cannot read %s: %s\n", path, strerror(-err));
+		snprintf(why, size, "cannot read %s: %s", path, strerror(-err));
 		return err;
 	}
 	const char *p = text + strspn(text, " \t\r\n");
 	err = *p == '{' ? log_dict_config(text) : log_file_config(text);
 	if (err)
-		fprintf(stderr, "osfs: %s: %s\n", path, osfs_refusal());
+		snprintf(why, size, "%s: %s", path, osfs_refusal());
 	osfs_refusal_clear();
 	free(text);
 	return err;
@@ -434,7 +435,10 @@ int state_start(const char *state_file, const char *logging_config)
 	state_path = state_file ? strdup(state_file) : NULL;
 	config_path = logging_config ? strdup(logging_config) : NULL;
 	loading = 1;
-	int err = config_path ? apply_logging_config(config_path) : 0;
+	char why[OSFS_REFUSAL_MAX + 256];
+	int err = config_path ? apply_logging_config(config_path, why, sizeof why) : 0;
+	if (err)
+		fprintf(stderr, "osfs: %s\n", why);
 	if (!err && state_path)
 		err = open_dir();
 	if (!err && state_path)
@@ -479,12 +483,19 @@ void state_stop(void)
 	state_path = config_path = state_base = NULL;
 }
 
+/* A reload that fails says why, as a bad logging/config write would: in errors,
+ * and on stderr.  Nothing changes then (dictConfig applies all or nothing). */
 int state_reload(void)
 {
 	if (!config_path)
 		return 0;
-	int err = apply_logging_config(config_path); /* saved through the change hook */
-	if (err)
-		osfs_errlog_add(getpid(), "(SIGHUP)", -err, "the logging_config file was not applied");
+	char why[OSFS_REFUSAL_MAX + 256];
+	int err = apply_logging_config(config_path, why, sizeof why); /* saved through the change hook */
+	if (err) {
+		fprintf(stderr, "osfs: SIGHUP: %s; the configuration is unchanged\n", why);
+		osfs_errlog_add(getpid(), "(SIGHUP)", -err, why);
+	} else {
+		tree_module_changed("logging");
+	}
 	return err;
 }

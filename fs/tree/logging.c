@@ -15,6 +15,7 @@
 #include "../escape.h"
 #include "osfs/errno.h"
 #include "osfs/fmt.h"
+#include "osfs/jsonscan.h"
 #include "osfs/logging/logging.h"
 #include "osfs/os.h"
 #include "osfs/refuse.h"
@@ -483,32 +484,12 @@ static int apply_fileconfig(const char *doc, const struct req *rq)
 	return log_file_config(doc);
 }
 
-/* A JSON document is complete when its top-level object closes: a scan of its
- * brackets outside strings (asked at every write of a long document, so no parse). */
+/* A JSON document is decided when its top-level value closes, or as soon as no
+ * text that follows could make it valid ('{not json'): it is applied in that
+ * write(), which a shell's echo or printf sees fail (osfs/jsonscan.h). */
 static int json_complete(const char *doc)
 {
-	const char *p = doc + strspn(doc, " \t\r\n");
-	if (*p != '{' && *p != '[') { /* a scalar: only a parse knows where it ends */
-		cJSON *o = cJSON_Parse(p);
-		cJSON_Delete(o);
-		return o != NULL;
-	}
-	long depth = 0;
-	for (int in_string = 0; *p; p++) {
-		if (in_string) {
-			if (*p == '\\' && p[1])
-				p++;
-			else if (*p == '"')
-				in_string = 0;
-		} else if (*p == '"') {
-			in_string = 1;
-		} else if (*p == '{' || *p == '[') {
-			depth++;
-		} else if ((*p == '}' || *p == ']') && --depth == 0) {
-			return 1;
-		}
-	}
-	return 0;
+	return osfs_json_scan(doc) != OSFS_JSON_PARTIAL;
 }
 
 /* A document that cannot be saved is undone by applying the configuration before it,
