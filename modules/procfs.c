@@ -92,7 +92,7 @@ int osfs_proc_holds(pid_t pid, unsigned long long ino)
 	for (struct dirent *e; !held && (e = readdir(d)) != NULL;) {
 		if (e->d_name[0] < '0' || e->d_name[0] > '9')
 			continue;
-		char what[64], text[512];
+		char what[sizeof e->d_name + 8], text[512];
 		snprintf(what, sizeof what, "fdinfo/%s", e->d_name);
 		if (read_small(pid, what, text, sizeof text) < 0)
 			continue; /* closed meanwhile */
