@@ -287,8 +287,32 @@ static int state_commit(void)
 	return err ? osfs_refuse(-err, "%s", why) : 0;
 }
 
-/* Opens the state file's directory, and refuses one that others may write to
- * (they could replace the file) unless it is sticky, as /tmp is. */
+/* Makes the directories of path that do not exist, each 0700 (as mkdir -p -m 0700
+ * would): 0, or -errno with why on stderr. */
+static int make_dirs(const char *dir)
+{
+	char *p = strdup(dir);
+	int err = p ? 0 : -ENOMEM;
+	for (char *at = p ? p + 1 : NULL; !err; at++) {
+		if (*at != '/' && *at != '\0')
+			continue;
+		char c = *at;
+		*at = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			err = -errno;
+		*at = c;
+		if (!c)
+			break;
+	}
+	if (err)
+		fprintf(stderr, "osfs: cannot make the directory %s of %s: %s\n", dir, state_path,
+			strerror(-err));
+	free(p);
+	return err;
+}
+
+/* Opens the state file's directory (made if missing), and refuses one that others
+ * may write to (they could replace the file) unless it is sticky, as /tmp is. */
 static int open_dir(void)
 {
 	char *copy = strdup(state_path), *copy2 = strdup(state_path);
@@ -297,6 +321,8 @@ static int open_dir(void)
 	if (!err) {
 		state_base = strdup(basename(copy2));
 		state_dir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (state_dir < 0 && errno == ENOENT && make_dirs(dir) == 0)
+			state_dir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		err = !state_base ? -ENOMEM : state_dir < 0 ? -errno : 0;
 		if (err == -ENOMEM)
 			fprintf(stderr, "osfs: out of memory\n");
