@@ -23,6 +23,10 @@
 #include "state.h"
 #include "tree/tree.h"
 
+/* What handlers have, once osfs stops, to deliver what they hold: the daemon is
+ * gone soon after (what is left undelivered is counted in logging/stats). */
+#define STOP_MS 50
+
 /* osfs's own -o options; the rest are FUSE's. */
 struct options {
 	char *state;
@@ -223,6 +227,8 @@ int main(int argc, char *argv[])
 	 * SIGINT (both clean stops), and -errno when serving failed. */
 	status = ret < 0 ? 1 : 0;
 	notify("STOPPING=1");
+	/* Gone within STOP_MS: handlers deliver what they can by then (log_stop). */
+	log_stop(STOP_MS);
 out_threads:
 	if (have_hupper) {
 		stopping = 1;

@@ -88,6 +88,7 @@ void log_fini(void)
 	default_formatter = NULL;
 	pthread_mutex_unlock(&log_config_lock);
 	log_levels_fini();
+	log_stop_end();
 }
 
 int strlist_split(const char *text, char ***list, size_t *n)

@@ -36,6 +36,10 @@ int log_init(void);
  * was started in (a daemon moves to /), as Python resolves them against its own. */
 void log_set_base_dir(const char *dir);
 void log_fini(void);
+/* The daemon stops: from now on handlers have budget_ms to deliver what they hold
+ * (queues, a MemoryHandler's buffer, a receiver that is slow), then every wait ends
+ * and what is left is counted as handler errors. */
+void log_stop(int budget_ms);
 
 /* A level by name (registered names, custom ones included) or number:
  * 0 with *level, or -EINVAL with Python's and osfs's explanation. */
