@@ -243,6 +243,25 @@ static int take_flush(const char *line, void **state, const struct req *rq)
 	return log_handler_flush(rq->arg);
 }
 
+/* rollover and reopen: a true value (1, yes, on) acts, a false one does nothing. */
+static int take_control(const char *line, void **state, const struct req *rq)
+{
+	int on;
+	if (osfs_parse_bool(line, &on) < 0)
+		return osfs_refuse(EINVAL, "write 1 to %s, not '%s'", rq->node->name, line);
+	return on ? log_handler_control(rq->arg, rq->node->name) : 0;
+}
+
+static int has_rollover(const struct req *rq)
+{
+	return log_handler_has(rq->arg, "rollover");
+}
+
+static int has_reopen(const struct req *rq)
+{
+	return log_handler_has(rq->arg, "reopen");
+}
+
 /* A handler's keyword arguments (filename, mode, stream, ...) as files. */
 static int kwargs_of(const char *id, cJSON **out)
 {
@@ -292,6 +311,12 @@ static const struct node handler_rows[] = {
 	OBJECT_ROW("handlers", "filters", "the handler's filters, one per line"),
 	OBJECT_ROW("handlers", "config", "the handler's dictConfig entry as JSON (class and arguments)"),
 	RECORDS_ROW("flush", take_flush, 0200, "write anything: Handler.flush()"),
+	{.name = "rollover", .kind = KIND_RECORDS, .mode = 0200, .take = take_control,
+	 .visible = has_rollover,
+	 .doc = "write 1: doRollover() now (RotatingFileHandler, TimedRotatingFileHandler)"},
+	{.name = "reopen", .kind = KIND_RECORDS, .mode = 0200, .take = take_control,
+	 .visible = has_reopen,
+	 .doc = "write 1: close the file and open it again by its name (logrotate's postrotate)"},
 	END_ROW,
 };
 

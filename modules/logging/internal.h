@@ -177,6 +177,12 @@ struct handler_class {
 	 * it holds on with drain: records go on through handler_handle, into b. */
 	int (*keep)(struct log_handler *h, const struct log_record *r, struct log_batch *b);
 	int (*drain)(struct log_handler *h, struct log_batch *b, int closing);
+	/* What an operator asks of a file handler (logging/handlers/NAME/rollover and
+	 * reopen), under the handler's lock; NULL where the class has none.  rollover
+	 * is Python's doRollover(); reopen closes the file and opens it again by its
+	 * name (what logrotate's postrotate signals daemons for). */
+	int (*rollover)(struct log_handler *h);
+	int (*reopen)(struct log_handler *h);
 	void (*close)(struct log_handler *h);
 };
 

@@ -86,6 +86,11 @@ void log_object_names(const char *kind, void (*emit)(void *ctx, const char *name
 int log_object_get(const char *kind, const char *id, const char *attr, struct osfs_buf *out);
 int log_object_set(const char *kind, const char *id, const char *attr, const char *value);
 int log_handler_flush(const char *id);
+/* What an operator asks of a file handler: "rollover" (Python's doRollover()) or
+ * "reopen" (the file closed and opened again by its name).  log_handler_has: 1 if
+ * the handler's class does it. */
+int log_handler_control(const char *id, const char *what);
+int log_handler_has(const char *id, const char *what);
 
 /* logging.disable, raiseExceptions, stats */
 int log_disable_get(void);
