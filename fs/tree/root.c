@@ -21,10 +21,11 @@ static const char readme[] =
 	"  time/       time monotonic clocks/ localtime/ gmtime/ ctime/ asctime mktime\n"
 	"              tz strftime/ strptime\n"
 	"  logging/    config fileconfig loggers/NAME/{level,info,error,...} handlers/\n"
+	"              (handlers/NAME/{flush,rollover,reopen})\n"
 	"              formatters/ filters/ levels/ disable stats\n"
 	"  ffi/        call sizeof/TYPE libraries (with -o ffi)\n"
 	"  version     osfs's version\n"
-	"  errors      every refused request: TIME PID NODE ERRNAME: message\n"
+	"  errors      every refused request: TIME PID NODE ERRNAME: message (tail -f)\n"
 	"\n"
 	"Every node explains itself: getfattr -d FILE (user.osfs.doc, user.osfs.kind).\n";
 
