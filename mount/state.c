@@ -321,12 +321,13 @@ static int open_dir(void)
 	if (!err) {
 		state_base = strdup(basename(copy2));
 		state_dir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (state_dir < 0 && errno == ENOENT && make_dirs(dir) == 0)
+		int made = 0; /* make_dirs said why it could not */
+		if (state_dir < 0 && errno == ENOENT && (made = make_dirs(dir)) == 0)
 			state_dir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		err = !state_base ? -ENOMEM : state_dir < 0 ? -errno : 0;
+		err = !state_base ? -ENOMEM : made ? made : state_dir < 0 ? -errno : 0;
 		if (err == -ENOMEM)
 			fprintf(stderr, "osfs: out of memory\n");
-		else if (err)
+		else if (err && !made)
 			fprintf(stderr, "osfs: cannot open the directory of %s, %s: %s\n", state_path,
 				dir, strerror(-err));
 	}
