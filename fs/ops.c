@@ -300,6 +300,8 @@ static void osfs_readlink(fuse_req_t r, fuse_ino_t ino)
 /* Creating and removing: only in a directory that allows it (os/environ). */
 static void refuse_create(fuse_req_t r, fuse_ino_t parent, const char *name)
 {
+	if (name[0] == '.') /* an editor's swap file, a lock: a tool's, not the user's (no line) */
+		return (void)fuse_reply_err(r, EACCES);
 	refused(r, I(parent), name,
 		osfs_refuse(EACCES, "cannot create '%s': osfs makes its own nodes here", name));
 }

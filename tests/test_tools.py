@@ -90,6 +90,9 @@ def test_probes_and_recursive_reads_leave_no_errors_line(fresh, tmp_path, patter
     assert r.returncode == 0 and r.stderr == b"", r.stderr
     r, _ = tool(["grep", "-r", "-f", pattern_file, "."], fresh.path)
     assert r.returncode == 1 and r.stderr == b"", r.stderr
+    for name in (".level.swp", ".#level"):  # an editor's swap file and lock
+        with pytest.raises(PermissionError):
+            open(fresh.p("logging", "loggers", "root", name), "x")
     assert fresh.errors() == []
     # what a user typed that is malformed still gets its line
     with pytest.raises(OSError):
