@@ -19,11 +19,12 @@ static int log_open(struct handle *h, int flags, const struct req *rq)
 	return 0;
 }
 
-static int log_read(struct handle *h, off_t off, size_t size, const struct req *rq,
-		    reply_fn *reply, void *ctx)
+static int log_read(struct handle *h, off_t off, size_t size, const struct req *rq, reply_fn *reply,
+                    void *ctx)
 {
 	const struct log_source *src = h->node->data;
-	uint64_t pos = h->following && off == h->next_off ? h->next_pos : (uint64_t)(off > 0 ? off : 0);
+	uint64_t pos =
+	    h->following && off == h->next_off ? h->next_pos : (uint64_t)(off > 0 ? off : 0);
 	struct osfs_buf b = {0};
 	uint64_t next = src->read(pos, size, &b);
 	int err = osfs_buf_error(&b);
@@ -37,4 +38,5 @@ static int log_read(struct handle *h, off_t off, size_t size, const struct req *
 	return err ? osfs_refuse(ENOMEM, "out of memory") : 0;
 }
 
-const struct kind_ops log_kind = {.name = "log", .type = S_IFREG, .open = log_open, .read = log_read};
+const struct kind_ops log_kind = {
+    .name = "log", .type = S_IFREG, .open = log_open, .read = log_read};

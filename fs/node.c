@@ -30,7 +30,7 @@ int kind_no_nul(const char *data, size_t size)
 	return memchr(data, '\0', size) ? osfs_refuse(EINVAL, "the text written holds a NUL byte") : 0;
 }
 
-static int text_of(const char *data, size_t size, struct osfs_buf *out)
+int kind_text_of(const char *data, size_t size, struct osfs_buf *out)
 {
 	int err = kind_no_nul(data, size);
 	if (err)
@@ -88,88 +88,6 @@ struct req kind_writer_req(const struct handle *h)
 }
 
 void (*node_unanswered)(const struct req *rq, struct handle *h, int err);
-int (*node_commit)(void);
-
-static struct timespec mount_time(void)
-{
-	static struct timespec t;
-	if (t.tv_sec == 0)
-		clock_gettime(CLOCK_REALTIME, &t);
-	return t;
-}
-
-/* When each module's kept state last changed, by the module's top row: a few. */
-static struct {
-	pthread_mutex_t lock;
-	struct {
-		const struct node *module;
-		struct timespec at;
-	} slot[16];
-	unsigned n;
-} clocks = {.lock = PTHREAD_MUTEX_INITIALIZER};
-
-void node_changed(const struct node *module)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	pthread_mutex_lock(&clocks.lock);
-	unsigned i = 0;
-	while (i < clocks.n && clocks.slot[i].module != module)
-		i++;
-	if (i == clocks.n && i < sizeof clocks.slot / sizeof clocks.slot[0])
-		clocks.slot[clocks.n++].module = module;
-	if (i < clocks.n)
-		clocks.slot[i].at = now;
-	pthread_mutex_unlock(&clocks.lock);
-}
-
-static struct timespec changed_at(const struct node *module)
-{
-	struct timespec at = mount_time();
-	pthread_mutex_lock(&clocks.lock);
-	for (unsigned i = 0; i < clocks.n; i++)
-		if (clocks.slot[i].module == module)
-			at = clocks.slot[i].at;
-	pthread_mutex_unlock(&clocks.lock);
-	return at;
-}
-
-/* A change the state file keeps: what it was, to undo it if it cannot be saved. */
-struct change {
-	struct undo undo;
-	struct osfs_buf before;
-	int known;
-};
-
-static void change_begin(struct change *c, const struct node *n, const struct req *rq)
-{
-	*c = (struct change){.undo = n->undo ? *n->undo : (struct undo){n->show, n->store}};
-	if (!node_commit || !c->undo.save || !c->undo.restore)
-		return;
-	struct req r = *rq;
-	r.node = n;
-	c->known = c->undo.save(&c->before, &r) == 0 && !osfs_buf_error(&c->before);
-	osfs_refusal_clear();
-}
-
-/* After the change was made (err is how it went): saved, or undone and failed with
- * the save's errno. */
-static int change_end(struct change *c, const struct node *n, const struct req *rq, int err)
-{
-	if (!err && node_commit && (err = node_commit()) != 0 && c->known) {
-		char why[OSFS_REFUSAL_MAX];
-		memcpy(why, osfs_refusal(), sizeof why);
-		struct osfs_buf *b = &c->before;
-		if (b->len && b->data[b->len - 1] == '\n')
-			b->data[--b->len] = '\0';
-		struct req r = *rq;
-		r.node = n;
-		c->undo.restore(b->data ? b->data : "", &r);
-		osfs_refuse(-err, "%s; the change was undone", why);
-	}
-	osfs_buf_free(&c->before);
-	return err;
-}
 
 /* A value: the snapshot made at open is the whole answer. */
 static int value_open(struct handle *h, int flags, const struct req *rq)
@@ -194,12 +112,12 @@ static int setting_write(struct handle *h, const char *data, size_t size, const 
 	if (size && data[size - 1] == '\n')
 		size--;
 	struct osfs_buf value = {0};
-	int err = text_of(data, size, &value);
-	struct change c;
+	int err = kind_text_of(data, size, &value);
+	struct kind_change c;
 	if (!err)
-		change_begin(&c, h->node, rq);
+		kind_change_begin(&c, h->node, rq);
 	if (!err)
-		err = change_end(&c, h->node, rq, h->node->store(value.data, rq));
+		err = kind_change_end(&c, h->node, rq, h->node->store(value.data, rq));
 	if (!err && !(h->node->flags & NODE_CALLER))
 		node_changed(rq->module);
 	osfs_buf_free(&value);
@@ -222,7 +140,7 @@ static int transaction_write(struct handle *h, const char *data, size_t size,
 	osfs_buf_reset(&h->content);
 	int err = size > NODE_REQUEST_MAX
 		? osfs_refuse(EMSGSIZE, "a request of %zu bytes; at most %u", size, NODE_REQUEST_MAX)
-		: text_of(data, size, &request);
+		: kind_text_of(data, size, &request);
 	if (!err)
 		err = h->node->call(request.data, &h->content, rq);
 	if (!err)
@@ -241,8 +159,8 @@ static int transaction_write(struct handle *h, const char *data, size_t size,
 	return err ? err : over;
 }
 
-static int transaction_read(struct handle *h, off_t off, size_t size, const struct req *rq,
-			    reply_fn *reply, void *ctx)
+int kind_response_read(struct handle *h, off_t off, size_t size, const struct req *rq,
+		       reply_fn *reply, void *ctx)
 {
 	if (h->fresh) {
 		h->base = off;
@@ -252,120 +170,6 @@ static int transaction_read(struct handle *h, off_t off, size_t size, const stru
 	size_t len = pos < h->content.len ? h->content.len - pos : 0;
 	reply(ctx, len ? h->content.data + pos : NULL, len < size ? len : size);
 	return 0;
-}
-
-/* A document: written text accumulates; it is applied, all or nothing, in the
- * write that completes it (when the row can tell), else at the first read or at
- * close.  Reading gives the outcome, "ok" or "error: ...", or with nothing written,
- * the current document. */
-static void outcome(struct handle *h, int err)
-{
-	osfs_buf_reset(&h->content);
-	if (err) {
-		const char *name = osfs_errno_name(-err);
-		osfs_buf_printf(&h->content, "error: %s: %s\n", name ? name : "E?", osfs_refusal());
-	} else {
-		osfs_buf_puts(&h->content, "ok\n");
-	}
-	h->applied = 1;
-	h->fresh = 1; /* read from the first read after it, as a transaction's response */
-}
-
-static int apply_document(struct handle *h, const struct req *rq)
-{
-	struct change c;
-	change_begin(&c, h->node, rq);
-	int err = change_end(&c, h->node, rq, h->node->apply(h->pending.data ? h->pending.data : "", rq));
-	if (!err)
-		node_changed(rq->module);
-	outcome(h, err);
-	osfs_buf_free(&h->pending);
-	kind_settle(h, NULL);
-	return err;
-}
-
-static pid_t process_of(pid_t tid)
-{
-	struct osfs_proc p;
-	return osfs_proc_read(tid, &p) == 0 ? p.pid : tid;
-}
-
-static int document_open(struct handle *h, int flags, const struct req *rq)
-{
-	h->opened_by = process_of(rq->tid);
-	return 0;
-}
-
-static int document_write(struct handle *h, const char *data, size_t size, const struct req *rq)
-{
-	if (h->applied) { /* a new document after an applied one */
-		h->applied = 0;
-		osfs_buf_reset(&h->content);
-	}
-	if (h->pending.len + size > NODE_DOCUMENT_MAX) { /* refused whole, and forgotten */
-		int err = osfs_refuse(EMSGSIZE, "a document of more than %u bytes", NODE_DOCUMENT_MAX);
-		outcome(h, err);
-		osfs_buf_free(&h->pending);
-		kind_settle(h, NULL);
-		return err;
-	}
-	struct osfs_ident *now;
-	int err = kind_writer(rq, &now);
-	if (err)
-		return err;
-	kind_forget_writer(h->who); /* applied at close as the last one who wrote */
-	h->who = now;
-	h->written_by = now->pid;
-	err = text_of(data, size, &h->pending);
-	if (!err)
-		err = kind_settle(h, &h->pending);
-	if (!err && h->node->complete && h->node->complete(h->pending.data))
-		err = apply_document(h, rq);
-	return err;
-}
-
-static int document_read(struct handle *h, off_t off, size_t size, const struct req *rq,
-			 reply_fn *reply, void *ctx)
-{
-	int err = 0;
-	if (h->pending.len) {
-		/* its outcome is the answer, not a refusal of the read; but it is logged */
-		int refused = apply_document(h, rq);
-		if (refused && node_unanswered)
-			node_unanswered(rq, h, refused);
-	}
-	else if (!h->applied && off == 0 && h->node->show)
-		err = node_show(h->node, rq, &h->content);
-	if (!err)
-		err = kind_settle(h, &h->content);
-	if (err)
-		return err;
-	return transaction_read(h, off, size, rq, reply, ctx);
-}
-
-/* At a close() (flush) by the process that opened the document and wrote it last,
- * of its last descriptor of it: what is pending is applied, and a refusal fails
- * that close().  Other closes leave it for the last one (release): a child that
- * inherited the descriptor and exits, a shell builtin's `>&3` put back with dup2
- * while the shell still holds descriptor 3. */
-static int document_flush(struct handle *h, const struct req *rq)
-{
-	if (!h->pending.len || !h->who)
-		return 0;
-	pid_t closer = process_of(rq->tid);
-	if (closer != h->opened_by || closer != h->written_by ||
-	    osfs_proc_holds(closer, (uintptr_t)h->ino) != 0)
-		return 0;
-	struct req r = kind_writer_req(h);
-	return apply_document(h, &r);
-}
-
-static int document_release(struct handle *h)
-{
-	if (!h->pending.len || !h->who)
-		return 0;
-	struct req r = kind_writer_req(h);
-	return apply_document(h, &r);
 }
 
 /* A stream: every read is fresh bytes, never a snapshot. */
@@ -394,11 +198,8 @@ static const struct kind_ops value_kind = {.name = "value", .type = S_IFREG, .op
 static const struct kind_ops setting_kind = {.name = "setting", .type = S_IFREG,
 					     .open = setting_open, .write = setting_write};
 static const struct kind_ops transaction_kind = {.name = "transaction", .type = S_IFREG,
-						 .open = transaction_open, .read = transaction_read,
+						 .open = transaction_open, .read = kind_response_read,
 						 .write = transaction_write};
-static const struct kind_ops document_kind = {.name = "document", .type = S_IFREG,
-					      .open = document_open, .read = document_read,
-					      .write = document_write, .release = document_release};
 static const struct kind_ops stream_kind = {.name = "stream", .type = S_IFREG,
 					    .open = stream_open, .read = stream_read};
 static const struct kind_ops link_kind = {.name = "link", .type = S_IFLNK};
@@ -409,7 +210,7 @@ static const struct kind_ops *const kinds[KIND_COUNT] = {
 	[KIND_SETTING] = &setting_kind,
 	[KIND_TRANSACTION] = &transaction_kind,
 	[KIND_RECORDS] = &records_kind, /* records.c */
-	[KIND_DOCUMENT] = &document_kind,
+	[KIND_DOCUMENT] = &document_kind, /* document.c */
 	[KIND_STREAM] = &stream_kind,
 	[KIND_LINK] = &link_kind,
 	[KIND_LOG] = &log_kind, /* log.c */
@@ -449,7 +250,7 @@ int node_attr_varies(const struct node *n)
 
 int node_wants_flush(const struct node *n)
 {
-	return n->kind == KIND_DOCUMENT;
+	return kinds[n->kind]->flush != NULL;
 }
 
 int node_list_varies(const struct node *dir)
@@ -560,10 +361,10 @@ int node_stat(const struct node *n, const struct req *rq, struct stat *st)
 	st->st_nlink = n->kind == KIND_DIR ? 2 : 1;
 	st->st_uid = getuid();
 	st->st_gid = getgid();
-	st->st_atim = st->st_mtim = st->st_ctim = mount_time();
+	st->st_atim = st->st_mtim = st->st_ctim = kind_mount_time();
 	st->st_blksize = 4096;
 	if (node_attr_varies(n) && !(n->flags & NODE_CALLER))
-		st->st_mtim = st->st_ctim = changed_at(rq->module);
+		st->st_mtim = st->st_ctim = kind_changed_at(rq->module);
 	if (n->kind == KIND_LOG) {
 		/* As a file that only grows: tail -f polls its size and mtime.  Its blocks
 		 * cover it, or cp would take it for a sparse file. */
@@ -636,10 +437,11 @@ int node_write(struct handle *h, const char *data, size_t size, off_t off, const
 
 int node_flush(struct handle *h, const struct req *rq)
 {
-	if (h->node->kind != KIND_DOCUMENT)
+	const struct kind_ops *k = kinds[h->node->kind];
+	if (!k->flush)
 		return 0;
 	pthread_mutex_lock(&h->lock);
-	int err = document_flush(h, rq);
+	int err = k->flush(h, rq);
 	pthread_mutex_unlock(&h->lock);
 	return err;
 }

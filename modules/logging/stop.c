@@ -20,8 +20,8 @@ int64_t log_stopping_at;
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t ended;
-	int fd;          /* the eventfd, -1 until first asked for */
-	int socks[256];  /* libcurl's sockets open now */
+	int fd;         /* the eventfd, -1 until first asked for */
+	int socks[256]; /* libcurl's sockets open now */
 	size_t nsocks;
 	int running, ending, started;
 	pthread_t waker;
@@ -66,7 +66,8 @@ static void *waker(void *arg)
 	int64_t at = __atomic_load_n(&log_stopping_at, __ATOMIC_RELAXED);
 	struct timespec until = {.tv_sec = at / 1000000000, .tv_nsec = at % 1000000000};
 	pthread_mutex_lock(&stop.lock);
-	while (!stop.ending && pthread_cond_clockwait(&stop.ended, &stop.lock, CLOCK_MONOTONIC, &until) == 0)
+	while (!stop.ending &&
+	       pthread_cond_clockwait(&stop.ended, &stop.lock, CLOCK_MONOTONIC, &until) == 0)
 		;
 	uint64_t one = 1;
 	if (stop.fd >= 0 && write(stop.fd, &one, sizeof one) < 0)
@@ -81,7 +82,8 @@ static void *waker(void *arg)
 void log_stop(int budget_ms)
 {
 	log_wake_fd();
-	__atomic_store_n(&log_stopping_at, log_clock_ns() + (int64_t)budget_ms * 1000000, __ATOMIC_RELAXED);
+	__atomic_store_n(&log_stopping_at, log_clock_ns() + (int64_t)budget_ms * 1000000,
+	                 __ATOMIC_RELAXED);
 	pthread_mutex_lock(&stop.lock);
 	stop.running = stop.started = osfs_thread_start(&stop.waker, waker, NULL) == 0;
 	int started = stop.started;

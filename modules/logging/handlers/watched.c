@@ -67,7 +67,8 @@ static int reopen_needed(struct watched *w)
 	int64_t now = log_clock_ns();
 	if (!w->moved_at)
 		w->moved_at = now;
-	return now - w->moved_at >= (int64_t)CREATE_GRACE_MS * 1000000; /* moved: the mover's turn first */
+	return now - w->moved_at >=
+	       (int64_t)CREATE_GRACE_MS * 1000000; /* moved: the mover's turn first */
 }
 
 static int watched_emit(struct log_handler *h, struct log_emit *e)
@@ -94,10 +95,10 @@ static int watched_reopen(struct log_handler *h)
 }
 
 const struct handler_class watched_handler = {
-	.name = "logging.handlers.WatchedFileHandler",
-	.params = params,
-	.open = watched_open,
-	.emit = watched_emit,
-	.reopen = watched_reopen,
-	.close = file_handler_close,
+    .name = "logging.handlers.WatchedFileHandler",
+    .params = params,
+    .open = watched_open,
+    .emit = watched_emit,
+    .reopen = watched_reopen,
+    .close = file_handler_close,
 };
