@@ -160,7 +160,7 @@ static int reply_entry(fuse_req_t r, struct inode *dir, const char *name, const 
  * ENOENT and nothing more: tools guess names all day (git's .git, HEAD and refs, a
  * pyenv shim's .python-version, a shell's completion, `echo x > os/environ/NEW` and
  * `mkdir loggers/app` asking first), and the answer says it all.  A computed name
- * that is malformed as a request (os/urandom/lots: EINVAL, os/urandom/99999999999:
+ * that is malformed as a request (os/urandom/-1: EINVAL, os/urandom/99999999999:
  * ERANGE) was typed by someone, and the line says what is wrong with it, unless it
  * is a dot-file, which no osfs name is. */
 static int worth_a_line(const char *name, int err)
