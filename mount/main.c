@@ -25,7 +25,7 @@
 
 /* What handlers have, once osfs stops, to deliver what they hold: the daemon is
  * gone soon after (what is left undelivered is counted in logging/stats). */
-#define STOP_MS 50
+#define STOP_MS 30
 
 /* osfs's own -o options; the rest are FUSE's. */
 struct options {
@@ -104,7 +104,7 @@ static const char usage[] =
 	"  cat MOUNTPOINT/platform/platform       Linux-...-x86_64-with-glibc2.36\n"
 	"\n"
 	"Stop it with `fusermount3 -u MOUNTPOINT` or SIGTERM; both unmount cleanly, and\n"
-	"osfs is gone within about 100 ms: handlers have 50 ms to deliver what they hold\n"
+	"osfs is gone within about 100 ms: handlers have 30 ms to deliver what they hold\n"
 	"(what a receiver has not taken by then is counted lost in logging/stats).\n"
 	"\n"
 	"osfs always mounts with default_permissions: with -o allow_other, other users\n"
