@@ -89,6 +89,7 @@ struct inode *inode_get(struct inode *parent, const char *name, const struct nod
 			*ino = (struct inode){.node = row, .parent = parent, .name = copy};
 			ino->arg = computed ? ino->name : parent->arg;
 			ino->outer = computed ? parent->arg : parent->outer;
+			ino->module = parent == &tab.root ? row : parent->module;
 			parent->holds++;
 			size_t k = hash(parent, name) & (tab.nbuckets - 1);
 			ino->next = tab.buckets[k];

@@ -13,6 +13,7 @@ struct inode {
 	struct inode *parent;
 	const char *arg;   /* own name if computed, else the parent's arg */
 	const char *outer; /* the arg above arg (handlers/ID/KEY: ID) */
+	const struct node *module; /* the top directory's row (logging, time, ...) */
 	char *name;
 	uint64_t nlookup;    /* the kernel's references */
 	unsigned long holds; /* open handles and remembered children */

@@ -40,6 +40,7 @@ static struct req make_req(fuse_req_t r, const struct inode *ino)
 	return (struct req){.node = ino ? ino->node : NULL,
 			    .arg = ino ? ino->arg : NULL,
 			    .outer = ino ? ino->outer : NULL,
+			    .module = ino ? ino->module : NULL,
 			    .tid = c->pid,
 			    .uid = c->uid,
 			    .gid = c->gid};
@@ -146,11 +147,25 @@ static int reply_entry(fuse_req_t r, struct inode *dir, const char *name, const 
 	}
 	e.attr.st_ino = e.ino;
 	e.attr_timeout = e.entry_timeout = timeout_of(dir, row, computed);
+	if (node_attr_varies(row))
+		e.attr_timeout = 0;
 	if (fi)
 		fuse_reply_create(r, &e, fi);
 	else
 		fuse_reply_entry(r, &e);
 	return 0;
+}
+
+/* Which failed lookups `errors` keeps.  A name that does not exist is answered
+ * ENOENT and nothing more: tools guess names all day (git's .git, HEAD and refs, a
+ * pyenv shim's .python-version, a shell's completion, `echo x > os/environ/NEW` and
+ * `mkdir loggers/app` asking first), and the answer says it all.  A computed name
+ * that is malformed as a request (os/urandom/-1: EINVAL, os/urandom/99999999999:
+ * ERANGE) was typed by someone, and the line says what is wrong with it, unless it
+ * is a dot-file, which no osfs name is. */
+static int worth_a_line(const char *name, int err)
+{
+	return err != -ENOENT && name[0] != '.';
 }
 
 static void osfs_lookup(fuse_req_t r, fuse_ino_t parent, const char *name)
@@ -160,12 +175,9 @@ static void osfs_lookup(fuse_req_t r, fuse_ino_t parent, const char *name)
 	const struct node *row;
 	int computed;
 	int err = node_find(dir->node, name, &rq, &row, &computed);
-	if (err == -ENOENT && dir->node->kind == KIND_DIR &&
-	    (dir->node->dir->create || dir->node->dir->mkdir)) {
-		/* Where names may be created, a missing one is a question, not a refusal:
-		 * `echo x > os/environ/NEW` and `mkdir loggers/app` look the name up first. */
+	if (err && !worth_a_line(name, err)) {
 		osfs_refusal_clear();
-		return (void)fuse_reply_err(r, ENOENT);
+		return (void)fuse_reply_err(r, -err);
 	}
 	if (err)
 		return refused(r, dir, name, err);
@@ -201,7 +213,7 @@ static void reply_attr(fuse_req_t r, fuse_ino_t ino)
 		return refused(r, in, NULL, err);
 	owned_attr(in, &st);
 	st.st_ino = ino;
-	fuse_reply_attr(r, &st, timeout_of(NULL, in->node, 0));
+	fuse_reply_attr(r, &st, node_attr_varies(in->node) ? 0 : timeout_of(NULL, in->node, 0));
 }
 
 static void osfs_getattr(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -241,6 +253,7 @@ static int change_owned(fuse_req_t r, struct inode *in, const struct stat *attr,
 			 (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : now.st_gid);
 	if (!err) {
 		tree_changed();
+		node_changed(rq.module);
 		err = node_commit ? node_commit() : 0;
 		if (err && had) /* not saved: as it was */
 			access_set(p, mode, gid);
@@ -287,6 +300,8 @@ static void osfs_readlink(fuse_req_t r, fuse_ino_t ino)
 /* Creating and removing: only in a directory that allows it (os/environ). */
 static void refuse_create(fuse_req_t r, fuse_ino_t parent, const char *name)
 {
+	if (name[0] == '.') /* an editor's swap file, a lock: a tool's, not the user's (no line) */
+		return (void)fuse_reply_err(r, EACCES);
 	refused(r, I(parent), name,
 		osfs_refuse(EACCES, "cannot create '%s': osfs makes its own nodes here", name));
 }
@@ -300,6 +315,8 @@ static void create_entry(fuse_req_t r, fuse_ino_t parent, const char *name,
 		return refuse_create(r, parent, name);
 	struct req rq = make_req(r, dir);
 	int err = d->create(name, &rq);
+	if (!err)
+		node_changed(rq.module);
 	if (!err)
 		err = reply_entry(r, dir, name, d->each, 1, fi);
 	if (err)
@@ -327,6 +344,8 @@ static void osfs_mkdir(fuse_req_t r, fuse_ino_t parent, const char *name, mode_t
 		return refuse_create(r, parent, name);
 	struct req rq = make_req(r, dir);
 	int err = d->mkdir(name, &rq);
+	if (!err)
+		node_changed(rq.module);
 	if (!err)
 		err = reply_entry(r, dir, name, d->each, 1, NULL);
 	if (err)
@@ -359,6 +378,7 @@ static void remove_entry(fuse_req_t r, fuse_ino_t parent, const char *name, int 
 		err = remove(name, &rq);
 	if (err)
 		return refused(r, dir, name, err);
+	node_changed(rq.module);
 	struct osfs_buf path = {0};
 	inode_path(dir, &path);
 	osfs_buf_printf(&path, "%s%s", path.len ? "/" : "", name);
@@ -459,7 +479,7 @@ static int open_handle(fuse_req_t r, struct inode *in, struct fuse_file_info *fi
 		fi->direct_io = 1;
 	if (node_is_stream(in->node))
 		fi->nonseekable = 1;
-	fi->noflush = 1;
+	fi->noflush = !node_wants_flush(in->node);
 	return 0;
 }
 
@@ -500,6 +520,21 @@ static void osfs_write(fuse_req_t r, fuse_ino_t ino, const char *buf, size_t siz
 		refused(r, in, NULL, err);
 	else
 		fuse_reply_write(r, size); /* never a short count: all of it, or an error */
+	put_handle(h);
+}
+
+/* A close() of a document (the only kind opened without noflush): a document
+ * refused now fails that close(), which release could not. */
+static void osfs_flush(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct inode *in = I(ino);
+	struct handle *h = get_handle(fi);
+	struct req rq = make_req(r, in);
+	int err = node_flush(h, &rq);
+	if (err)
+		refused(r, in, NULL, err);
+	else
+		fuse_reply_err(r, 0);
 	put_handle(h);
 }
 
@@ -552,7 +587,7 @@ static void osfs_opendir(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi
 		return refused(r, in, NULL, err);
 	}
 	fi->fh = (uintptr_t)h;
-	fi->cache_readdir = node_is_cached(in->node) && !in->node->dir->list;
+	fi->cache_readdir = node_is_cached(in->node) && !node_list_varies(in->node);
 	if (fuse_reply_open(r, fi) != 0)
 		put_handle(h);
 }
@@ -601,6 +636,10 @@ static void osfs_getxattr(fuse_req_t r, fuse_ino_t ino, const char *name, size_t
 static void osfs_listxattr(fuse_req_t r, fuse_ino_t ino, size_t size)
 {
 	static const char list[] = "user.osfs.doc\0user.osfs.kind";
+	/* Linux keeps user.* attributes off symbolic links (getxattr answers ENODATA
+	 * without asking): a link lists none, so that listing and reading agree. */
+	if (I(ino)->node->kind == KIND_LINK)
+		return reply_xattr(r, "", 0, size);
 	reply_xattr(r, list, sizeof list, size);
 }
 
@@ -641,6 +680,7 @@ const struct fuse_lowlevel_ops osfs_ops = {
 	.open = osfs_open,
 	.read = osfs_read,
 	.write = osfs_write,
+	.flush = osfs_flush,
 	.release = osfs_release,
 	.opendir = osfs_opendir,
 	.readdir = osfs_readdir,

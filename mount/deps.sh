@@ -19,13 +19,19 @@ osfs_missing() {
 	echo "$missing"
 }
 
+# What the commands mount/run prints use: jq, getfattr (attr), man.
+osfs_run_packages="jq attr man-db"
+# git, rsync, tar, make: tests/test_tools.py runs them over the whole mount.
+osfs_test_packages="$osfs_test_packages $osfs_run_packages git rsync tar make"
+
 # g++ and spdlog: the logging benchmark's C++ reference (tests/bench/logging);
 # lxcfs, rsyslog and util-linux's logger: the peers of tests/bench/peers.
 osfs_bench_packages="g++ libspdlog-dev lxcfs rsyslog util-linux"
 
-# osfs_deps [tests|fuzz|bench]
+# osfs_deps [run|tests|fuzz|bench]
 osfs_deps() {
 	local want="$osfs_build_packages"
+	[ "${1:-}" = run ] && want="$want $osfs_run_packages"
 	[ "${1:-}" = tests ] && want="$want $osfs_test_packages"
 	[ "${1:-}" = fuzz ] && want="$want $osfs_fuzz_packages"
 	[ "${1:-}" = bench ] && want="$want $osfs_bench_packages"

@@ -552,21 +552,22 @@ def test_responses_held_are_bounded_per_user(make_mount, stranger):
 
 
 def test_errors_cannot_be_flushed_by_another_user(make_mount, stranger):
+    # Sizes past osfs's bound: refused (ERANGE), and each refusal logged.
     m = make_mount("-o", "allow_other", public=True)
     for i in range(5):
-        with pytest.raises(FileNotFoundError):
-            os.stat(m.p("errno", f"OWNER{i}"))
+        with pytest.raises(OSError):
+            os.stat(m.p("os", "urandom", f"88888888{i}"))
     flood = "import os, sys\nfor i in range(3000):\n    try: os.stat(sys.argv[1] + str(i))\n    except OSError: pass\n"
-    r = as_user_py(stranger, flood, m.p("errno", "FLOOD"))
+    r = as_user_py(stranger, flood, m.p("os", "urandom", "99999999"))
     assert r.returncode == 0, r.stderr
-    with pytest.raises(FileNotFoundError):
-        os.stat(m.p("errno", "OWNER5"))
+    with pytest.raises(OSError):
+        os.stat(m.p("os", "urandom", "888888885"))
     lines = m.errors()
     assert len(lines) == 512
-    mine = [line for line in lines if "errno/OWNER" in line]
-    assert [line.split()[2] for line in mine] == [f"errno/OWNER{i}" for i in range(6)]
-    floods = [line for line in lines if "errno/FLOOD" in line]
-    assert len(floods) == 512 - 6 and floods[-1].split()[2] == "errno/FLOOD2999"
+    mine = [line for line in lines if "os/urandom/88888888" in line]
+    assert [line.split()[2] for line in mine] == [f"os/urandom/88888888{i}" for i in range(6)]
+    floods = [line for line in lines if "os/urandom/99999999" in line]
+    assert len(floods) == 512 - 6 and floods[-1].split()[2] == "os/urandom/999999992999"
     times = [float(line.split()[0]) for line in lines]
     assert times == sorted(times)  # still one log, in time order
     assert m.unmount() == 0

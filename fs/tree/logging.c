@@ -15,6 +15,7 @@
 #include "../escape.h"
 #include "osfs/errno.h"
 #include "osfs/fmt.h"
+#include "osfs/jsonscan.h"
 #include "osfs/logging/logging.h"
 #include "osfs/os.h"
 #include "osfs/refuse.h"
@@ -242,6 +243,25 @@ static int take_flush(const char *line, void **state, const struct req *rq)
 	return log_handler_flush(rq->arg);
 }
 
+/* rollover and reopen: a true value (1, yes, on) acts, a false one does nothing. */
+static int take_control(const char *line, void **state, const struct req *rq)
+{
+	int on;
+	if (osfs_parse_bool(line, &on) < 0)
+		return osfs_refuse(EINVAL, "write 1 to %s, not '%s'", rq->node->name, line);
+	return on ? log_handler_control(rq->arg, rq->node->name) : 0;
+}
+
+static int has_rollover(const struct req *rq)
+{
+	return log_handler_has(rq->arg, "rollover");
+}
+
+static int has_reopen(const struct req *rq)
+{
+	return log_handler_has(rq->arg, "reopen");
+}
+
 /* A handler's keyword arguments (filename, mode, stream, ...) as files. */
 static int kwargs_of(const char *id, cJSON **out)
 {
@@ -291,6 +311,12 @@ static const struct node handler_rows[] = {
 	OBJECT_ROW("handlers", "filters", "the handler's filters, one per line"),
 	OBJECT_ROW("handlers", "config", "the handler's dictConfig entry as JSON (class and arguments)"),
 	RECORDS_ROW("flush", take_flush, 0200, "write anything: Handler.flush()"),
+	{.name = "rollover", .kind = KIND_RECORDS, .mode = 0200, .take = take_control,
+	 .visible = has_rollover,
+	 .doc = "write 1: doRollover() now (RotatingFileHandler, TimedRotatingFileHandler)"},
+	{.name = "reopen", .kind = KIND_RECORDS, .mode = 0200, .take = take_control,
+	 .visible = has_reopen,
+	 .doc = "write 1: close the file and open it again by its name (logrotate's postrotate)"},
 	END_ROW,
 };
 
@@ -483,32 +509,12 @@ static int apply_fileconfig(const char *doc, const struct req *rq)
 	return log_file_config(doc);
 }
 
-/* A JSON document is complete when its top-level object closes: a scan of its
- * brackets outside strings (asked at every write of a long document, so no parse). */
+/* A JSON document is decided when its top-level value closes, or as soon as no
+ * text that follows could make it valid ('{not json'): it is applied in that
+ * write(), which a shell's echo or printf sees fail (osfs/jsonscan.h). */
 static int json_complete(const char *doc)
 {
-	const char *p = doc + strspn(doc, " \t\r\n");
-	if (*p != '{' && *p != '[') { /* a scalar: only a parse knows where it ends */
-		cJSON *o = cJSON_Parse(p);
-		cJSON_Delete(o);
-		return o != NULL;
-	}
-	long depth = 0;
-	for (int in_string = 0; *p; p++) {
-		if (in_string) {
-			if (*p == '\\' && p[1])
-				p++;
-			else if (*p == '"')
-				in_string = 0;
-		} else if (*p == '"') {
-			in_string = 1;
-		} else if (*p == '{' || *p == '[') {
-			depth++;
-		} else if ((*p == '}' || *p == ']') && --depth == 0) {
-			return 1;
-		}
-	}
-	return 0;
+	return osfs_json_scan(doc) != OSFS_JSON_PARTIAL;
 }
 
 /* A document that cannot be saved is undone by applying the configuration before it,

@@ -88,6 +88,7 @@ void log_fini(void)
 	default_formatter = NULL;
 	pthread_mutex_unlock(&log_config_lock);
 	log_levels_fini();
+	log_stop_end();
 }
 
 int strlist_split(const char *text, char ***list, size_t *n)
@@ -562,6 +563,41 @@ int log_handler_flush(const char *id)
 		err = err ? err : end ? end : flushed;
 		handler_unref(h);
 	}
+	return err;
+}
+
+/* The class's operation named what ("rollover", "reopen"), or NULL. */
+static int (*control_of(const struct log_handler *h, const char *what))(struct log_handler *)
+{
+	return strcmp(what, "rollover") == 0 ? h->cls->rollover
+	       : strcmp(what, "reopen") == 0 ? h->cls->reopen : NULL;
+}
+
+int log_handler_has(const char *id, const char *what)
+{
+	pthread_rwlock_rdlock(&log_lock);
+	struct log_handler *h = objects_handler(log_reg.objects, id);
+	int has = h && control_of(h, what);
+	pthread_rwlock_unlock(&log_lock);
+	return has;
+}
+
+int log_handler_control(const char *id, const char *what)
+{
+	pthread_rwlock_rdlock(&log_lock);
+	struct log_handler *h = objects_handler(log_reg.objects, id);
+	int (*op)(struct log_handler *) = h ? control_of(h, what) : NULL;
+	if (op)
+		handler_ref(h);
+	pthread_rwlock_unlock(&log_lock);
+	if (!h)
+		return osfs_refuse(ENOENT, "no handler named '%s'", id);
+	if (!op)
+		return osfs_refuse(EOPNOTSUPP, "a %s has no %s", h->cls->name, what);
+	pthread_mutex_lock(&h->lock);
+	int err = op(h);
+	pthread_mutex_unlock(&h->lock);
+	handler_unref(h);
 	return err;
 }
 

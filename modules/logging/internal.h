@@ -177,6 +177,12 @@ struct handler_class {
 	 * it holds on with drain: records go on through handler_handle, into b. */
 	int (*keep)(struct log_handler *h, const struct log_record *r, struct log_batch *b);
 	int (*drain)(struct log_handler *h, struct log_batch *b, int closing);
+	/* What an operator asks of a file handler (logging/handlers/NAME/rollover and
+	 * reopen), under the handler's lock; NULL where the class has none.  rollover
+	 * is Python's doRollover(); reopen closes the file and opens it again by its
+	 * name (what logrotate's postrotate signals daemons for). */
+	int (*rollover)(struct log_handler *h);
+	int (*reopen)(struct log_handler *h);
 	void (*close)(struct log_handler *h);
 };
 
@@ -226,10 +232,23 @@ static inline int64_t log_clock_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Stopping (stop.c): 0, or when every handler's wait ends, whatever its timeout. */
+extern int64_t log_stopping_at;
+/* A descriptor that becomes readable when the waits must end: every handler's
+ * poll() watches it too.  libcurl's sockets are shut down then instead: its
+ * transfers say when they open and close one. */
+int log_wake_fd(void);
+void log_socket_opened(int fd);
+void log_socket_closed(int fd);
+void log_stop_end(void); /* at log_fini */
+
 /* Milliseconds left before a deadline (at least 1 while any is left; 0 after;
- * -1 for no deadline), for poll() and libcurl. */
+ * -1 for no deadline), for poll() and libcurl; stopping shortens every one. */
 static inline int log_ms_left(int64_t deadline)
 {
+	int64_t stop = __atomic_load_n(&log_stopping_at, __ATOMIC_RELAXED);
+	if (stop && (!deadline || stop < deadline))
+		deadline = stop;
 	if (!deadline)
 		return -1;
 	int64_t left = deadline - log_clock_ns();

@@ -130,6 +130,8 @@ struct osfs_proc_stat {
 int osfs_proc_stat(pid_t pid, struct osfs_proc_stat *st);
 int osfs_proc_status_field(pid_t tid, const char *key, char *out, size_t size);
 int osfs_proc_capable(pid_t tid, int cap); /* 1, 0, or -errno */
+/* Whether pid has a descriptor open on inode number ino: 1, 0, or -errno. */
+int osfs_proc_holds(pid_t pid, unsigned long long ino);
 
 /* The caller's terminals (tty.c): os.get_terminal_size() of its descriptors 0, 1,
  * 2 or else its controlling terminal; os.ttyname(fd); os.tcgetpgrp() of its

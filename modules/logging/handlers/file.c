@@ -297,6 +297,17 @@ int file_ready(struct file *f)
 	return f->fd < 0 ? file_open(f) : 0;
 }
 
+int file_reopen(struct file *f)
+{
+	file_close(f);
+	return f->delay ? 0 : file_open(f);
+}
+
+int file_handler_reopen(struct log_handler *h)
+{
+	return file_reopen(h->state);
+}
+
 /* Bytes of a record the disk took only in part: cut off again, if the file can be. */
 static void take_back(struct file *f, size_t partial)
 {
@@ -366,5 +377,6 @@ const struct handler_class file_handler = {
 	.params = params,
 	.open = file_handler_open,
 	.emit = file_emit,
+	.reopen = file_handler_reopen,
 	.close = file_handler_close,
 };

@@ -39,6 +39,12 @@ void file_close(struct file *f);
 void file_release(struct file *f);
 /* Opens the file if it is not open yet (delay): 0 or -errno. */
 int file_ready(struct file *f);
+/* Closes the file and opens it again by its name (unless delay: then at the next
+ * record): 0 or -errno.  The reopen of every class whose state begins with a
+ * struct file. */
+int file_reopen(struct file *f);
+struct log_handler;
+int file_handler_reopen(struct log_handler *h);
 /* stat of a name in the directory (NULL: the file's own), following a link as
  * os.stat(baseFilename) does (a stat writes nothing): 0 or -errno. */
 int file_stat(struct file *f, const char *name, struct stat *st);

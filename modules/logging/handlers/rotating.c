@@ -164,10 +164,18 @@ static int rotating_emit(struct log_handler *h, struct log_emit *e)
 	return file_write(&r->f, e, run, e->n);
 }
 
+/* doRollover(), asked for: whatever the size (Python's rotates even when empty). */
+static int rotating_rollover(struct log_handler *h)
+{
+	return do_rollover(h->state);
+}
+
 const struct handler_class rotating_handler = {
 	.name = "logging.handlers.RotatingFileHandler",
 	.params = params,
 	.open = rotating_open,
 	.emit = rotating_emit,
+	.rollover = rotating_rollover,
+	.reopen = file_handler_reopen,
 	.close = file_handler_close,
 };

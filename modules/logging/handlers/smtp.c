@@ -172,6 +172,7 @@ static int smtp_emit(struct log_handler *h, struct log_emit *e)
 		if (m->resolve)
 			curl_easy_setopt(c, CURLOPT_RESOLVE, m->resolve);
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		curl_stoppable(c);
 		if (m->user) {
 			curl_easy_setopt(c, CURLOPT_USERNAME, m->user);
 			curl_easy_setopt(c, CURLOPT_PASSWORD, m->password);

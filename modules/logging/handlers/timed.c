@@ -287,10 +287,19 @@ static int timed_emit(struct log_handler *h, struct log_emit *e)
 	return err ? err : file_write(&t->f, e, 0, e->n);
 }
 
+/* doRollover(), asked for: named by the interval that ends at the next rollover
+ * time, as Python names it, and the next one computed from now. */
+static int timed_rollover(struct log_handler *h)
+{
+	return do_rollover(h->state, osfs_now());
+}
+
 const struct handler_class timed_handler = {
 	.name = "logging.handlers.TimedRotatingFileHandler",
 	.params = params,
 	.open = timed_open,
 	.emit = timed_emit,
+	.rollover = timed_rollover,
+	.reopen = file_handler_reopen,
 	.close = file_handler_close,
 };

@@ -36,6 +36,10 @@ int log_init(void);
  * was started in (a daemon moves to /), as Python resolves them against its own. */
 void log_set_base_dir(const char *dir);
 void log_fini(void);
+/* The daemon stops: from now on handlers have budget_ms to deliver what they hold
+ * (queues, a MemoryHandler's buffer, a receiver that is slow), then every wait ends
+ * and what is left is counted as handler errors. */
+void log_stop(int budget_ms);
 
 /* A level by name (registered names, custom ones included) or number:
  * 0 with *level, or -EINVAL with Python's and osfs's explanation. */
@@ -82,6 +86,11 @@ void log_object_names(const char *kind, void (*emit)(void *ctx, const char *name
 int log_object_get(const char *kind, const char *id, const char *attr, struct osfs_buf *out);
 int log_object_set(const char *kind, const char *id, const char *attr, const char *value);
 int log_handler_flush(const char *id);
+/* What an operator asks of a file handler: "rollover" (Python's doRollover()) or
+ * "reopen" (the file closed and opened again by its name).  log_handler_has: 1 if
+ * the handler's class does it. */
+int log_handler_control(const char *id, const char *what);
+int log_handler_has(const char *id, const char *what);
 
 /* logging.disable, raiseExceptions, stats */
 int log_disable_get(void);
