@@ -73,6 +73,8 @@ cJSON *handler_json(const struct log_handler *h, int with_secrets)
 		cJSON_AddStringToObject(o, "formatter", h->formatter->id);
 	if (h->nfilters)
 		cJSON_AddItemToObject(o, "filters", names_json(h->filters, h->nfilters));
+	if (h->props) /* the '.' key: the attributes set after it was made */
+		cJSON_AddItemToObject(o, ".", cJSON_Duplicate(h->props, 1));
 	return o;
 }
 

@@ -28,6 +28,9 @@ struct smtp {
 
 static const char *const params[] = {"mailhost", "fromaddr", "toaddrs", "subject", "credentials",
 				     "secure", "timeout", NULL};
+static const struct handler_attr attrs[] = {
+	{"subject", ATTR_STR, 1}, {"fromaddr", ATTR_STR, 1}, {"toaddrs", ATTR_STRLIST, 1},
+	{"timeout", ATTR_NUMBER, 1}, {NULL, 0, 0}};
 
 static int smtp_open(struct log_handler *h, const cJSON *kwargs)
 {
@@ -210,6 +213,7 @@ static void smtp_close(struct log_handler *h)
 const struct handler_class smtp_handler = {
 	.name = "logging.handlers.SMTPHandler",
 	.params = params,
+	.attrs = attrs,
 	.open = smtp_open,
 	.emit = smtp_emit,
 	.close = smtp_close,

@@ -67,6 +67,8 @@ static int watched_emit(struct log_handler *h, struct log_emit *e)
 const struct handler_class watched_handler = {
 	.name = "logging.handlers.WatchedFileHandler",
 	.params = params,
+	.attrs = stream_attrs,
+	.commit = file_handler_commit,
 	.open = watched_open,
 	.emit = watched_emit,
 	.close = file_handler_close,
