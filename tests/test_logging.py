@@ -280,7 +280,7 @@ def test_objects_by_mkdir_and_files(fresh, tmp_path):
      "Unable to configure handler 'h': Cannot resolve 'logging.NoSuchHandler': "
      "No module named 'logging.NoSuchHandler'"),
     ({"version": 1, "handlers": {"h": {"class": "logging.StreamHandler", "formatter": "nope"}}},
-     "Unable to configure handler 'h': Unable to set formatter 'nope': KeyError: 'formatters'"),
+     "Unable to configure handler 'h': Unable to set formatter 'nope': KeyError: 'nope'"),
     ({"version": 1, "handlers": {"h": {"class": "logging.FileHandler", "filename": "/tmp/x",
                                        "bogus": 1}}},
      "unexpected keyword argument 'bogus'"),
@@ -292,7 +292,7 @@ def test_objects_by_mkdir_and_files(fresh, tmp_path):
     ({"version": 1, "formatters": {"f": {"format": "{}", "style": "{"}}}, "invalid format"),
     ({"version": 1, "formatters": {"f": {"format": "$ bare", "style": "$"}}}, "bare '$' not allowed"),
     ({"version": 1, "loggers": {"x": {"handlers": ["missing"]}}},
-     "Unable to configure logger 'x': Unable to add handler 'missing': KeyError: 'handlers'"),
+     "Unable to configure logger 'x': Unable to add handler 'missing': KeyError: 'missing'"),
 ])
 def test_bad_config_changes_nothing(fresh, tmp_path, doc, message):
     log = tmp_path / "keep.log"

@@ -14,37 +14,47 @@
 #include "osfs/refuse.h"
 #include "pyfmt.h"
 
-/* How Python names a class's __init__ in its TypeErrors, and how many of its
- * parameters (the first ones) have no default. */
+/* How Python names a class's __init__ in its TypeErrors, how many of its
+ * parameters (the first ones) have no default, and how many it has. */
 static const struct {
 	const char *cls, *init;
-	int required;
+	int required, nparams;
 } signatures[] = {
-	{"logging.StreamHandler", "StreamHandler", 0},
-	{"logging.FileHandler", "FileHandler", 1},
-	{"logging.NullHandler", "Handler", 0},
-	{"logging.handlers.WatchedFileHandler", "WatchedFileHandler", 1},
-	{"logging.handlers.RotatingFileHandler", "RotatingFileHandler", 1},
-	{"logging.handlers.TimedRotatingFileHandler", "TimedRotatingFileHandler", 1},
-	{"logging.handlers.SocketHandler", "SocketHandler", 2},
-	{"logging.handlers.DatagramHandler", "DatagramHandler", 2},
-	{"logging.handlers.SysLogHandler", "SysLogHandler", 0},
-	{"logging.handlers.SMTPHandler", "SMTPHandler", 4},
-	{"logging.handlers.MemoryHandler", "MemoryHandler", 1},
-	{"logging.handlers.HTTPHandler", "HTTPHandler", 2},
-	{"logging.handlers.QueueHandler", "QueueHandler", 0}, /* dictConfig supplies the queue */
-	{"logging.handlers.NTEventLogHandler", "NTEventLogHandler", 1},
+	{"logging.StreamHandler", "StreamHandler", 0, 1},
+	{"logging.FileHandler", "FileHandler", 1, 5},
+	{"logging.NullHandler", "Handler", 0, 1},
+	{"logging.handlers.WatchedFileHandler", "WatchedFileHandler", 1, 5},
+	{"logging.handlers.RotatingFileHandler", "RotatingFileHandler", 1, 7},
+	{"logging.handlers.TimedRotatingFileHandler", "TimedRotatingFileHandler", 1, 9},
+	{"logging.handlers.SocketHandler", "SocketHandler", 2, 2},
+	{"logging.handlers.DatagramHandler", "DatagramHandler", 2, 2},
+	{"logging.handlers.SysLogHandler", "SysLogHandler", 0, 3},
+	{"logging.handlers.SMTPHandler", "SMTPHandler", 4, 7},
+	{"logging.handlers.MemoryHandler", "MemoryHandler", 1, 4},
+	{"logging.handlers.HTTPHandler", "HTTPHandler", 2, 6},
+	{"logging.handlers.QueueHandler", "QueueHandler", 1, 1},
+	{"logging.handlers.NTEventLogHandler", "NTEventLogHandler", 1, 3},
 };
 
-static const char *init_name(const struct handler_class *cls, int *required)
+const char *handler_signature(const struct handler_class *cls, int *required, int *nparams)
 {
 	for (size_t i = 0; i < sizeof signatures / sizeof signatures[0]; i++)
 		if (strcmp(signatures[i].cls, cls->name) == 0) {
 			*required = signatures[i].required;
+			*nparams = signatures[i].nparams;
 			return signatures[i].init;
 		}
-	*required = 0;
+	*required = *nparams = 0;
 	return strrchr(cls->name, '.') + 1;
+}
+
+static const char *init_name(const struct handler_class *cls, int *required)
+{
+	int nparams;
+	const char *init = handler_signature(cls, required, &nparams);
+	if (strcmp(cls->name, "logging.handlers.QueueHandler") == 0)
+		*required = 0; /* dictConfig makes the queue */
+	return init;
 }
 
 /* Parameters Python takes by their truth (`if delay:`): passed on as booleans. */
@@ -450,8 +460,8 @@ static int configure(struct build_ctx *b, struct log_handler *h, cJSON *config)
 	int custom = conv_has(config, "()");
 	if ((err = conv_pop(b->cv, config, custom ? "()" : "class", &cname)))
 		return err;
-	if (!cname && !custom)
-		return py_error("KeyError", "'class'");
+	if (!cname) /* config.pop('class') is None: resolve(None) */
+		return py_error("AttributeError", "'NoneType' object has no attribute 'split'");
 	if ((err = handler_class_of(cname, &h->cls)))
 		return err;
 	if (!custom && (err = special_cases(b, h->cls, config)))

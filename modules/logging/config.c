@@ -172,6 +172,8 @@ static int build_sections(struct build_ctx *b)
 		cJSON *section, *names;
 		if ((err = conv_get(b->cv, b->cv->root, kinds[k].section, &section)))
 			break;
+		if (!section) /* config.get(name, {}): the default dict is kept in the config */
+			section = conv_default(b->cv, b->cv->root, kinds[k].section);
 		names = section_names(section, kind_word[kinds[k].kind], &err);
 		size_t n = (size_t)cJSON_GetArraySize(names), waiting = 0;
 		const char **order = calloc(n ? n : 1, sizeof *order), **later = calloc(n ? n : 1, sizeof *later);
@@ -274,8 +276,10 @@ static void apply_loggers(struct plan *plans, size_t n, struct plan *root, struc
 static int plan_loggers(struct build_ctx *b, int incremental, struct plan **plans, size_t *n,
 			struct log_names *want)
 {
-	cJSON *section, *names;
+	cJSON *section, *names = NULL;
 	int err = conv_get(b->cv, b->cv->root, "loggers", &section);
+	if (!err && !section)
+		section = conv_default(b->cv, b->cv->root, "loggers");
 	if (!err)
 		names = section_names(section, "logger", &err);
 	if (err)
@@ -398,7 +402,9 @@ static int apply_incremental(struct conv *cv)
 	size_t n = 0, nh = 0;
 	int has_root = 0;
 	int err = conv_get(cv, cv->root, "handlers", &section);
-	if (!err && section)
+	if (!err && !section)
+		section = conv_default(cv, cv->root, "handlers");
+	if (!err)
 		names = build_iterate(section, &err);
 	nh = (size_t)cJSON_GetArraySize(names);
 	struct log_handler **hs = calloc(nh + 1, sizeof *hs);

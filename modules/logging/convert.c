@@ -496,7 +496,8 @@ static int convert(struct conv *c, cJSON *value, cJSON **out, int *fresh)
 	const char *s = v->valuestring, *rest;
 	int err = 0;
 	if (++c->depth > MAX_DEPTH)
-		err = py_error("RecursionError", "maximum recursion depth exceeded");
+		err = py_error("RecursionError", "maximum recursion depth exceeded while calling a "
+				"Python object");
 	else if ((rest = convert_suffix(s, "ext", suffix, sizeof suffix)))
 		err = ext_convert(c, rest, out), *fresh = !err;
 	else if ((rest = convert_suffix(s, "cfg", suffix, sizeof suffix)))
@@ -520,7 +521,7 @@ static int convert_item(struct conv *c, cJSON *container, cJSON *item, int keep,
 	if (!keep && container) {
 		cJSON *put = v;
 		if (!fresh && (cJSON_IsArray(v) || cJSON_IsObject(v))) {
-			put = cJSON_CreateRaw(NULL);
+			put = cJSON_CreateNull();
 			if (put) {
 				put->type = cJSON_Raw | PY_ALIAS | cJSON_IsReference;
 				put->child = v;
@@ -553,6 +554,14 @@ int conv_get(struct conv *c, cJSON *d, const char *key, cJSON **out)
 	d = (cJSON *)py_deref(d);
 	cJSON *item = cJSON_IsObject(d) ? cJSON_GetObjectItemCaseSensitive(d, key) : NULL;
 	return item ? convert_item(c, d, item, 0, out) : 0;
+}
+
+cJSON *conv_default(struct conv *c, cJSON *d, const char *key)
+{
+	cJSON *v = cJSON_CreateObject();
+	if (v)
+		conv_set(c, d, key, v);
+	return v;
 }
 
 int conv_pop(struct conv *c, cJSON *d, const char *key, cJSON **out)

@@ -38,6 +38,11 @@ const struct pn_row *pn_find(const char *path, size_t len);
 /* BaseConfigurator.resolve(s): 0 with the row, or -errno with Python's error
  * (-EOPNOTSUPP: Python may know the name, osfs does not). */
 int pn_resolve(const char *s, const struct pn_row **out);
+/* The same, as fileConfig's _resolve: its errors are the import's own (wrap 0). */
+int pn_import(const char *s, const struct pn_row **out, int wrap);
+/* eval(text, vars(logging)) for what needs no Python code (pyeval.c): a value
+ * (data or an object node), or NULL with -errno and Python's error. */
+cJSON *py_eval(const char *text, int *err);
 /* getattr(row's object, attr): 0, -ENOENT (AttributeError) or -EOPNOTSUPP. */
 int pn_attr(const struct pn_row *r, const char *attr, size_t len, const struct pn_row **out);
 const char *pn_type_name(const struct pn_row *r);
@@ -89,6 +94,9 @@ const char *conv_type_name(const struct conv *c, const cJSON *v);
 /* d[key] / d.get(key) on a converting dict: 0 with *out (NULL: absent), or
  * -errno with the refusal set.  The converted value replaces the original. */
 int conv_get(struct conv *c, cJSON *d, const char *key, cJSON **out);
+/* d.get(key, {}) when key is absent: the default dict, put in d (ConvertingDict
+ * keeps a converted default), or NULL. */
+cJSON *conv_default(struct conv *c, cJSON *d, const char *key);
 /* d.pop(key): taken out, then converted (not put back). */
 int conv_pop(struct conv *c, cJSON *d, const char *key, cJSON **out);
 /* l[i] on a converting list (a tuple keeps its item). */

@@ -291,6 +291,9 @@ int build_handler_waits(struct build_ctx *b, cJSON *config);
  * created is removed again and nothing was truncated. */
 int handlers_commit(struct log_handler *const *hs, size_t n);
 void handlers_uncommit(struct log_handler *const *hs, size_t n);
+/* Python's __init__ of a class: its name in TypeErrors, how many parameters have
+ * no default, how many it takes (osfs's params list them first, in order). */
+const char *handler_signature(const struct handler_class *cls, int *required, int *nparams);
 /* A '.' attribute of a handler, or NULL. */
 const cJSON *handler_prop(const struct log_handler *h, const char *name);
 /* logging._checkLevel: an int, or a registered name. */

@@ -38,11 +38,6 @@ const struct pn_row *pn_find(const char *path, size_t len)
 	return NULL;
 }
 
-/* A module whose every attribute is a row (sys and socket are only sampled). */
-static int complete(const struct pn_row *m)
-{
-	return strcmp(m->path, "sys") != 0 && strcmp(m->path, "socket") != 0;
-}
 
 static int is_module(const struct pn_row *r)
 {
@@ -56,7 +51,7 @@ static int class_listed(const struct pn_row *c)
 	size_t n = strlen(c->text);
 	const char *dot = strrchr(c->text, '.');
 	const struct pn_row *m = dot ? pn_find(c->text, (size_t)(dot - c->text)) : NULL;
-	return n && is_module(m) && strcmp(c->path, c->text) == 0;
+	return n && is_module(m) && strcmp(c->path, c->text) == 0 && strncmp(c->text, "logging", 7) == 0;
 }
 
 /* The row of attr of the object at row r: 0, -ENOENT (Python has none), or
@@ -74,7 +69,7 @@ int pn_attr(const struct pn_row *r, const char *attr, size_t len, const struct p
 		return -ENOENT;
 	const struct pn_row *found = pn_find(path, (size_t)n);
 	if (!found)
-		return r->kind == PN_CLASS || complete(r) ? -ENOENT : -EOPNOTSUPP;
+		return -ENOENT; /* a modelled module's or class's every attribute is a row */
 	if (found->kind == PN_ALIAS)
 		found = pn_find(found->text, strlen(found->text));
 	*out = found;
@@ -82,8 +77,9 @@ int pn_attr(const struct pn_row *r, const char *attr, size_t len, const struct p
 }
 
 /* What `import used` says when it fails: the first prefix of the dotted name that
- * is no module, and whether its parent is a module but not a package. */
-static int import_error(const char *whole, const char *used, size_t len)
+ * is no module, and whether its parent is a module but not a package (wrap:
+ * as the configurator's ValueError "Cannot resolve ..."). */
+static int import_error(const char *whole, const char *used, size_t len, int wrap)
 {
 	size_t start = 0;
 	const struct pn_row *parent = NULL;
@@ -92,12 +88,17 @@ static int import_error(const char *whole, const char *used, size_t len)
 		size_t end = dot ? (size_t)(dot - used) : len;
 		const struct pn_row *m = pn_find(used, end);
 		if (!is_module(m) || strlen(m->path) != end) {
+			/* ValueError from ModuleNotFoundError, both saying it */
+			char msg[600];
 			if (parent && parent->kind == PN_MODULE)
-				return osfs_refuse(EINVAL, "Cannot resolve '%s': No module named '%.*s'; "
-						   "'%s' is not a package", whole, (int)end, used,
-						   parent->path);
-			return osfs_refuse(EINVAL, "Cannot resolve '%s': No module named '%.*s'", whole,
-					   (int)end, used);
+				snprintf(msg, sizeof msg, "No module named '%.*s'; '%s' is not a package",
+					 (int)end, used, parent->path);
+			else
+				snprintf(msg, sizeof msg, "No module named '%.*s'", (int)end, used);
+			if (!wrap)
+				return osfs_refuse(EINVAL, "ModuleNotFoundError: %s", msg);
+			return osfs_refuse(EINVAL, "Cannot resolve '%s': %s: ModuleNotFoundError: %s", whole,
+					   msg, msg);
 		}
 		parent = m;
 		if (!dot)
@@ -107,6 +108,11 @@ static int import_error(const char *whole, const char *used, size_t len)
 }
 
 int pn_resolve(const char *s, const struct pn_row **out)
+{
+	return pn_import(s, out, 1);
+}
+
+int pn_import(const char *s, const struct pn_row **out, int wrap)
 {
 	size_t len = strlen(s), first = strcspn(s, ".");
 	const struct pn_row *r = pn_find(s, first);
@@ -122,7 +128,7 @@ int pn_resolve(const char *s, const struct pn_row **out)
 		const struct pn_row *next;
 		int err = pn_attr(r, s + from, end - from, &next);
 		if (err == -ENOENT)
-			return import_error(s, s, end);
+			return import_error(s, s, end, wrap);
 		if (err)
 			return osfs_refuse(EOPNOTSUPP, "Cannot resolve '%s': osfs does not model the "
 					   "attributes of %s", s, r->path);
