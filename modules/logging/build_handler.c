@@ -242,6 +242,13 @@ static int kwarg_value(const struct handler_class *cls, const char *key, const c
 	*out = py_copy(v, &err);
 	if (!*out)
 		return err;
+	for (size_t i = 0; i < sizeof truthy / sizeof truthy[0]; i++)
+		if (strcmp(truthy[i].param, key) == 0 && (!truthy[i].cls || is_class(cls, truthy[i].cls))) {
+			int t = py_truth(*out);
+			cJSON_Delete(*out);
+			*out = cJSON_CreateBool(t);
+			return *out ? 0 : -ENOMEM;
+		}
 	int kind = py_kind(*out);
 	if (kind == PN_STREAM && is_class(cls, "logging.StreamHandler") && strcmp(key, "stream") == 0) {
 		char text[64];
@@ -260,13 +267,6 @@ static int kwarg_value(const struct handler_class *cls, const char *key, const c
 		*out = NULL;
 		return err;
 	}
-	for (size_t i = 0; i < sizeof truthy / sizeof truthy[0]; i++)
-		if (strcmp(truthy[i].param, key) == 0 && (!truthy[i].cls || is_class(cls, truthy[i].cls))) {
-			int t = py_truth(*out);
-			cJSON_Delete(*out);
-			*out = cJSON_CreateBool(t);
-			return *out ? 0 : -ENOMEM;
-		}
 	return 0;
 }
 

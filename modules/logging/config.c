@@ -150,9 +150,15 @@ static int build_one(struct build_ctx *b, int kind, cJSON *section, const char *
 		return unable(err, kind_word[kind], name);
 	}
 	static const int marks[] = {PN_HANDLER, PN_FORMATTER, PN_FILTER};
-	char mark[600];
-	snprintf(mark, sizeof mark, "%s%s%s", name, kind == OBJ_HANDLERS ? "\t" : "",
-		 kind == OBJ_HANDLERS ? strrchr(slot->handler->cls->name, '.') + 1 : "");
+	/* a handler is id, class and level: Handler.__repr__ says the last two */
+	char mark[700];
+	struct osfs_buf level = {0};
+	if (kind == OBJ_HANDLERS)
+		log_level_name(slot->handler->level, &level);
+	snprintf(mark, sizeof mark, "%s%s%s%s%s", name, kind == OBJ_HANDLERS ? "\t" : "",
+		 kind == OBJ_HANDLERS ? strrchr(slot->handler->cls->name, '.') + 1 : "",
+		 kind == OBJ_HANDLERS ? "\t" : "", level.data ? level.data : "");
+	osfs_buf_free(&level);
 	cJSON *m = py_object(marks[kind], mark);
 	if (!m)
 		return -ENOMEM;

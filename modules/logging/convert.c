@@ -121,9 +121,12 @@ const char *py_type_name(const cJSON *v)
 	switch (py_kind(v)) {
 	case PN_FORMATTER: return "Formatter";
 	case PN_FILTER: return "Filter";
-	case PN_HANDLER: {
-		const char *dot = strrchr(v->valuestring, '\t');
-		return dot ? dot + 1 : "Handler";
+	case PN_HANDLER: { /* "id\tClass\tLEVEL" */
+		static __thread char cls[100];
+		const char *tab = strchr(v->valuestring, '\t');
+		snprintf(cls, sizeof cls, "%.*s", tab ? (int)strcspn(tab + 1, "\t") : 7,
+			 tab ? tab + 1 : "Handler");
+		return cls;
 	}
 	default: {
 		const struct pn_row *r = pn_find(v->valuestring, strlen(v->valuestring));
@@ -205,7 +208,8 @@ static void repr_at(const cJSON *v, struct osfs_buf *out, int depth)
 		else if (kind == PN_PACKAGE || kind == PN_MODULE || kind == PN_OPAQUE)
 			osfs_buf_printf(out, "<module '%s'>", name);
 		else if (kind == PN_HANDLER)
-			osfs_buf_printf(out, "<%s>", py_type_name(v));
+			osfs_buf_printf(out, "<%s (%s)>", py_type_name(v),
+					strrchr(name, '\t') ? strrchr(name, '\t') + 1 : "NOTSET");
 		else
 			osfs_buf_printf(out, "<%s %s>", py_type_name(v), name);
 	}
