@@ -114,7 +114,8 @@ def test_ext_values_are_pythons(fresh):
     got = json.loads(fresh.read("logging", "config"))["handlers"]
     for i, p in enumerate(paths):
         value = resolve(p)
-        assert got[f"h{i}"]["level"] == logging.getLevelName(int(value)), p
+        name = logging.getLevelName(int(value))  # a level without a name reads back as its number
+        assert got[f"h{i}"]["level"] == (int(value) if name.startswith("Level ") else name), p
     # strings, as a formatter's format
     doc = {"version": 1, "formatters": {"f": {"format": "ext://logging.BASIC_FORMAT"}}}
     assert write_doc(fresh, "config", json.dumps(doc)) is None
@@ -590,6 +591,12 @@ sys.stdout.flush()
 print("\n" + json.dumps(out))
 """
 
+def level_json(level):
+    """How a handler's config reads a level back: its name, or the number without one."""
+    name = logging.getLevelName(level)
+    return level if name.startswith("Level ") else name
+
+
 def mount_in(directory, make_mount):
     """A mount whose daemon starts in directory: relative file names are found there."""
     import conftest
@@ -662,7 +669,7 @@ def test_documentation_examples_like_pythons(tmp_path, make_mount, text):
         for name, attrs in want["handlers"].items():
             config = json.loads(m.read("logging", "handlers", name, "config"))
             assert config["class"].rsplit(".", 1)[1] == attrs["class"], name
-            assert config["level"] == __import__("logging").getLevelName(attrs["level"]), name
+            assert config["level"] == level_json(attrs["level"]), name
             for py_name, our_name in ATTRIBUTES.get(attrs["class"], {}).items():
                 if py_name in attrs:
                     value = config.get(our_name)
@@ -741,9 +748,25 @@ def test_fileconfig_like_pythons(tmp_path, make_mount, text):
         assert ours is None, ours
         for name, attrs in want["handlers"].items():
             config = json.loads(m.read("logging", "handlers", name, "config"))
-            assert config["level"] == __import__("logging").getLevelName(attrs["level"]), name
+            assert config["level"] == level_json(attrs["level"]), name
     else:
         # (the errors log is one line a refusal; configparser names the source '<string>')
         expected = " ".join(want["outcome"].split(" (<string>")[0].replace("'<???>'", "'<string>'").split())
         assert ours is not None and expected in " ".join(ours.split()), (ours, want)
     m.unmount()
+
+
+@pytest.mark.parametrize("text", [
+    '{"version": {"a": 1, "b": [1.0, 2], "a": 2}}',  # a key twice: its last value, first place
+    '{"version": 1, "x": {"k": 1, "k": "cfg://x"}, "handlers": {"h": {"class": "logging.NullHandler",'
+    ' "level": "cfg://x.k"}}}',
+    '{"version": 1, "handlers": {"h": {"class": "logging.NullHandler", "level": NaN}}}',
+    '{"version": 1, "handlers": {"h": {"class": "logging.NullHandler", "level": 10.0}}}',
+    '{"version": 1, "handlers": {"h": {"class": "logging.NullHandler", "level": true}}}',
+])
+def test_json_as_python_reads_it(fresh, text):
+    """The document as json.loads reads it (duplicate keys, floats, NaN) and then the
+    configurator: the same answer as Python's for the same text."""
+    r = subprocess.run([sys.executable, "-c", PYTHON_DICT], text=True, capture_output=True, check=True,
+                       input=json.dumps([[json.loads(text), []]]))
+    assert write_doc(fresh, "config", text) == json.loads(r.stdout.splitlines()[-1])[0]

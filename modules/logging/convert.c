@@ -160,9 +160,29 @@ static void number_repr(const cJSON *v, struct osfs_buf *out)
 		py_dtoa(out, x, 'r', 0, DTSF_ADD_DOT_0);
 }
 
+/* The containers being written (a value that holds itself is "{...}" there, as
+ * Python's repr shows it). */
+struct seen {
+	const cJSON *v;
+	const struct seen *up;
+};
+
+static void repr_in(const cJSON *v, struct osfs_buf *out, int depth, const struct seen *up);
+
 static void repr_at(const cJSON *v, struct osfs_buf *out, int depth)
 {
+	repr_in(v, out, depth, NULL);
+}
+
+static void repr_in(const cJSON *v, struct osfs_buf *out, int depth, const struct seen *up)
+{
 	v = py_deref(v);
+	for (const struct seen *s = up; s; s = s->up)
+		if (s->v == v) {
+			osfs_buf_puts(out, cJSON_IsObject(v) ? "{...}" : cJSON_IsArray(v) ? "[...]" : "...");
+			return;
+		}
+	struct seen here = {v, up};
 	if (depth > 50) {
 		osfs_buf_puts(out, "...");
 		return;
@@ -179,7 +199,7 @@ static void repr_at(const cJSON *v, struct osfs_buf *out, int depth)
 		int tuple = (v->type & PY_TUPLE) != 0;
 		osfs_buf_putc(out, tuple ? '(' : '[');
 		for (const cJSON *c = v->child; c; c = c->next) {
-			repr_at(c, out, depth + 1);
+			repr_in(c, out, depth + 1, &here);
 			if (c->next)
 				osfs_buf_puts(out, ", ");
 			else if (tuple && c == v->child)
@@ -191,7 +211,7 @@ static void repr_at(const cJSON *v, struct osfs_buf *out, int depth)
 		for (const cJSON *c = v->child; c; c = c->next) {
 			pv_repr_str(c->string, strlen(c->string), out);
 			osfs_buf_puts(out, ": ");
-			repr_at(c, out, depth + 1);
+			repr_in(c, out, depth + 1, &here);
 			if (c->next)
 				osfs_buf_puts(out, ", ");
 		}
@@ -369,8 +389,10 @@ static cJSON *build(const char *p, const char *end, int *err)
 			pj_string(key, &scratch);
 			osfs_buf_putc(&scratch, '\0');
 			cJSON *had = dups ? cJSON_GetObjectItemCaseSensitive(out, scratch.data) : NULL;
-			if (had) /* json.loads: the last value, in the first one's place */
+			if (had) { /* json.loads: the last value, in the first one's place */
+				item->string = strdup(scratch.data);
 				cJSON_ReplaceItemViaPointer(out, had, item);
+			}
 			else
 				cJSON_AddItemToObject(out, scratch.data, item);
 		}

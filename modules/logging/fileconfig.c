@@ -352,10 +352,11 @@ static int install_loggers(struct fc *f)
 {
 	cJSON *names;
 	int err = keys_of(f, "loggers", &names), found = 0;
-	for (cJSON *c = names ? names->child : NULL; !err && c && !found; c = c->next)
-		if (strcmp(c->valuestring, "root") == 0) { /* llist.remove("root") */
+	for (cJSON *c = names ? names->child : NULL; !err && c; c = c->next)
+		if (strcmp(c->valuestring, "root") == 0) { /* llist.remove("root"): the first */
 			cJSON_Delete(cJSON_DetachItemViaPointer(names, c));
 			found = 1;
+			break;
 		}
 	if (!err && !found)
 		err = py_error(NULL, "list.remove(x): x not in list");

@@ -700,8 +700,10 @@ static cJSON *dict_display(struct ev *e)
 		}
 		if (x) { /* a key again: its last value, in its first place */
 			cJSON *had = cJSON_GetObjectItemCaseSensitive(v, k->valuestring);
-			if (had)
+			if (had) {
+				x->string = strdup(k->valuestring);
 				cJSON_ReplaceItemViaPointer(v, had, x);
+			}
 			else
 				cJSON_AddItemToObject(v, k->valuestring, x);
 		}

@@ -119,9 +119,10 @@ int pn_import(const char *s, const struct pn_row **out, int wrap)
 	if (!is_module(r) || strcmp(r->path, "builtins") == 0) {
 		if (first == len && !first)
 			return osfs_refuse(EINVAL, "Cannot resolve '': Empty module name");
-		return osfs_refuse(EOPNOTSUPP, "Cannot resolve '%s': no module named '%.*s' that osfs "
-				   "knows (it runs no Python: logging, logging.handlers, logging.config, "
-				   "sys and socket only)", s, (int)first, s);
+		return osfs_refuse(EOPNOTSUPP, "%s%s%sno module named '%.*s' that osfs knows (it runs no "
+				   "Python: logging, logging.handlers, logging.config, sys and socket only)",
+				   wrap ? "Cannot resolve '" : "", wrap ? s : "", wrap ? "': " : "",
+				   (int)first, s);
 	}
 	for (size_t at = first; at < len;) {
 		size_t from = at + 1, end = from + strcspn(s + from, ".");
