@@ -61,8 +61,9 @@ const cJSON *py_deref(const cJSON *v)
 
 static int is_float(const cJSON *v)
 {
-	return cJSON_IsNumber(v) && ((v->type & PY_FLOAT) || v->valuedouble != trunc(v->valuedouble) ||
-				     fabs(v->valuedouble) >= 9.3e18);
+	return cJSON_IsNumber(v) && !(v->type & PY_BIG) &&
+	       ((v->type & PY_FLOAT) || v->valuedouble != trunc(v->valuedouble) ||
+		fabs(v->valuedouble) >= 9.3e18);
 }
 
 int py_is_int(const cJSON *v)
@@ -148,6 +149,10 @@ const char *conv_type_name(const struct conv *c, const cJSON *v)
 static void number_repr(const cJSON *v, struct osfs_buf *out)
 {
 	double x = v->valuedouble;
+	if ((v->type & PY_BIG) && v->valuestring) {
+		osfs_buf_puts(out, v->valuestring);
+		return;
+	}
 	if (!is_float(v)) {
 		osfs_buf_printf(out, "%lld", (long long)x);
 		return;
@@ -306,6 +311,8 @@ static void json_at(const cJSON *v, struct osfs_buf *out, int depth)
 	v = py_deref(v);
 	if (depth > 100 || !v) {
 		osfs_buf_puts(out, "null");
+	} else if (cJSON_IsNumber(v) && (v->type & PY_BIG) && v->valuestring) {
+		osfs_buf_puts(out, v->valuestring);
 	} else if (cJSON_IsNumber(v) && is_float(v)) {
 		double x = v->valuedouble;
 		if (isnan(x))
@@ -350,6 +357,26 @@ void py_json(const cJSON *v, struct osfs_buf *out)
 	json_at(v, out, 0);
 }
 
+cJSON *py_int_literal(const char *digits, size_t n, long long small)
+{
+	char buf[32];
+	if (!digits) {
+		snprintf(buf, sizeof buf, "%lld", small);
+		digits = buf;
+		n = strlen(buf);
+	}
+	double x = strtod(digits, NULL);
+	cJSON *v = cJSON_CreateNumber(x);
+	char exact[400];
+	snprintf(exact, sizeof exact, "%.0f", x);
+	if (v && (fabs(x) >= 9007199254740992.0 || n >= sizeof exact || strlen(exact) != n ||
+		  strncmp(exact, digits, n) != 0)) {
+		v->valuestring = strndup(digits, n); /* printed as written, where a double would not */
+		v->type |= PY_BIG;
+	}
+	return v;
+}
+
 /* ---- json.loads ----------------------------------------------------------- */
 
 static cJSON *build(const char *p, const char *end, int *err)
@@ -362,8 +389,10 @@ static cJSON *build(const char *p, const char *end, int *err)
 	switch (v.type) {
 	case PV_NONE: out = cJSON_CreateNull(); break;
 	case PV_BOOL: out = cJSON_CreateBool((int)v.i); break;
-	case PV_INT: out = cJSON_CreateNumber((double)v.i); break;
-	case PV_BIG: out = cJSON_CreateNumber(strtod(v.s, NULL)); break;
+	case PV_INT:
+	case PV_BIG:
+		out = py_int_literal(v.type == PV_INT ? NULL : v.s, v.type == PV_INT ? 0 : v.n, v.i);
+		break;
 	case PV_FLOAT:
 		if ((out = cJSON_CreateNumber(v.f)))
 			out->type |= PY_FLOAT;

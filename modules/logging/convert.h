@@ -13,6 +13,7 @@
 #include "osfs/buf.h"
 
 /* Flags in cJSON's type, above the bits cJSON uses. */
+#define PY_BIG (1 << 11)    /* an int a double does not hold exactly: valuestring, its digits */
 #define PY_FLOAT (1 << 12)  /* a number Python holds as a float (1.0, 1e3, NaN) */
 #define PY_TUPLE (1 << 13)  /* an array that is a tuple */
 #define PY_OBJECT (1 << 14) /* cJSON_Raw: an object, not data (valueint: its kind) */
@@ -73,6 +74,9 @@ cJSON *py_copy(const cJSON *v, int *err);
 /* JSON text of a value as json.dumps writes it (floats keep their point). */
 void py_json(const cJSON *v, struct osfs_buf *out);
 
+/* An int as Python holds it: its digits kept where a double would round it
+ * (digits NULL: small). */
+cJSON *py_int_literal(const char *digits, size_t n, long long small);
 /* json.loads: a dict's later duplicate key replaces the value of the first, floats
  * and NaN as Python reads them.  NULL and -EINVAL after osfs_refuse on bad JSON. */
 cJSON *py_json_parse(const char *text, size_t len, int *err);

@@ -375,8 +375,10 @@ static cJSON *number_value(struct ev *e)
 	} else {
 		int base = buf[0] == '0' && buf[1] ? ((buf[1] | 32) == 'x' ? 16 : (buf[1] | 32) == 'o' ? 8
 						      : (buf[1] | 32) == 'b' ? 2 : 10) : 10;
-		v = cJSON_CreateNumber(base == 10 ? strtod(buf, NULL)
-						  : (double)strtoull(buf + 2, NULL, base));
+		const char *d = buf + strspn(buf, "0"); /* "000" is 0; others have no leading 0 */
+		d = *d ? d : "0";
+		v = base == 10 ? py_int_literal(d, strlen(d), 0)
+			       : cJSON_CreateNumber((double)strtoull(buf + 2, NULL, base));
 	}
 	if (!v)
 		fail(e, -ENOMEM);
