@@ -256,11 +256,14 @@ void py_str(const cJSON *v, struct osfs_buf *out)
 
 const char *py_repr_s(const char *s, int slot)
 {
-	static __thread struct osfs_buf bufs[4];
-	struct osfs_buf *b = &bufs[slot & 3];
-	osfs_buf_reset(b);
-	pv_repr_str(s, strlen(s), b);
-	return b->data ? b->data : "''";
+	/* fixed buffers: nothing for a thread to leave behind (messages are cut at
+	 * OSFS_REFUSAL_MAX anyway) */
+	static __thread char bufs[4][OSFS_REFUSAL_MAX];
+	struct osfs_buf b = {0};
+	pv_repr_str(s, strlen(s), &b);
+	snprintf(bufs[slot & 3], sizeof bufs[0], "%s", b.data ? b.data : "''");
+	osfs_buf_free(&b);
+	return bufs[slot & 3];
 }
 
 static cJSON *copy_at(const cJSON *v, int depth, int *err)
