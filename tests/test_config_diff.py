@@ -179,12 +179,17 @@ def make_doc(rng, i, bad):
     fmt = rng.choice(["cfg://consts.fmt", "cfg://consts[fmt]", rng.choice(FORMATS)])
     style = "{" if "{levelname}" in (consts["fmt"] if fmt.startswith("cfg") else fmt) else "%"
     doc["formatters"] = {"f": {"format": fmt, "style": style, "validate": rng.choice(TRUTHS)}}
-    main = {"class": "logging.FileHandler", "formatter": "f",
+    consts["cls"] = "logging.FileHandler"
+    consts["fname"] = "f"
+    consts["props"] = {"terminator": rng.choice(TERMINATORS)}
+    main = {"class": rng.choice(["logging.FileHandler", "cfg://consts.cls",
+                                 "logging.handlers.logging.FileHandler"]),
+            "formatter": rng.choice(["f", "cfg://consts.fname", "", None]),
             "filename": rng.choice(["cfg://paths.main", "{DIR}/main.log"]),
             "mode": rng.choice(["a", "w"]), "delay": rng.choice(TRUTHS),
             "level": level_value(rng, consts["lvl"])}
     if rng.random() < 0.6:
-        main["."] = {"terminator": rng.choice(TERMINATORS)}
+        main["."] = rng.choice([{"terminator": rng.choice(TERMINATORS)}, "cfg://consts.props", {}])
     other = {"class": rng.choice(["logging.FileHandler", "ext://logging.FileHandler"])
              if False else "logging.FileHandler",
              "filename": rng.choice(["cfg://paths.other[0]", "{DIR}/other.log"]),
@@ -201,6 +206,9 @@ def make_doc(rng, i, bad):
     }
     doc["hlist"] = ["other"]
     doc["root"] = {"level": level_value(rng, consts["lvl"]), "handlers": rng.choice([["other"], []])}
+    if rng.random() < 0.2:
+        doc["disable_existing_loggers"] = rng.choice(["ext://logging.raiseExceptions",
+                                                      "cfg://consts.nested.a"])
     if bad:  # one reference that cannot be resolved, somewhere a value is read
         where = rng.choice(["main.level", "other.level", "logger.level", "root.level", "fmt",
                             "main.filename", "logger.propagate", "main.delay"])
@@ -220,6 +228,11 @@ def with_dir(doc, d):
     return json.loads(json.dumps(doc).replace("{DIR}", d))
 
 
+# What osfs refuses where Python takes the value and then fails on it at every
+# record ("Differences from Python" in the README).
+REFUSED_KNOWINGLY = re.compile(r"expected string or bytes-like object|datefmt: a str|"
+                               r"is no value osfs can give")
+
 # Python messages osfs gives word for word: the configurator's and the conversions'.
 SAME_MESSAGE = re.compile(r"KeyError|IndexError|Cannot resolve|Unable to convert|Unknown level|"
                           r"Level not an integer|RecursionError|list indices|string indices|"
@@ -238,9 +251,13 @@ def test_dictconfig_documents_equal_pythons(fresh, tmp_path):
                        capture_output=True, check=True)
     theirs = json.loads(r.stdout.splitlines()[-1])
     refused = accepted = 0
+    skipped = set()
     for i, (doc, records) in enumerate(docs):
         ours = write_doc(fresh, "config", json.dumps(with_dir(doc, str(tmp_path / f"os-{i}"))))
         want = theirs[i]
+        if want is None and ours is not None and REFUSED_KNOWINGLY.search(ours):
+            skipped.add(i)  # Python takes it, and then fails at every record: README
+            continue
         assert (ours is None) == (want is None), (i, doc, ours, want)
         if want is not None:
             refused += 1
@@ -253,13 +270,13 @@ def test_dictconfig_documents_equal_pythons(fresh, tmp_path):
             with open(fresh.p("logging", "loggers", name, node), "w") as f:
                 f.write(msg + "\n")
     # the files, after the whole run (Python wrote them as it went)
-    for i in range(n):
+    for i in set(range(n)) - skipped:
         for f in ("main.log", "other.log"):
             a, b = tmp_path / f"py-{i}" / f, tmp_path / f"os-{i}" / f
             assert a.exists() == b.exists() or theirs[i] is not None, (i, f)
             if a.exists() and b.exists():
                 assert b.read_bytes() == a.read_bytes(), (i, f, docs[i][0])
-    assert refused and accepted
+    assert refused and accepted and len(skipped) < n // 10
 
 
 @pytest.mark.parametrize("doc", [

@@ -274,3 +274,12 @@ format=%(levelname)s ; %(message)s
             with open(fresh.p("logging", "loggers", "root", "warning"), "w") as f:
                 f.write("hello\n")
     assert (tmp_path / "osfs.log").read_text() == (tmp_path / "py.log").read_text() == "WARNING ; hello\n"
+
+
+def test_handler_attribute_files_take_numbers(fresh):
+    """A handler's level file takes a number or a name (its JSON is built from the text)."""
+    os.mkdir(fresh.p("logging", "handlers", "h"))
+    for written, shown in (("10", "DEBUG"), ("ERROR", "ERROR"), ("25", "25")):
+        with open(fresh.p("logging", "handlers", "h", "level"), "w") as f:
+            f.write(written + "\n")
+        assert fresh.read("logging", "handlers", "h", "level") == shown + "\n"

@@ -225,6 +225,21 @@ int log_object_get(const char *kind, const char *id, const char *attr, struct os
 	return err;
 }
 
+/* Attributes whose file takes a number as text (a level also takes its name). */
+static int numeric(const char *attr, const char *value)
+{
+	static const char *const numbers[] = {"level", "flushLevel", "maxBytes", "backupCount",
+					      "interval", "capacity", "port", "timeout"};
+	char *end;
+	strtod(value, &end);
+	if (!*value || *end || strspn(value, "-+0123456789.eE") != strlen(value))
+		return 0;
+	for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
+		if (strcmp(numbers[i], attr) == 0)
+			return 1;
+	return 0;
+}
+
 /* The object's config with one key changed (its text as the file takes it). */
 static int with_attr(cJSON *o, const char *attr, const char *value)
 {
@@ -238,6 +253,8 @@ static int with_attr(cJSON *o, const char *attr, const char *value)
 		for (size_t i = 0; i < n; i++)
 			cJSON_AddItemToArray(v, cJSON_CreateString(ids[i]));
 		strlist_free(&ids, &n);
+	} else if (numeric(attr, value)) {
+		v = cJSON_CreateNumber(strtod(value, NULL));
 	} else {
 		v = cJSON_CreateString(value);
 	}
