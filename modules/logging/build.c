@@ -116,12 +116,10 @@ cJSON *build_iterate(const cJSON *v, int *err)
 	if (cJSON_IsArray(v)) {
 		cJSON *out = cJSON_CreateArray();
 		for (const cJSON *c = v->child; out && c; c = c->next) {
-			cJSON *copy = cJSON_Duplicate(py_deref(c), 1);
-			if (!copy || (c->type & PY_ALIAS)) { /* a container: a name never */
-				cJSON_Delete(copy);
-				copy = cJSON_CreateArray();
-			}
-			cJSON_AddItemToArray(out, copy);
+			int e;
+			cJSON *copy = (c->type & PY_ALIAS) ? cJSON_CreateArray() /* a container: no name */
+							   : py_copy(c, &e);
+			cJSON_AddItemToArray(out, copy ? copy : cJSON_CreateNull());
 		}
 		if (!out)
 			*err = -ENOMEM;

@@ -157,7 +157,7 @@ static int special_cases(struct build_ctx *b, const struct handler_class *cls, c
 			cJSON_Delete(names);
 			return err ? err : -ENOMEM;
 		}
-		items = cJSON_Duplicate(py_deref(v), 1);
+		items = py_copy(v, &err);
 		if (!cJSON_IsArray(items)) {
 			cJSON_Delete(items);
 			cJSON_Delete(names);
