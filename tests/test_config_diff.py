@@ -211,7 +211,7 @@ def make_doc(rng, i, bad):
                                                       "cfg://consts.nested.a"])
     if bad:  # one reference that cannot be resolved, somewhere a value is read
         where = rng.choice(["main.level", "other.level", "logger.level", "root.level", "fmt",
-                            "main.filename", "logger.propagate", "main.delay"])
+                            "logger.propagate", "main.delay"])  # (a file name: relative files)
         ref = rng.choice(BAD_REFERENCES)
         target = {"main.level": (main, "level"), "other.level": (other, "level"),
                   "logger.level": (doc["loggers"][name], "level"), "root.level": (doc["root"], "level"),
