@@ -20,10 +20,31 @@ static __thread bool quiet; /* the last refusal was reported before */
 
 int osfs_refuse(int err, const char *fmt, ...)
 {
+	/* formatted aside first: an argument may be osfs_refusal() itself */
+	char msg[OSFS_REFUSAL_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(last, sizeof last, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	memcpy(last, msg, sizeof last);
+	quiet = false;
+	return -err;
+}
+
+int osfs_refuse_prefix(int err, const char *fmt, ...)
+{
+	char prefix[OSFS_REFUSAL_MAX], cause[OSFS_REFUSAL_MAX];
+	memcpy(cause, last, sizeof cause);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof prefix, fmt, ap);
+	va_end(ap);
+	size_t n = strlen(prefix);
+	memcpy(last, prefix, sizeof last);
+	if (cause[0] && n + 2 < sizeof last) { /* cut where the buffer ends */
+		memcpy(last + n, ": ", 3);
+		strncat(last + n + 2, cause, sizeof last - n - 3);
+	}
 	quiet = false;
 	return -err;
 }

@@ -1,7 +1,7 @@
 # Sourced by mount/run and tests/run: installs, from Debian's archive, whatever the
 # build (and, with "tests", the test suite) needs and this machine lacks.
 
-osfs_build_packages="meson ninja-build gcc pkg-config libfuse3-dev fuse3 libcjson-dev libinih-dev libcurl4-openssl-dev libffi-dev libmagic-dev help2man"
+osfs_build_packages="meson ninja-build gcc pkg-config libfuse3-dev fuse3 libcjson-dev libcurl4-openssl-dev libffi-dev libmagic-dev help2man"
 # clang and its runtime libraries: the libFuzzer harnesses (tests/fuzz/run).
 osfs_fuzz_packages="clang libclang-rt-14-dev"
 # systemd and man-db: systemd-analyze verify checks the unit and its man page.

@@ -348,13 +348,16 @@ static int handle(struct log_handler *h, struct log_record *r, struct log_batch 
 					o->text.data[mark] = '\0';
 				return handle_failed(h, r, err);
 			}
-			osfs_buf_putc(&o->text, '\n');
 			b->same.record = b->record;
 			b->same.f = f;
 			b->same.out = at;
 			b->same.start = mark;
-			b->same.len = o->text.len - mark;
+			b->same.len = o->text.len - mark; /* the text without the terminator */
 		}
+		if (h->terminator) /* StreamHandler.terminator, set by the '.' key */
+			osfs_buf_puts(&o->text, h->terminator);
+		else
+			osfs_buf_putc(&o->text, '\n');
 	}
 	o->rec[o->records++] = (struct log_out){o->text.len, r->levelno, standard_name(r->levelname)};
 	o->pid = (pid_t)r->process;

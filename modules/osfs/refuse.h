@@ -17,6 +17,9 @@
 #define OSFS_REFUSAL_MAX  400  /* bytes of message kept per refusal */
 
 int osfs_refuse(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A refusal that explains the last one: "prefix: <the last refusal's message>"
+ * (as Python chains "Unable to configure handler 'h'" to its cause).  -err. */
+int osfs_refuse_prefix(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The message of this thread's last refusal ("" if none), and forgetting it. */
 const char *osfs_refusal(void);

@@ -23,6 +23,8 @@ struct rotating {
 
 static const char *const params[] = {"filename", "mode", "maxBytes", "backupCount", "encoding",
 				     "delay", "errors", NULL};
+static const struct handler_attr attrs[] = {
+	{"terminator", ATTR_STR, 0}, {"maxBytes", ATTR_INT, 0}, {"backupCount", ATTR_INT, 1}, {NULL, 0, 0}};
 
 static int rotating_open(struct log_handler *h, const cJSON *kwargs)
 {
@@ -34,8 +36,10 @@ static int rotating_open(struct log_handler *h, const cJSON *kwargs)
 	int err = kwarg_int(kwargs, "maxBytes", 0, &r->max_bytes);
 	if (!err)
 		err = kwarg_int(kwargs, "backupCount", 0, &r->backup_count);
-	/* maxBytes > 0 makes the mode 'a', as in Python */
-	return err ? err : file_setup(&r->f, kwargs, r->max_bytes > 0);
+	/* maxBytes > 0 makes the mode 'a', as in Python; the '.' key's comes after */
+	if (!err)
+		err = file_setup(&r->f, kwargs, r->max_bytes > 0);
+	return err ? err : kwarg_int(h->props, "maxBytes", r->max_bytes, &r->max_bytes);
 }
 
 static int exists(struct rotating *r, const char *name) /* NULL: the base */
@@ -173,6 +177,8 @@ static int rotating_rollover(struct log_handler *h)
 const struct handler_class rotating_handler = {
 	.name = "logging.handlers.RotatingFileHandler",
 	.params = params,
+	.attrs = attrs,
+	.commit = file_handler_commit,
 	.open = rotating_open,
 	.emit = rotating_emit,
 	.rollover = rotating_rollover,

@@ -126,6 +126,8 @@ struct timed {
 
 static const char *const params[] = {"filename", "when", "interval", "backupCount", "encoding",
 				     "delay", "utc", "atTime", "errors", NULL};
+static const struct handler_attr attrs[] = {
+	{"terminator", ATTR_STR, 0}, {"backupCount", ATTR_INT, 1}, {NULL, 0, 0}};
 
 static int timed_open(struct log_handler *h, const cJSON *kwargs)
 {
@@ -297,6 +299,8 @@ static int timed_rollover(struct log_handler *h)
 const struct handler_class timed_handler = {
 	.name = "logging.handlers.TimedRotatingFileHandler",
 	.params = params,
+	.attrs = attrs,
+	.commit = file_handler_commit,
 	.open = timed_open,
 	.emit = timed_emit,
 	.rollover = timed_rollover,

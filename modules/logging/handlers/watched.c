@@ -85,6 +85,15 @@ static int watched_emit(struct log_handler *h, struct log_emit *e)
 	return file_write(&w->f, e, 0, e->n);
 }
 
+/* The file opened when the configuration is committed is the one watched. */
+static int watched_commit(struct log_handler *h, int step)
+{
+	int err = file_handler_commit(h, step);
+	if (!err && step == COMMIT_OPEN)
+		stat_stream(h->state);
+	return err;
+}
+
 static int watched_reopen(struct log_handler *h)
 {
 	struct watched *w = h->state;
@@ -95,10 +104,12 @@ static int watched_reopen(struct log_handler *h)
 }
 
 const struct handler_class watched_handler = {
-    .name = "logging.handlers.WatchedFileHandler",
-    .params = params,
-    .open = watched_open,
-    .emit = watched_emit,
-    .reopen = watched_reopen,
-    .close = file_handler_close,
+	.name = "logging.handlers.WatchedFileHandler",
+	.params = params,
+	.attrs = stream_attrs,
+	.commit = watched_commit,
+	.open = watched_open,
+	.emit = watched_emit,
+	.reopen = watched_reopen,
+	.close = file_handler_close,
 };
