@@ -103,6 +103,9 @@ struct node {
 	/* As sysfs's is_visible: a row that exists only for some entries (the root
 	 * logger has no parent).  rq is the directory's. */
 	int (*visible)(const struct req *rq);
+	/* A record stream: what of its writer the row uses beyond its ids
+	 * (OSFS_IDENT_COMM, OSFS_IDENT_EXE), read in each write; NULL: nothing. */
+	unsigned (*writer_needs)(const struct req *rq);
 };
 
 #define NODE_CONST 0x1u  /* the content never changes: the kernel may cache it, with its size */

@@ -492,6 +492,23 @@ int log_emit(const char *logger, int level, const char *line, long lineno,
 	return err;
 }
 
+unsigned log_caller_needs(const char *logger)
+{
+	unsigned needs = 0;
+	pthread_rwlock_rdlock(&log_lock);
+	for (struct log_logger *c = registry_logger(logger); c; c = c->propagate ? c->parent : NULL) {
+		for (size_t i = 0; i < c->nhandlers; i++) {
+			const struct log_handler *h = c->handlers[i]->handler;
+			if (h->cls->render || h->cls->keep)
+				needs |= LOG_CALLER_ALL;
+			else if (h->formatter)
+				needs |= log_formatter_caller(h->formatter->formatter);
+		}
+	}
+	pthread_rwlock_unlock(&log_lock);
+	return needs;
+}
+
 int log_disable_get(void)
 {
 	return __atomic_load_n(&disable_level, __ATOMIC_RELAXED);

@@ -288,16 +288,23 @@ static void test_os(void)
 	struct osfs_proc self;
 	CHECK(osfs_proc_read(getpid(), &self) == 0 && self.pid == getpid());
 	CHECK(self.ppid == getppid() && self.uid == getuid());
-	struct osfs_ident me;
-	CHECK(osfs_ident_take(gettid(), getuid(), getgid(), &me) == 0);
-	CHECK(me.pid == getpid() && me.fsuid == getuid() && me.exe && me.exe[0] == '/');
-	struct osfs_ident other;
-	CHECK(osfs_ident_take(gettid(), getuid() + 1, getgid(), &other) == -ESRCH);
+	struct osfs_ident *me, *again, *ids;
+	CHECK(osfs_ident_take(gettid(), getuid(), getgid(), OSFS_IDENT_COMM | OSFS_IDENT_EXE, &me) == 0);
+	CHECK(me->pid == getpid() && me->tid == gettid() && me->fsuid == getuid());
+	CHECK(me->exe && me->exe[0] == '/' && me->comm[0]);
+	CHECK(osfs_ident_take(gettid(), getuid(), getgid(), OSFS_IDENT_COMM | OSFS_IDENT_EXE, &again) == 0);
+	CHECK(again == me); /* unchanged: shared */
+	osfs_ident_put(again);
+	CHECK(osfs_ident_take(gettid(), getuid(), getgid(), 0, &ids) == 0);
+	CHECK(ids != me && !ids->exe && !ids->comm[0] && osfs_ident_same(ids, me));
+	osfs_ident_put(ids);
+	struct osfs_ident *other;
+	CHECK(osfs_ident_take(gettid(), getuid() + 1, getgid(), 0, &other) == -ESRCH);
 	char request[64];
 	snprintf(request, sizeof request, "%d 0", (int)getpid());
-	CHECK(osfs_kill_request(request, &me) == 0);
-	CHECK(osfs_kill_request("1", &me) == -EINVAL);
-	osfs_ident_free(&me);
+	CHECK(osfs_kill_request(request, me) == 0);
+	CHECK(osfs_kill_request("1", me) == -EINVAL);
+	osfs_ident_put(me);
 
 	char a[] = "A=1", b2[] = "B=two=2", bad[] = "=bad", none[] = "noequals";
 	char *env[] = {a, b2, bad, none, NULL};
