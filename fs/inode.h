@@ -17,6 +17,8 @@ struct inode {
 	uint64_t nlookup;    /* the kernel's references */
 	unsigned long holds; /* open handles and remembered children */
 	struct inode *next;  /* hash chain */
+	int removed;         /* its entry was removed (rmdir, unlink): found no more */
+	int nosec;           /* the kernel marked it S_NOSEC (killpriv.c); atomic */
 };
 
 void inode_init(const struct node *root);
@@ -26,6 +28,11 @@ struct inode *inode_root(void);
 struct inode *inode_get(struct inode *parent, const char *name, const struct node *row,
 			int computed);
 void inode_forget(struct inode *ino, uint64_t n);
+/* parent/name was removed: the inode stays for the kernel's references, but a
+ * name made again gets a new inode (a new number, fresh attributes for the kernel). */
+void inode_unlink(struct inode *parent, const char *name);
+/* Was ino, or a directory above it, removed? */
+int inode_removed(const struct inode *ino);
 void inode_hold(struct inode *ino);
 void inode_drop(struct inode *ino);
 /* "errno/strerror/2": the path below the mount point ("" for the root). */

@@ -111,7 +111,9 @@ struct node {
 #define NODE_CONST 0x1u  /* the content never changes: the kernel may cache it, with its size */
 #define NODE_JSON 0x2u   /* a structured value shown as one JSON object */
 #define NODE_CALLER 0x4u /* depends on who asks: the kernel must not keep its name or size */
-#define NODE_OWNED 0x8u  /* the owner may chmod and chgrp it (access.c); attributes not cached */
+#define NODE_OWNED 0x8u  /* the owner may chmod and chgrp it (access.c) */
+#define NODE_KEPT 0x10u  /* a computed entry that goes only by an rmdir or unlink through
+			  * the mount (a logger): the kernel may keep its name */
 
 struct dir {
 	const struct node *rows; /* ended by a row whose name is NULL */
@@ -180,6 +182,7 @@ struct handle {
 	int overlong;            /* a record stream discards a line past NODE_LINE_MAX */
 	off_t base;              /* a transaction's response starts at this offset */
 	int fresh;               /* a response waits for its first read */
+	int primes;              /* the primer's, to mark its inode (killpriv.c): writes dropped */
 };
 
 /* What the FUSE adapter needs to answer about a node. */

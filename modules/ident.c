@@ -160,11 +160,9 @@ static int take_from_status(pid_t tid, uid_t fsuid, gid_t fsgid, unsigned want,
 	if (fd >= 0)
 		close(fd);
 	struct osfs_ident *w = err ? NULL : ident_new();
-	if (!err && !w)
-		err = osfs_refuse(ENOMEM, "out of memory");
-	if (err) {
+	if (!w) {
 		free(exe);
-		return err;
+		return err ? err : osfs_refuse(ENOMEM, "out of memory");
 	}
 	*w = (struct osfs_ident){.pid = p.pid, .tid = tid, .uid = p.uid, .euid = p.euid,
 				 .suid = p.suid, .fsuid = p.fsuid, .gid = p.gid, .egid = p.egid,

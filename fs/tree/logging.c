@@ -211,7 +211,7 @@ static int rmdir_logger(const char *name, const struct req *rq)
 }
 
 static const struct node logger_each = {
-	.kind = KIND_DIR, .mode = 0555, .flags = NODE_OWNED, .dir = &logger_dir,
+	.kind = KIND_DIR, .mode = 0555, .flags = NODE_OWNED | NODE_KEPT, .dir = &logger_dir,
 	.doc = "a logger: its level, handlers and record streams"};
 static const struct dir loggers_dir = {.each = &logger_each, .match = match_logger,
 				       .list = list_loggers, .mkdir = mkdir_logger,
