@@ -137,18 +137,17 @@ void inode_unlink(struct inode *parent, const char *name)
 	size_t k = tab.nbuckets ? hash(parent, name) & (tab.nbuckets - 1) : 0;
 	for (struct inode *ino = tab.nbuckets ? tab.buckets[k] : NULL; ino; ino = ino->next)
 		if (ino->parent == parent && strcmp(ino->name, name) == 0)
-			ino->removed = 1;
+			__atomic_store_n(&ino->removed, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&tab.lock);
 }
 
+/* Without the lock: a parent outlives its children, and never changes. */
 int inode_removed(const struct inode *ino)
 {
-	int removed = 0;
-	pthread_mutex_lock(&tab.lock);
-	for (; ino && !removed; ino = ino == &tab.root ? NULL : ino->parent)
-		removed = ino->removed;
-	pthread_mutex_unlock(&tab.lock);
-	return removed;
+	for (; ino && ino != &tab.root; ino = ino->parent)
+		if (__atomic_load_n(&ino->removed, __ATOMIC_RELAXED))
+			return 1;
+	return 0;
 }
 
 void inode_hold(struct inode *ino)

@@ -18,7 +18,8 @@ struct inode {
 	unsigned long holds; /* open handles and remembered children */
 	struct inode *next;  /* hash chain */
 	int removed;         /* its entry was removed (rmdir, unlink): found no more */
-	int nosec;           /* the kernel marked it S_NOSEC (killpriv.c); atomic */
+	int nosec;           /* what the kernel knows of it (killpriv.c); atomic */
+	unsigned char backoff, skip, gained; /* killpriv.c: when marking it pays */
 };
 
 void inode_init(const struct node *root);

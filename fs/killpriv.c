@@ -16,10 +16,18 @@
  * primer works while the open that needs it waits, so nothing of it is left open
  * on the mount when that open returns (an unmount right after is not busy).  It
  * writes only if its open reached osfs (a mount point covered by another file
- * system gets nothing).  A question the kernel asks anyway says the mark is gone
- * (the inode was made again; a chown asks every time): the next `>` marks it again.
- * Where the primer cannot work (a stream chmodded to 0, a single-threaded daemon,
- * no mount path), the question is asked per open, as before.
+ * system gets nothing).
+ *
+ * The mark does not last: a fresh fetch of the inode's attributes drops it (a
+ * GETATTR: since Linux 6.x; and a stat needs one after every write, which leaves
+ * the size unknown), and so does an attempt to set a security.* attribute or a new
+ * kernel inode.  osfs sees a GETATTR, or the question asked again, and marks the
+ * inode again at the next `>`.  Where that does not pay -- every writer is a new
+ * process whose stdio stats the file at its first write -- the mark is lost before
+ * any open gained from it, and the next marks wait for 1, 2, 4 ... 64 truncating
+ * opens, so such writers pay the question, not the primer.  Where the primer cannot
+ * work (a stream chmodded to 0, a single-threaded daemon, no mount path), the
+ * question is asked per open, as before.
  *
  * libfuse 3.17 offers FUSE_CAP_HANDLE_KILLPRIV_V2; before, the flag is set in the
  * INIT reply through the session's custom I/O, when the kernel offered it. */
@@ -236,6 +244,8 @@ static int prime_now(const struct inode *in)
 	return result;
 }
 
+/* The inode's fields other than nosec are hints: a race costs a question or a
+ * mark, never a wrong answer. */
 int killpriv_open(struct inode *in, pid_t tid, int flags)
 {
 	if (by_primer(tid)) {
@@ -245,9 +255,19 @@ int killpriv_open(struct inode *in, pid_t tid, int flags)
 	if (!(flags & O_TRUNC) || in->node->kind != KIND_RECORDS || !killpriv_granted() ||
 	    !pr.mount)
 		return 0;
+	int state = __atomic_load_n(&in->nosec, __ATOMIC_RELAXED);
+	if (state == MARKED)
+		in->gained = 1; /* this open asks nothing */
+	if (state != UNMARKED)
+		return 0;
+	if (in->skip) { /* marking did not pay lately: not yet */
+		in->skip--;
+		return 0;
+	}
 	int expected = UNMARKED;
 	if (__atomic_compare_exchange_n(&in->nosec, &expected, PRIMING, 0, __ATOMIC_RELAXED,
 					__ATOMIC_RELAXED)) {
+		in->gained = 0;
 		int result = prime_now(in);
 		if (result != 0) /* busy: another time; failed: not again for this inode */
 			__atomic_store_n(&in->nosec, result > 0 ? UNMARKED : UNMARKABLE,
@@ -261,11 +281,25 @@ void killpriv_primed(struct inode *in)
 	__atomic_store_n(&in->nosec, MARKED, __ATOMIC_RELAXED);
 }
 
+/* The kernel dropped in's mark (for thread tid's request). */
+static void lost(struct inode *in, pid_t tid)
+{
+	int expected = MARKED;
+	if (by_primer(tid) || !__atomic_compare_exchange_n(&in->nosec, &expected, UNMARKED, 0,
+							 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+	in->backoff = in->gained ? 0 : !in->backoff ? 1 : in->backoff < 64 ? 2 * in->backoff : 64;
+	in->skip = in->backoff;
+	in->gained = 0;
+}
+
 void killpriv_asked(struct inode *in, const char *xattr, pid_t tid)
 {
-	if (strcmp(xattr, "security.capability") != 0 || by_primer(tid))
-		return;
-	int expected = MARKED;
-	__atomic_compare_exchange_n(&in->nosec, &expected, UNMARKED, 0, __ATOMIC_RELAXED,
-				    __ATOMIC_RELAXED);
+	if (strcmp(xattr, "security.capability") == 0)
+		lost(in, tid);
+}
+
+void killpriv_fetched(struct inode *in, pid_t tid)
+{
+	lost(in, tid);
 }

@@ -14,8 +14,10 @@ void killpriv_init(struct fuse_conn_info *conn); /* from the init operation */
 void killpriv_stop(void);                        /* after the session loop */
 int killpriv_granted(void);
 
-/* The kernel asked, for thread tid, for the extended attribute xattr of in. */
+/* The kernel asked, for thread tid, for the extended attribute xattr of in, or
+ * fetched in's attributes. */
 void killpriv_asked(struct inode *in, const char *xattr, pid_t tid);
+void killpriv_fetched(struct inode *in, pid_t tid);
 /* An open of in by thread tid with flags, before it is answered (a truncating open
  * of a record stream may wait for the primer here): is it the primer's own open
  * (to serve without direct_io, its write dropped)? */

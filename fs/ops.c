@@ -184,6 +184,8 @@ static void osfs_lookup(fuse_req_t r, fuse_ino_t parent, const char *name)
 	struct req rq = make_req(r, dir);
 	const struct node *row;
 	int computed;
+	if (inode_removed(dir)) /* a removed logger's directory, held open */
+		return (void)fuse_reply_err(r, ENOENT);
 	int err = node_find(dir->node, name, &rq, &row, &computed);
 	if (err == -ENOENT && dir->node->kind == KIND_DIR &&
 	    (dir->node->dir->create || dir->node->dir->mkdir)) {
@@ -231,6 +233,7 @@ static void reply_attr(fuse_req_t r, fuse_ino_t ino)
 
 static void osfs_getattr(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	killpriv_fetched(I(ino), fuse_req_ctx(r)->pid);
 	reply_attr(r, ino);
 }
 
@@ -472,6 +475,10 @@ static int open_handle(fuse_req_t r, struct inode *in, struct fuse_file_info *fi
 {
 	struct req rq = make_req(r, in);
 	struct handle *h;
+	/* The kernel may still know the name of a removed object's file (it keeps
+	 * loggers' names): its path may name a new object, with other modes. */
+	if (inode_removed(in))
+		return osfs_refuse(ENOENT, "the object this file belonged to was removed");
 	int err = new_handle(in, rq.uid, &h);
 	if (err)
 		return err;
