@@ -120,7 +120,7 @@ static int take_record(const char *line, void **state, const struct req *rq)
 	int level = (int)(intptr_t)rq->node->data;
 	w->caller = (struct log_caller){.pid = who->pid, .tid = who->tid, .uid = who->fsuid,
 					.exe = who->exe ? who->exe : ""};
-	snprintf(w->caller.comm, sizeof w->caller.comm, "%s", who->comm);
+	memcpy(w->caller.comm, who->comm, sizeof w->caller.comm);
 	if (escaped(who)) {
 		struct osfs_buf comm = {0};
 		escape_text(who->comm, &comm);

@@ -469,7 +469,9 @@ int log_emit(const char *logger, int level, const char *line, long lineno,
 		r.pathname = caller->exe;
 		r.filename = base_name(caller->exe);
 		char module[4096];
-		snprintf(module, sizeof module, "%.4000s", r.filename);
+		module[0] = '\0';
+		if (*r.filename) /* the executable is read only when a record may show it */
+			snprintf(module, sizeof module, "%.4000s", r.filename);
 		char *dot = strrchr(module, '.');
 		if (dot && dot != module)
 			*dot = '\0';
