@@ -662,6 +662,7 @@ void osfs_ops_shutdown(void)
 	/* No request runs any more: what the kernel still holds open is closed here. */
 	while (live.head.next != &live.head)
 		put_handle(live.head.next);
+	osfs_ident_forget_all(); /* the writers' pins */
 	inode_fini();
 }
 
