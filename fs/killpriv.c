@@ -126,6 +126,7 @@ static struct {
 	int running, stop;
 	pid_t tid;            /* the primer thread */
 	int opened;           /* the primer's open reached osfs */
+	int released;         /* and its file was released (the kernel let go of it) */
 	char *path;           /* the job: a path below the mount, or NULL */
 	unsigned long given, finished;
 	int result;           /* of the job finished last: 0 if the byte reached osfs */
@@ -150,6 +151,16 @@ static int prime(const char *path)
 	return ok ? 0 : -1;
 }
 
+static struct timespec in_a_while(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_nsec += WAIT_NS % 1000000000L;
+	t.tv_sec += WAIT_NS / 1000000000L + t.tv_nsec / 1000000000L;
+	t.tv_nsec %= 1000000000L;
+	return t;
+}
+
 static void *primer(void *arg)
 {
 	__atomic_store_n(&pr.tid, gettid(), __ATOMIC_RELEASE);
@@ -163,6 +174,13 @@ static void *primer(void *arg)
 		pthread_mutex_unlock(&pr.lock);
 		int result = prime(path);
 		pthread_mutex_lock(&pr.lock);
+		/* The kernel releases a closed file in the background, holding the mount
+		 * until osfs answers: the job is done when osfs has (an unmount right
+		 * after the open that waits for it is not busy). */
+		struct timespec until = in_a_while();
+		while (__atomic_load_n(&pr.opened, __ATOMIC_ACQUIRE) && !pr.released && !pr.stop &&
+		       pthread_cond_timedwait(&pr.done, &pr.lock, &until) == 0)
+			;
 		free(pr.path);
 		pr.path = NULL;
 		pr.result = result;
@@ -210,13 +228,7 @@ static int prime_now(const struct inode *in)
 		osfs_buf_free(&path);
 		return -1;
 	}
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += WAIT_NS;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = in_a_while();
 	pthread_mutex_lock(&pr.lock);
 	if (!pr.running && !pr.stop) {
 		pthread_t t;
@@ -245,7 +257,10 @@ static int prime_now(const struct inode *in)
 int killpriv_open(struct inode *in, pid_t tid, int flags)
 {
 	if (by_primer(tid)) {
+		pthread_mutex_lock(&pr.lock);
+		pr.released = 0;
 		__atomic_store_n(&pr.opened, 1, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&pr.lock);
 		return 1;
 	}
 	if (!(flags & O_TRUNC) || in->node->kind != KIND_RECORDS || !killpriv_granted() ||
@@ -275,6 +290,14 @@ int killpriv_open(struct inode *in, pid_t tid, int flags)
 void killpriv_primed(struct inode *in)
 {
 	__atomic_store_n(&in->nosec, MARKED, __ATOMIC_RELAXED);
+}
+
+void killpriv_released(void)
+{
+	pthread_mutex_lock(&pr.lock);
+	pr.released = 1;
+	pthread_cond_broadcast(&pr.done);
+	pthread_mutex_unlock(&pr.lock);
 }
 
 /* The kernel dropped in's mark (for thread tid's request). */

@@ -24,5 +24,7 @@ void killpriv_fetched(struct inode *in, pid_t tid);
 int killpriv_open(struct inode *in, pid_t tid, int flags);
 /* The primer's write reached osfs: the kernel found nothing to clear. */
 void killpriv_primed(struct inode *in);
+/* The primer's open file is released (its last reference is gone). */
+void killpriv_released(void);
 
 #endif

@@ -468,6 +468,8 @@ static void put_handle(struct handle *h)
 	node_release(h); /* a refusal at close is logged through node_unanswered */
 	quota_close(h->payer, h->held);
 	inode_drop(h->ino);
+	if (h->primes)
+		killpriv_released();
 	free(h);
 }
 
