@@ -68,7 +68,7 @@ static int document_write(struct handle *h, const char *data, size_t size, const
 		return err;
 	}
 	struct osfs_ident *now;
-	int err = kind_writer(rq, &now);
+	int err = kind_writer(rq, 0, &now);
 	if (err)
 		return err;
 	kind_forget_writer(h->who); /* applied at close as the last one who wrote */

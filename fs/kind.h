@@ -48,9 +48,9 @@ struct timespec kind_changed_at(const struct node *module);
 /* Counts what h holds against its opener's share: 0, or -ENOBUFS after freeing
  * grown (what the operation grew). */
 int kind_settle(struct handle *h, struct osfs_buf *grown);
-/* Who makes this write (rq's thread), taken now: 0 with *who (kind_forget_writer
- * frees it), or -errno. */
-int kind_writer(const struct req *rq, struct osfs_ident **who);
+/* Who makes this write (rq's thread), taken now, with what of it is wanted
+ * (OSFS_IDENT_*): 0 with *who (kind_forget_writer lets it go), or -errno. */
+int kind_writer(const struct req *rq, unsigned want, struct osfs_ident **who);
 void kind_forget_writer(struct osfs_ident *who);
 /* The request of whoever wrote h's pending bytes, for what is done with them later
  * (at close, or when another process writes on). */

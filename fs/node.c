@@ -56,25 +56,14 @@ int kind_settle(struct handle *h, struct osfs_buf *grown)
 	return err;
 }
 
-int kind_writer(const struct req *rq, struct osfs_ident **who)
+int kind_writer(const struct req *rq, unsigned want, struct osfs_ident **who)
 {
-	struct osfs_ident *w = malloc(sizeof *w);
-	if (!w)
-		return osfs_refuse(ENOMEM, "out of memory");
-	int err = osfs_ident_take(rq->tid, rq->uid, rq->gid, w);
-	if (err) {
-		free(w);
-		return err;
-	}
-	*who = w;
-	return 0;
+	return osfs_ident_take(rq->tid, rq->uid, rq->gid, want, who);
 }
 
 void kind_forget_writer(struct osfs_ident *who)
 {
-	if (who)
-		osfs_ident_free(who);
-	free(who);
+	osfs_ident_put(who);
 }
 
 struct req kind_writer_req(const struct handle *h)

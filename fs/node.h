@@ -118,17 +118,22 @@ struct node {
 	/* As sysfs's is_visible: a row that exists only for some entries (the root
 	 * logger has no parent).  rq is the directory's. */
 	int (*visible)(const struct req *rq);
+	/* A record stream: what of its writer the row uses beyond its ids
+	 * (OSFS_IDENT_COMM, OSFS_IDENT_EXE), read in each write; NULL: nothing. */
+	unsigned (*writer_needs)(const struct req *rq);
 };
 
 #define NODE_CONST 0x1u  /* the content never changes: the kernel may cache it, with its size */
 #define NODE_JSON 0x2u   /* a structured value shown as one JSON object */
 #define NODE_CALLER 0x4u /* depends on who asks: the kernel must not keep its name or size */
-#define NODE_OWNED 0x8u  /* the owner may chmod and chgrp it (access.c); attributes not cached */
+#define NODE_OWNED 0x8u  /* the owner may chmod and chgrp it (access.c) */
 /* Its answer may be a refusal for some callers or on some machines (a terminal's
  * size, a sysconf name the system lacks, Python's None): listed only to those it
  * answers, so that recursive readers (grep -r, cp -r) meet no refusal they did not
  * cause; named, it answers or refuses as always.  On a row, or a directory's each. */
 #define NODE_MAYBE 0x10u
+#define NODE_KEPT 0x20u  /* a computed entry that goes only by an rmdir or unlink through
+			  * the mount (a logger): the kernel may keep its name */
 
 struct dir {
 	const struct node *rows; /* ended by a row whose name is NULL */
@@ -204,6 +209,7 @@ struct handle {
 	int following;           /* a log: the last read ended at offset next_off, at next_pos */
 	off_t next_off;
 	uint64_t next_pos;
+	int primes;              /* the primer's, to mark its inode (killpriv.c): writes dropped */
 };
 
 /* What the FUSE adapter needs to answer about a node. */

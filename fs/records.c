@@ -91,7 +91,7 @@ static int records_write(struct handle *h, const char *data, size_t size, const 
 	struct osfs_ident *now = NULL;
 	int err = kind_no_nul(data, size);
 	if (!err)
-		err = kind_writer(rq, &now);
+		err = kind_writer(rq, h->node->writer_needs ? h->node->writer_needs(rq) : 0, &now);
 	if (err)
 		return err;
 	if (h->who && !osfs_ident_same(h->who, now)) {

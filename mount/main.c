@@ -201,6 +201,8 @@ int main(int argc, char *argv[])
 		goto out_session;
 	if (fuse_session_mount(se, opts.mountpoint) != 0)
 		goto out_signals;
+	if (osfs_ops_session(se, opts.mountpoint, !opts.singlethread) != 0)
+		goto out_unmount;
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto out_unmount;
 	/* After daemonizing (a fork would not keep the thread): SIGHUP reloads. */

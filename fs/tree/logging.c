@@ -121,7 +121,7 @@ static int take_record(const char *line, void **state, const struct req *rq)
 	int level = (int)(intptr_t)rq->node->data;
 	w->caller = (struct log_caller){.pid = who->pid, .tid = who->tid, .uid = who->fsuid,
 					.exe = who->exe ? who->exe : ""};
-	snprintf(w->caller.comm, sizeof w->caller.comm, "%s", who->comm);
+	memcpy(w->caller.comm, who->comm, sizeof w->caller.comm);
 	if (escaped(who)) {
 		struct osfs_buf comm = {0};
 		escape_text(who->comm, &comm);
@@ -140,6 +140,14 @@ static int take_record(const char *line, void **state, const struct req *rq)
 	return log_emit(rq->arg, level, line, w->lineno, &w->caller, w->batch);
 }
 
+/* What a writer's records may show of it now: read only that (issue 13). */
+static unsigned writer_needs(const struct req *rq)
+{
+	unsigned needs = log_caller_needs(rq->arg);
+	return ((needs & LOG_CALLER_COMM) ? OSFS_IDENT_COMM : 0) |
+	       ((needs & LOG_CALLER_EXE) ? OSFS_IDENT_EXE : 0);
+}
+
 /* The write's records go out to each handler at once, before the write returns. */
 static int records_taken(void **state, const struct req *rq)
 {
@@ -155,7 +163,7 @@ static int records_taken(void **state, const struct req *rq)
 #define LEVEL_ROW(n, level, doc_)                                                           \
 	{.name = (n), .kind = KIND_RECORDS, .mode = 0200, .flags = NODE_OWNED,              \
 	 .take = take_record, .taken = records_taken, .drop = drop_writer,                   \
-	 .data = (const void *)(intptr_t)(level), .doc = (doc_)}
+	 .writer_needs = writer_needs, .data = (const void *)(intptr_t)(level), .doc = (doc_)}
 #define ATTR_ROW(n, doc_)                                                             \
 	{.name = (n), .kind = KIND_SETTING, .mode = 0644, .show = show_logger_attr,     \
 	 .store = store_logger_attr, .data = (n), .doc = (doc_)}
@@ -204,7 +212,7 @@ static int rmdir_logger(const char *name, const struct req *rq)
 }
 
 static const struct node logger_each = {
-	.kind = KIND_DIR, .mode = 0555, .flags = NODE_OWNED, .dir = &logger_dir,
+	.kind = KIND_DIR, .mode = 0555, .flags = NODE_OWNED | NODE_KEPT, .dir = &logger_dir,
 	.doc = "a logger: its level, handlers and record streams"};
 static const struct dir loggers_dir = {.each = &logger_each, .match = match_logger,
 				       .list = list_loggers, .mkdir = mkdir_logger,

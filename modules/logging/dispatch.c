@@ -473,7 +473,9 @@ int log_emit(const char *logger, int level, const char *line, long lineno,
 		r.pathname = caller->exe;
 		r.filename = base_name(caller->exe);
 		char module[4096];
-		snprintf(module, sizeof module, "%.4000s", r.filename);
+		module[0] = '\0';
+		if (*r.filename) /* the executable is read only when a record may show it */
+			snprintf(module, sizeof module, "%.4000s", r.filename);
 		char *dot = strrchr(module, '.');
 		if (dot && dot != module)
 			*dot = '\0';
@@ -494,6 +496,23 @@ int log_emit(const char *logger, int level, const char *line, long lineno,
 	log_record_free_extra(&r);
 	free(levelname_json);
 	return err;
+}
+
+unsigned log_caller_needs(const char *logger)
+{
+	unsigned needs = 0;
+	pthread_rwlock_rdlock(&log_lock);
+	for (struct log_logger *c = registry_logger(logger); c; c = c->propagate ? c->parent : NULL) {
+		for (size_t i = 0; i < c->nhandlers; i++) {
+			const struct log_handler *h = c->handlers[i]->handler;
+			if (h->cls->render || h->cls->keep)
+				needs |= LOG_CALLER_ALL;
+			else if (h->formatter)
+				needs |= log_formatter_caller(h->formatter->formatter);
+		}
+	}
+	pthread_rwlock_unlock(&log_lock);
+	return needs;
 }
 
 int log_disable_get(void)

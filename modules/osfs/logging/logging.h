@@ -77,6 +77,11 @@ int log_batch_end(struct log_batch *b); /* emits, then frees b */
  * and logged; with raise_exceptions they fail the write with -EIO). */
 int log_emit(const char *logger, int level, const char *line, long lineno,
 	     const struct log_caller *caller, struct log_batch *batch);
+/* What of its writer a record of this logger may show now (LOG_CALLER_* of
+ * record.h): the formats of the handlers it reaches, and everything where a
+ * handler sends or keeps whole records (SocketHandler, HTTPHandler, QueueHandler,
+ * MemoryHandler...).  The writer's name and executable are read only if asked. */
+unsigned log_caller_needs(const char *logger);
 
 /* Objects by kind: "handlers", "formatters", "filters". */
 int log_object_create(const char *kind, const char *id);
