@@ -74,7 +74,7 @@ struct inode *inode_get(struct inode *parent, const char *name, const struct nod
 	if (tab.nbuckets) {
 		size_t k = hash(parent, name) & (tab.nbuckets - 1);
 		for (ino = tab.buckets[k]; ino; ino = ino->next)
-			if (ino->parent == parent && strcmp(ino->name, name) == 0)
+			if (ino->parent == parent && !ino->removed && strcmp(ino->name, name) == 0)
 				break;
 	}
 	if (ino && ino->node != row)
@@ -89,6 +89,7 @@ struct inode *inode_get(struct inode *parent, const char *name, const struct nod
 			*ino = (struct inode){.node = row, .parent = parent, .name = copy};
 			ino->arg = computed ? ino->name : parent->arg;
 			ino->outer = computed ? parent->arg : parent->outer;
+			ino->module = parent == &tab.root ? row : parent->module;
 			parent->holds++;
 			size_t k = hash(parent, name) & (tab.nbuckets - 1);
 			ino->next = tab.buckets[k];
@@ -129,6 +130,25 @@ void inode_forget(struct inode *ino, uint64_t n)
 	ino->nlookup = ino->nlookup > n ? ino->nlookup - n : 0;
 	release_locked(ino);
 	pthread_mutex_unlock(&tab.lock);
+}
+
+void inode_unlink(struct inode *parent, const char *name)
+{
+	pthread_mutex_lock(&tab.lock);
+	size_t k = tab.nbuckets ? hash(parent, name) & (tab.nbuckets - 1) : 0;
+	for (struct inode *ino = tab.nbuckets ? tab.buckets[k] : NULL; ino; ino = ino->next)
+		if (ino->parent == parent && strcmp(ino->name, name) == 0)
+			__atomic_store_n(&ino->removed, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&tab.lock);
+}
+
+/* Without the lock: a parent outlives its children, and never changes. */
+int inode_removed(const struct inode *ino)
+{
+	for (; ino && ino != &tab.root; ino = ino->parent)
+		if (__atomic_load_n(&ino->removed, __ATOMIC_RELAXED))
+			return 1;
+	return 0;
 }
 
 void inode_hold(struct inode *ino)

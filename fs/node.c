@@ -30,7 +30,7 @@ int kind_no_nul(const char *data, size_t size)
 	return memchr(data, '\0', size) ? osfs_refuse(EINVAL, "the text written holds a NUL byte") : 0;
 }
 
-static int text_of(const char *data, size_t size, struct osfs_buf *out)
+int kind_text_of(const char *data, size_t size, struct osfs_buf *out)
 {
 	int err = kind_no_nul(data, size);
 	if (err)
@@ -56,25 +56,14 @@ int kind_settle(struct handle *h, struct osfs_buf *grown)
 	return err;
 }
 
-int kind_writer(const struct req *rq, struct osfs_ident **who)
+int kind_writer(const struct req *rq, unsigned want, struct osfs_ident **who)
 {
-	struct osfs_ident *w = malloc(sizeof *w);
-	if (!w)
-		return osfs_refuse(ENOMEM, "out of memory");
-	int err = osfs_ident_take(rq->tid, rq->uid, rq->gid, w);
-	if (err) {
-		free(w);
-		return err;
-	}
-	*who = w;
-	return 0;
+	return osfs_ident_take(rq->tid, rq->uid, rq->gid, want, who);
 }
 
 void kind_forget_writer(struct osfs_ident *who)
 {
-	if (who)
-		osfs_ident_free(who);
-	free(who);
+	osfs_ident_put(who);
 }
 
 struct req kind_writer_req(const struct handle *h)
@@ -88,44 +77,6 @@ struct req kind_writer_req(const struct handle *h)
 }
 
 void (*node_unanswered)(const struct req *rq, struct handle *h, int err);
-int (*node_commit)(void);
-
-/* A change the state file keeps: what it was, to undo it if it cannot be saved. */
-struct change {
-	struct undo undo;
-	struct osfs_buf before;
-	int known;
-};
-
-static void change_begin(struct change *c, const struct node *n, const struct req *rq)
-{
-	*c = (struct change){.undo = n->undo ? *n->undo : (struct undo){n->show, n->store}};
-	if (!node_commit || !c->undo.save || !c->undo.restore)
-		return;
-	struct req r = *rq;
-	r.node = n;
-	c->known = c->undo.save(&c->before, &r) == 0 && !osfs_buf_error(&c->before);
-	osfs_refusal_clear();
-}
-
-/* After the change was made (err is how it went): saved, or undone and failed with
- * the save's errno. */
-static int change_end(struct change *c, const struct node *n, const struct req *rq, int err)
-{
-	if (!err && node_commit && (err = node_commit()) != 0 && c->known) {
-		char why[OSFS_REFUSAL_MAX];
-		memcpy(why, osfs_refusal(), sizeof why);
-		struct osfs_buf *b = &c->before;
-		if (b->len && b->data[b->len - 1] == '\n')
-			b->data[--b->len] = '\0';
-		struct req r = *rq;
-		r.node = n;
-		c->undo.restore(b->data ? b->data : "", &r);
-		osfs_refuse(-err, "%s; the change was undone", why);
-	}
-	osfs_buf_free(&c->before);
-	return err;
-}
 
 /* A value: the snapshot made at open is the whole answer. */
 static int value_open(struct handle *h, int flags, const struct req *rq)
@@ -150,12 +101,14 @@ static int setting_write(struct handle *h, const char *data, size_t size, const 
 	if (size && data[size - 1] == '\n')
 		size--;
 	struct osfs_buf value = {0};
-	int err = text_of(data, size, &value);
-	struct change c;
+	int err = kind_text_of(data, size, &value);
+	struct kind_change c;
 	if (!err)
-		change_begin(&c, h->node, rq);
+		kind_change_begin(&c, h->node, rq);
 	if (!err)
-		err = change_end(&c, h->node, rq, h->node->store(value.data, rq));
+		err = kind_change_end(&c, h->node, rq, h->node->store(value.data, rq));
+	if (!err && !(h->node->flags & NODE_CALLER))
+		node_changed(rq->module);
 	osfs_buf_free(&value);
 	return err;
 }
@@ -176,7 +129,7 @@ static int transaction_write(struct handle *h, const char *data, size_t size,
 	osfs_buf_reset(&h->content);
 	int err = size > NODE_REQUEST_MAX
 		? osfs_refuse(EMSGSIZE, "a request of %zu bytes; at most %u", size, NODE_REQUEST_MAX)
-		: text_of(data, size, &request);
+		: kind_text_of(data, size, &request);
 	struct req own = *rq;
 	own.state = &h->state; /* what the row keeps for this open file */
 	if (!err)
@@ -204,8 +157,8 @@ static int transaction_release(struct handle *h)
 	return 0;
 }
 
-static int transaction_read(struct handle *h, off_t off, size_t size, const struct req *rq,
-			    reply_fn *reply, void *ctx)
+int kind_response_read(struct handle *h, off_t off, size_t size, const struct req *rq,
+		       reply_fn *reply, void *ctx)
 {
 	if (h->fresh) {
 		h->base = off;
@@ -215,93 +168,6 @@ static int transaction_read(struct handle *h, off_t off, size_t size, const stru
 	size_t len = pos < h->content.len ? h->content.len - pos : 0;
 	reply(ctx, len ? h->content.data + pos : NULL, len < size ? len : size);
 	return 0;
-}
-
-/* A document: written text accumulates; it is applied, all or nothing, in the
- * write that completes it (when the row can tell), else at the first read or at
- * close.  Reading gives the outcome, "ok" or "error: ...", or with nothing written,
- * the current document. */
-static void outcome(struct handle *h, int err)
-{
-	osfs_buf_reset(&h->content);
-	if (err) {
-		const char *name = osfs_errno_name(-err);
-		osfs_buf_printf(&h->content, "error: %s: %s\n", name ? name : "E?", osfs_refusal());
-	} else {
-		osfs_buf_puts(&h->content, "ok\n");
-	}
-	h->applied = 1;
-	h->fresh = 1; /* read from the first read after it, as a transaction's response */
-}
-
-static int apply_document(struct handle *h, const struct req *rq)
-{
-	struct change c;
-	change_begin(&c, h->node, rq);
-	int err = change_end(&c, h->node, rq, h->node->apply(h->pending.data ? h->pending.data : "", rq));
-	outcome(h, err);
-	osfs_buf_free(&h->pending);
-	kind_settle(h, NULL);
-	return err;
-}
-
-static int document_open(struct handle *h, int flags, const struct req *rq)
-{
-	return 0;
-}
-
-static int document_write(struct handle *h, const char *data, size_t size, const struct req *rq)
-{
-	if (h->applied) { /* a new document after an applied one */
-		h->applied = 0;
-		osfs_buf_reset(&h->content);
-	}
-	if (h->pending.len + size > NODE_DOCUMENT_MAX) { /* refused whole, and forgotten */
-		int err = osfs_refuse(EMSGSIZE, "a document of more than %u bytes", NODE_DOCUMENT_MAX);
-		outcome(h, err);
-		osfs_buf_free(&h->pending);
-		kind_settle(h, NULL);
-		return err;
-	}
-	struct osfs_ident *now;
-	int err = kind_writer(rq, &now);
-	if (err)
-		return err;
-	kind_forget_writer(h->who); /* applied at close as the last one who wrote */
-	h->who = now;
-	err = text_of(data, size, &h->pending);
-	if (!err)
-		err = kind_settle(h, &h->pending);
-	if (!err && h->node->complete && h->node->complete(h->pending.data))
-		err = apply_document(h, rq);
-	return err;
-}
-
-static int document_read(struct handle *h, off_t off, size_t size, const struct req *rq,
-			 reply_fn *reply, void *ctx)
-{
-	int err = 0;
-	if (h->pending.len) {
-		/* its outcome is the answer, not a refusal of the read; but it is logged */
-		int refused = apply_document(h, rq);
-		if (refused && node_unanswered)
-			node_unanswered(rq, h, refused);
-	}
-	else if (!h->applied && off == 0 && h->node->show)
-		err = node_show(h->node, rq, &h->content);
-	if (!err)
-		err = kind_settle(h, &h->content);
-	if (err)
-		return err;
-	return transaction_read(h, off, size, rq, reply, ctx);
-}
-
-static int document_release(struct handle *h)
-{
-	if (!h->pending.len || !h->who)
-		return 0;
-	struct req r = kind_writer_req(h);
-	return apply_document(h, &r);
 }
 
 /* A stream: every read is fresh bytes, never a snapshot. */
@@ -330,12 +196,9 @@ static const struct kind_ops value_kind = {.name = "value", .type = S_IFREG, .op
 static const struct kind_ops setting_kind = {.name = "setting", .type = S_IFREG,
 					     .open = setting_open, .write = setting_write};
 static const struct kind_ops transaction_kind = {.name = "transaction", .type = S_IFREG,
-						 .open = transaction_open, .read = transaction_read,
+						 .open = transaction_open, .read = kind_response_read,
 						 .write = transaction_write,
 						 .release = transaction_release};
-static const struct kind_ops document_kind = {.name = "document", .type = S_IFREG,
-					      .open = document_open, .read = document_read,
-					      .write = document_write, .release = document_release};
 static const struct kind_ops stream_kind = {.name = "stream", .type = S_IFREG,
 					    .open = stream_open, .read = stream_read};
 static const struct kind_ops link_kind = {.name = "link", .type = S_IFLNK};
@@ -346,9 +209,10 @@ static const struct kind_ops *const kinds[KIND_COUNT] = {
 	[KIND_SETTING] = &setting_kind,
 	[KIND_TRANSACTION] = &transaction_kind,
 	[KIND_RECORDS] = &records_kind, /* records.c */
-	[KIND_DOCUMENT] = &document_kind,
+	[KIND_DOCUMENT] = &document_kind, /* document.c */
 	[KIND_STREAM] = &stream_kind,
 	[KIND_LINK] = &link_kind,
+	[KIND_LOG] = &log_kind, /* log.c */
 };
 
 const char *node_kind_name(const struct node *n)
@@ -376,6 +240,41 @@ int node_is_stream(const struct node *n)
 int node_ignores_truncate(const struct node *n)
 {
 	return n->kind == KIND_SETTING || n->kind == KIND_RECORDS || n->kind == KIND_DOCUMENT;
+}
+
+int node_attr_varies(const struct node *n)
+{
+	return n->kind == KIND_SETTING || n->kind == KIND_DOCUMENT || n->kind == KIND_LOG;
+}
+
+int node_wants_flush(const struct node *n)
+{
+	return kinds[n->kind]->flush != NULL;
+}
+
+int node_list_varies(const struct node *dir)
+{
+	if (dir->dir->list)
+		return 1;
+	for (const struct node *r = dir->dir->rows; r && r->name; r++)
+		if (r->flags & NODE_MAYBE)
+			return 1;
+	return 0;
+}
+
+/* Whether a NODE_MAYBE entry answers the one listing (rq: the directory's). */
+static int answers(const struct node *row, const char *name, int computed, const struct req *rq)
+{
+	struct req r = *rq;
+	if (computed) {
+		r.outer = rq->arg;
+		r.arg = name;
+	}
+	struct osfs_buf b = {0};
+	int err = node_show(row, &r, &b);
+	osfs_buf_free(&b);
+	osfs_refusal_clear();
+	return err == 0;
 }
 
 int node_find(const struct node *dir, const char *name, const struct req *rq,
@@ -406,22 +305,24 @@ struct list_ctx {
 	entry_fn *emit;
 	void *ctx;
 	const struct node *each;
+	const struct req *rq;
 };
 
 static void emit_computed(void *ctx, const char *name)
 {
 	struct list_ctx *lc = ctx;
-	lc->emit(lc->ctx, name, lc->each);
+	if (!(lc->each->flags & NODE_MAYBE) || answers(lc->each, name, 1, lc->rq))
+		lc->emit(lc->ctx, name, lc->each);
 }
 
 int node_list(const struct node *dir, const struct req *rq, entry_fn *emit, void *ctx)
 {
 	for (const struct node *r = dir->dir->rows; r && r->name; r++)
-		if (!r->visible || r->visible(rq))
+		if ((!r->visible || r->visible(rq)) && (!(r->flags & NODE_MAYBE) || answers(r, NULL, 0, rq)))
 			emit(ctx, r->name, r);
 	if (!dir->dir->list)
 		return 0;
-	struct list_ctx lc = {emit, ctx, dir->dir->each};
+	struct list_ctx lc = {emit, ctx, dir->dir->each, rq};
 	return dir->dir->list(emit_computed, &lc, rq);
 }
 
@@ -452,14 +353,6 @@ int node_show(const struct node *n, const struct req *outer, struct osfs_buf *ou
 	return err ? err : osfs_buf_error(out);
 }
 
-static struct timespec mount_time(void)
-{
-	static struct timespec t;
-	if (t.tv_sec == 0)
-		clock_gettime(CLOCK_REALTIME, &t);
-	return t;
-}
-
 int node_stat(const struct node *n, const struct req *rq, struct stat *st)
 {
 	memset(st, 0, sizeof *st);
@@ -467,8 +360,22 @@ int node_stat(const struct node *n, const struct req *rq, struct stat *st)
 	st->st_nlink = n->kind == KIND_DIR ? 2 : 1;
 	st->st_uid = getuid();
 	st->st_gid = getgid();
-	st->st_atim = st->st_mtim = st->st_ctim = mount_time();
+	st->st_atim = st->st_mtim = st->st_ctim = kind_mount_time();
 	st->st_blksize = 4096;
+	if (node_attr_varies(n) && !(n->flags & NODE_CALLER))
+		st->st_mtim = st->st_ctim = kind_changed_at(rq->module);
+	if (n->kind == KIND_LOG) {
+		/* As a file that only grows: tail -f polls its size and mtime.  Its blocks
+		 * cover it, or cp would take it for a sparse file. */
+		const struct log_source *src = n->data;
+		uint64_t end;
+		struct timespec last;
+		src->extent(&end, &last);
+		st->st_size = (off_t)end;
+		st->st_blocks = (blkcnt_t)((end + 511) / 512);
+		if (last.tv_sec)
+			st->st_mtim = st->st_ctim = last;
+	}
 	if (n->kind == KIND_LINK || (n->flags & NODE_CONST)) {
 		/* Cached content is served by the kernel up to this size: it must be exact. */
 		struct osfs_buf b = {0};
@@ -523,6 +430,17 @@ int node_write(struct handle *h, const char *data, size_t size, off_t off, const
 	r.node = h->node;
 	pthread_mutex_lock(&h->lock);
 	int err = k->write(h, data, size, &r);
+	pthread_mutex_unlock(&h->lock);
+	return err;
+}
+
+int node_flush(struct handle *h, const struct req *rq)
+{
+	const struct kind_ops *k = kinds[h->node->kind];
+	if (!k->flush)
+		return 0;
+	pthread_mutex_lock(&h->lock);
+	int err = k->flush(h, rq);
 	pthread_mutex_unlock(&h->lock);
 	return err;
 }

@@ -8,7 +8,9 @@
 #define OSFS_NODE_H
 
 #include <pthread.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/types.h>
 
 #include "osfs/buf.h"
@@ -23,6 +25,7 @@ enum node_kind {
 	KIND_STREAM,      /* endless fresh bytes */
 	KIND_DOCUMENT,    /* writes accumulate into one document, applied all or nothing */
 	KIND_LINK,        /* a symbolic link; show() gives the target */
+	KIND_LOG,         /* a log that only grows: reads follow what is added (tail -f) */
 	KIND_COUNT,
 };
 
@@ -33,6 +36,7 @@ struct req {
 	const struct node *node; /* the node asked about */
 	const char *arg;         /* the name of the nearest computed entry on the path, or NULL */
 	const char *outer;       /* the computed name above that one, or NULL */
+	const struct node *module; /* the top directory it is in (logging, time, ...), or NULL */
 	pid_t tid;               /* the calling thread, as FUSE reports it */
 	uid_t uid;               /* its fsuid and fsgid, as FUSE reports them */
 	gid_t gid;
@@ -75,6 +79,16 @@ typedef int name_fn(const char *name, const struct req *rq);
 
 struct dir;
 
+/* A log that only grows (KIND_LOG, the row's data): its bytes are numbered from the
+ * daemon's start, whatever it has dropped since. */
+struct log_source {
+	/* The end (every byte ever added) and when the last line came. */
+	void (*extent)(uint64_t *end, struct timespec *changed);
+	/* Appends at most size bytes from pos, or from the first byte still held after
+	 * it, as long as they follow each other: the position after the last one. */
+	uint64_t (*read)(uint64_t pos, size_t size, struct osfs_buf *out);
+};
+
 /* How a change is undone when the state file cannot be saved: save() shows what
  * restore() takes back.  A setting without one uses its own show and store. */
 struct undo {
@@ -104,12 +118,22 @@ struct node {
 	/* As sysfs's is_visible: a row that exists only for some entries (the root
 	 * logger has no parent).  rq is the directory's. */
 	int (*visible)(const struct req *rq);
+	/* A record stream: what of its writer the row uses beyond its ids
+	 * (OSFS_IDENT_COMM, OSFS_IDENT_EXE), read in each write; NULL: nothing. */
+	unsigned (*writer_needs)(const struct req *rq);
 };
 
 #define NODE_CONST 0x1u  /* the content never changes: the kernel may cache it, with its size */
 #define NODE_JSON 0x2u   /* a structured value shown as one JSON object */
 #define NODE_CALLER 0x4u /* depends on who asks: the kernel must not keep its name or size */
-#define NODE_OWNED 0x8u  /* the owner may chmod and chgrp it (access.c); attributes not cached */
+#define NODE_OWNED 0x8u  /* the owner may chmod and chgrp it (access.c) */
+/* Its answer may be a refusal for some callers or on some machines (a terminal's
+ * size, a sysconf name the system lacks, Python's None): listed only to those it
+ * answers, so that recursive readers (grep -r, cp -r) meet no refusal they did not
+ * cause; named, it answers or refuses as always.  On a row, or a directory's each. */
+#define NODE_MAYBE 0x10u
+#define NODE_KEPT 0x20u  /* a computed entry that goes only by an rmdir or unlink through
+			  * the mount (a logger): the kernel may keep its name */
 
 struct dir {
 	const struct node *rows; /* ended by a row whose name is NULL */
@@ -155,6 +179,8 @@ int show_string(struct osfs_buf *out, const struct req *rq);
 #define CONST_JSON_ROW(n, fn, doc_)                                                     \
 	{.name = (n), .kind = KIND_VALUE, .mode = 0444, .flags = NODE_CONST | NODE_JSON, \
 	 .fields = (fn), .doc = (doc_)}
+#define LOG_ROW(n, source, doc_) \
+	{.name = (n), .kind = KIND_LOG, .mode = 0444, .data = (source), .doc = (doc_)}
 #define END_ROW {.name = NULL}
 
 /* An open file.  refs counts the open itself and each request still using it (a
@@ -178,6 +204,12 @@ struct handle {
 	int overlong;            /* a record stream discards a line past NODE_LINE_MAX */
 	off_t base;              /* a transaction's response starts at this offset */
 	int fresh;               /* a response waits for its first read */
+	pid_t opened_by;         /* a document: the process that opened it, */
+	pid_t written_by;        /* and the one that wrote last */
+	int following;           /* a log: the last read ended at offset next_off, at next_pos */
+	off_t next_off;
+	uint64_t next_pos;
+	int primes;              /* the primer's, to mark its inode (killpriv.c): writes dropped */
 };
 
 /* What the FUSE adapter needs to answer about a node. */
@@ -186,6 +218,12 @@ mode_t node_type(const struct node *n); /* S_IFDIR, S_IFREG or S_IFLNK */
 int node_is_cached(const struct node *n);
 int node_is_stream(const struct node *n);
 int node_ignores_truncate(const struct node *n); /* settings and record streams */
+/* Its attributes change while it stays (a setting's, a document's or a log's
+ * mtime, a log's size): the kernel must ask again each time. */
+int node_attr_varies(const struct node *n);
+/* Documents apply what is pending when their writer closes (FUSE flush), so
+ * that the close() of a refused document fails; no other kind needs a flush. */
+int node_wants_flush(const struct node *n);
 
 /* Finds NAME in directory `dir` (its inode gives rq->arg): the row, and whether it
  * is computed (then the entry's own name becomes the arg of everything below it). */
@@ -195,6 +233,15 @@ int node_find(const struct node *dir, const char *name, const struct req *rq,
 /* Calls emit for every entry of a directory, with the row it is made from. */
 typedef void entry_fn(void *ctx, const char *name, const struct node *row);
 int node_list(const struct node *dir, const struct req *rq, entry_fn *emit, void *ctx);
+
+/* Lists dir's entries that answer the caller (NODE_MAYBE): 1 if a listing can
+ * differ between callers or over time, so the kernel must not keep it. */
+int node_list_varies(const struct node *dir);
+
+/* When what a module keeps (logging's configuration, time/tz, os/environ) last
+ * changed: its settings and documents carry it as mtime and ctime, so that make,
+ * find -newer and tail see the change.  module is the top directory's row. */
+void node_changed(const struct node *module);
 
 /* A node's content, from show() or rendered from fields(): 0 or -errno. */
 int node_show(const struct node *n, const struct req *rq, struct osfs_buf *out);
@@ -216,6 +263,9 @@ extern void (*node_unanswered)(const struct req *rq, struct handle *h, int err);
  * file keeps; 0 once it is saved, or -errno (then the change is undone). */
 extern int (*node_commit)(void);
 
+/* A close() of h by the thread rq->tid (FUSE flush): a document applies what is
+ * pending when its opener, which wrote last, closes it; 0 or the refusal. */
+int node_flush(struct handle *h, const struct req *rq);
 /* The close: what a kind does then (a record stream takes its last partial line,
  * as the one who wrote it).  A refusal then goes to node_unanswered, as who's. */
 int node_release(struct handle *h);

@@ -2,9 +2,9 @@
  * goes through refused(), which logs it in `errors` and answers the kernel.
  *
  * The low-level API: the inode number is the inode's address, so no request walks a
- * path; the kernel caches entries and attributes of the static tree, and constant
- * files' pages (keep_cache) with their exact size, while generated files use
- * direct_io and report size 0, as procfs does. */
+ * path; the kernel caches entries and attributes of the static tree and of the
+ * loggers, and constant files' pages (keep_cache) with their exact size, while
+ * generated files use direct_io and report size 0, as procfs does. */
 #include "ops.h"
 
 #include <errno.h>
@@ -19,6 +19,7 @@
 
 #include "access.h"
 #include "inode.h"
+#include "killpriv.h"
 #include "node.h"
 #include "osfs/os.h"
 #include "osfs/refuse.h"
@@ -40,6 +41,7 @@ static struct req make_req(fuse_req_t r, const struct inode *ino)
 	return (struct req){.node = ino ? ino->node : NULL,
 			    .arg = ino ? ino->arg : NULL,
 			    .outer = ino ? ino->outer : NULL,
+			    .module = ino ? ino->module : NULL,
 			    .tid = c->pid,
 			    .uid = c->uid,
 			    .gid = c->gid};
@@ -106,13 +108,31 @@ static void owned_attr(const struct inode *in, struct stat *st)
 	osfs_buf_free(&path);
 }
 
-/* How long the kernel may keep a name and its attributes: not at all for what
- * depends on the caller or may be removed. */
-static double timeout_of(const struct inode *dir, const struct node *row, int computed)
+/* How long the kernel may keep a name: not at all for what depends on the caller,
+ * nor where a name may go without the kernel seeing it go (a dictConfig drops
+ * handlers).  A name that goes only by an rmdir or unlink through this mount (a
+ * logger: NODE_KEPT) is kept; the kernel drops it itself then. */
+static double entry_timeout(const struct inode *dir, const struct node *row, int computed)
 {
-	if (row->flags & (NODE_CALLER | NODE_OWNED))
+	if (row->flags & NODE_CALLER)
 		return 0;
-	if (computed && dir && (dir->node->dir->remove || dir->node->dir->rmdir))
+	if (computed && dir && (dir->node->dir->remove || dir->node->dir->rmdir) &&
+	    !(row->flags & NODE_KEPT))
+		return 0;
+	return TIMEOUT;
+}
+
+/* How long the kernel may keep attributes: not for what depends on the caller,
+ * nor for a link whose target (and so its size) may change (a logger's parent),
+ * nor for what changes while it stays (a setting's mtime, a log's size).
+ * The owner's chmod and chgrp (NODE_OWNED) reach the kernel in setattr's answer;
+ * a removed object's choices go with its name (rmdir), and a name made again is a
+ * new inode (inode_unlink). */
+static double attr_timeout(const struct node *row)
+{
+	if ((row->flags & NODE_CALLER) || node_attr_varies(row))
+		return 0;
+	if (row->kind == KIND_LINK && !(row->flags & NODE_CONST))
 		return 0;
 	return TIMEOUT;
 }
@@ -123,6 +143,12 @@ static void osfs_init(void *userdata, struct fuse_conn_info *conn)
 	/* O_TRUNC arrives with open, not as a separate setattr round trip. */
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	killpriv_init(conn);
+}
+
+int osfs_ops_session(struct fuse_session *se, const char *mountpoint, int threaded)
+{
+	return killpriv_attach(se, mountpoint, threaded);
 }
 
 /* Answers with the entry dir/name (with fi: as created and opened): 0 or -errno. */
@@ -145,12 +171,25 @@ static int reply_entry(fuse_req_t r, struct inode *dir, const char *name, const 
 		return err;
 	}
 	e.attr.st_ino = e.ino;
-	e.attr_timeout = e.entry_timeout = timeout_of(dir, row, computed);
+	e.entry_timeout = entry_timeout(dir, row, computed);
+	e.attr_timeout = attr_timeout(row);
 	if (fi)
 		fuse_reply_create(r, &e, fi);
 	else
 		fuse_reply_entry(r, &e);
 	return 0;
+}
+
+/* Which failed lookups `errors` keeps.  A name that does not exist is answered
+ * ENOENT and nothing more: tools guess names all day (git's .git, HEAD and refs, a
+ * pyenv shim's .python-version, a shell's completion, `echo x > os/environ/NEW` and
+ * `mkdir loggers/app` asking first), and the answer says it all.  A computed name
+ * that is malformed as a request (os/urandom/-1: EINVAL, os/urandom/99999999999:
+ * ERANGE) was typed by someone, and the line says what is wrong with it, unless it
+ * is a dot-file, which no osfs name is. */
+static int worth_a_line(const char *name, int err)
+{
+	return err != -ENOENT && name[0] != '.';
 }
 
 static void osfs_lookup(fuse_req_t r, fuse_ino_t parent, const char *name)
@@ -159,13 +198,12 @@ static void osfs_lookup(fuse_req_t r, fuse_ino_t parent, const char *name)
 	struct req rq = make_req(r, dir);
 	const struct node *row;
 	int computed;
-	int err = node_find(dir->node, name, &rq, &row, &computed);
-	if (err == -ENOENT && dir->node->kind == KIND_DIR &&
-	    (dir->node->dir->create || dir->node->dir->mkdir)) {
-		/* Where names may be created, a missing one is a question, not a refusal:
-		 * `echo x > os/environ/NEW` and `mkdir loggers/app` look the name up first. */
-		osfs_refusal_clear();
+	if (inode_removed(dir)) /* a removed logger's directory, held open */
 		return (void)fuse_reply_err(r, ENOENT);
+	int err = node_find(dir->node, name, &rq, &row, &computed);
+	if (err && !worth_a_line(name, err)) {
+		osfs_refusal_clear();
+		return (void)fuse_reply_err(r, -err);
 	}
 	if (err)
 		return refused(r, dir, name, err);
@@ -201,11 +239,12 @@ static void reply_attr(fuse_req_t r, fuse_ino_t ino)
 		return refused(r, in, NULL, err);
 	owned_attr(in, &st);
 	st.st_ino = ino;
-	fuse_reply_attr(r, &st, timeout_of(NULL, in->node, 0));
+	fuse_reply_attr(r, &st, attr_timeout(in->node));
 }
 
 static void osfs_getattr(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	killpriv_fetched(I(ino), fuse_req_ctx(r)->pid);
 	reply_attr(r, ino);
 }
 
@@ -218,6 +257,8 @@ static int change_owned(fuse_req_t r, struct inode *in, const struct stat *attr,
 		return osfs_refuse(EPERM, "the owner and mode of this node are fixed");
 	if (c->uid != getuid() && c->uid != 0)
 		return osfs_refuse(EPERM, "only the owner changes the mode or group");
+	if (inode_removed(in)) /* its path may name a new object now */
+		return osfs_refuse(ENOENT, "the object this file belonged to was removed");
 	if ((to_set & FUSE_SET_ATTR_UID) && attr->st_uid != getuid())
 		return osfs_refuse(EPERM, "the owner of osfs nodes is the daemon's user (uid %u)",
 				   (unsigned)getuid());
@@ -241,6 +282,7 @@ static int change_owned(fuse_req_t r, struct inode *in, const struct stat *attr,
 			 (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : now.st_gid);
 	if (!err) {
 		tree_changed();
+		node_changed(rq.module);
 		err = node_commit ? node_commit() : 0;
 		if (err && had) /* not saved: as it was */
 			access_set(p, mode, gid);
@@ -287,6 +329,8 @@ static void osfs_readlink(fuse_req_t r, fuse_ino_t ino)
 /* Creating and removing: only in a directory that allows it (os/environ). */
 static void refuse_create(fuse_req_t r, fuse_ino_t parent, const char *name)
 {
+	if (name[0] == '.') /* an editor's swap file, a lock: a tool's, not the user's (no line) */
+		return (void)fuse_reply_err(r, EACCES);
 	refused(r, I(parent), name,
 		osfs_refuse(EACCES, "cannot create '%s': osfs makes its own nodes here", name));
 }
@@ -300,6 +344,8 @@ static void create_entry(fuse_req_t r, fuse_ino_t parent, const char *name,
 		return refuse_create(r, parent, name);
 	struct req rq = make_req(r, dir);
 	int err = d->create(name, &rq);
+	if (!err)
+		node_changed(rq.module);
 	if (!err)
 		err = reply_entry(r, dir, name, d->each, 1, fi);
 	if (err)
@@ -327,6 +373,8 @@ static void osfs_mkdir(fuse_req_t r, fuse_ino_t parent, const char *name, mode_t
 		return refuse_create(r, parent, name);
 	struct req rq = make_req(r, dir);
 	int err = d->mkdir(name, &rq);
+	if (!err)
+		node_changed(rq.module);
 	if (!err)
 		err = reply_entry(r, dir, name, d->each, 1, NULL);
 	if (err)
@@ -359,12 +407,14 @@ static void remove_entry(fuse_req_t r, fuse_ino_t parent, const char *name, int 
 		err = remove(name, &rq);
 	if (err)
 		return refused(r, dir, name, err);
+	node_changed(rq.module);
 	struct osfs_buf path = {0};
 	inode_path(dir, &path);
 	osfs_buf_printf(&path, "%s%s", path.len ? "/" : "", name);
 	if (!osfs_buf_error(&path))
 		access_forget(path.data); /* the owner's choices go with the object */
 	osfs_buf_free(&path);
+	inode_unlink(dir, name);
 	fuse_reply_err(r, 0);
 }
 
@@ -437,6 +487,8 @@ static void put_handle(struct handle *h)
 	node_release(h); /* a refusal at close is logged through node_unanswered */
 	quota_close(h->payer, h->held);
 	inode_drop(h->ino);
+	if (h->primes)
+		killpriv_released();
 	free(h);
 }
 
@@ -444,6 +496,10 @@ static int open_handle(fuse_req_t r, struct inode *in, struct fuse_file_info *fi
 {
 	struct req rq = make_req(r, in);
 	struct handle *h;
+	/* The kernel may still know the name of a removed object's file (it keeps
+	 * loggers' names): its path may name a new object, with other modes. */
+	if (inode_removed(in))
+		return osfs_refuse(ENOENT, "the object this file belonged to was removed");
 	int err = new_handle(in, rq.uid, &h);
 	if (err)
 		return err;
@@ -455,11 +511,11 @@ static int open_handle(fuse_req_t r, struct inode *in, struct fuse_file_info *fi
 	fi->fh = (uintptr_t)h;
 	if (node_is_cached(in->node))
 		fi->keep_cache = 1;
-	else
+	else if ((h->primes = killpriv_open(in, rq.tid, fi->flags)) == 0)
 		fi->direct_io = 1;
 	if (node_is_stream(in->node))
 		fi->nonseekable = 1;
-	fi->noflush = 1;
+	fi->noflush = !node_wants_flush(in->node);
 	return 0;
 }
 
@@ -495,11 +551,31 @@ static void osfs_write(fuse_req_t r, fuse_ino_t ino, const char *buf, size_t siz
 	struct inode *in = I(ino);
 	struct handle *h = get_handle(fi);
 	struct req rq = make_req(r, in);
+	if (h->primes) { /* the kernel checked the inode before this write: no record */
+		killpriv_primed(in);
+		fuse_reply_write(r, size);
+		return put_handle(h);
+	}
 	int err = node_write(h, buf, size, off, &rq);
 	if (err < 0)
 		refused(r, in, NULL, err);
 	else
 		fuse_reply_write(r, size); /* never a short count: all of it, or an error */
+	put_handle(h);
+}
+
+/* A close() of a document (the only kind opened without noflush): a document
+ * refused now fails that close(), which release could not. */
+static void osfs_flush(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct inode *in = I(ino);
+	struct handle *h = get_handle(fi);
+	struct req rq = make_req(r, in);
+	int err = node_flush(h, &rq);
+	if (err)
+		refused(r, in, NULL, err);
+	else
+		fuse_reply_err(r, 0);
 	put_handle(h);
 }
 
@@ -552,7 +628,7 @@ static void osfs_opendir(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi
 		return refused(r, in, NULL, err);
 	}
 	fi->fh = (uintptr_t)h;
-	fi->cache_readdir = node_is_cached(in->node) && !in->node->dir->list;
+	fi->cache_readdir = node_is_cached(in->node) && !node_list_varies(in->node);
 	if (fuse_reply_open(r, fi) != 0)
 		put_handle(h);
 }
@@ -592,6 +668,7 @@ static void reply_xattr(fuse_req_t r, const char *data, size_t len, size_t size)
 static void osfs_getxattr(fuse_req_t r, fuse_ino_t ino, const char *name, size_t size)
 {
 	const char *value;
+	killpriv_asked(I(ino), name, fuse_req_ctx(r)->pid);
 	/* An absent attribute is an answer, not a refusal: ls asks for several. */
 	if (xattr_value(I(ino), name, &value) < 0)
 		return (void)fuse_reply_err(r, ENODATA);
@@ -601,6 +678,10 @@ static void osfs_getxattr(fuse_req_t r, fuse_ino_t ino, const char *name, size_t
 static void osfs_listxattr(fuse_req_t r, fuse_ino_t ino, size_t size)
 {
 	static const char list[] = "user.osfs.doc\0user.osfs.kind";
+	/* Linux keeps user.* attributes off symbolic links (getxattr answers ENODATA
+	 * without asking): a link lists none, so that listing and reading agree. */
+	if (I(ino)->node->kind == KIND_LINK)
+		return reply_xattr(r, "", 0, size);
 	reply_xattr(r, list, sizeof list, size);
 }
 
@@ -617,9 +698,11 @@ static void osfs_removexattr(fuse_req_t r, fuse_ino_t ino, const char *name)
 
 void osfs_ops_shutdown(void)
 {
+	killpriv_stop();
 	/* No request runs any more: what the kernel still holds open is closed here. */
 	while (live.head.next != &live.head)
 		put_handle(live.head.next);
+	osfs_ident_forget_all(); /* the writers' pins */
 	inode_fini();
 }
 
@@ -641,6 +724,7 @@ const struct fuse_lowlevel_ops osfs_ops = {
 	.open = osfs_open,
 	.read = osfs_read,
 	.write = osfs_write,
+	.flush = osfs_flush,
 	.release = osfs_release,
 	.opendir = osfs_opendir,
 	.readdir = osfs_readdir,

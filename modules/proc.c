@@ -1,21 +1,15 @@
-/* The calling process, read from /proc as /proc/self would show it to that process,
- * and who acts: the identity of a writing thread, taken while it writes. */
+/* The calling process, read from /proc as /proc/self would show it to that process
+ * (who acts, the identity of a writing thread, is ident.c's). */
 #include "osfs/os.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/times.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "osfs/fmt.h"
@@ -90,83 +84,6 @@ int osfs_proc_read(pid_t tid, struct osfs_proc *p)
 	p->uid = u[0], p->euid = u[1], p->suid = u[2], p->fsuid = u[3];
 	p->gid = g[0], p->egid = g[1], p->sgid = g[2], p->fsgid = g[3];
 	return p->pid ? 0 : osfs_refuse(ESRCH, "no process %d", (int)tid);
-}
-
-#ifndef PIDFD_THREAD
-#define PIDFD_THREAD O_EXCL /* Linux 6.9: a pidfd for one thread */
-#endif
-
-/* A pidfd for the thread tid: >= 0; -1 where the kernel cannot make one (before
- * 6.9 only a process's main thread has one); else -errno after osfs_refuse(). */
-static int pin(pid_t tid)
-{
-	int fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
-	if (fd < 0 && errno == EINVAL)
-		fd = (int)syscall(SYS_pidfd_open, tid, 0);
-	if (fd >= 0)
-		return fd;
-	if (errno == EINVAL || errno == ENOSYS)
-		return -1;
-	if (errno == ESRCH)
-		return osfs_refuse(ESRCH, "the writing thread %d exited before its write was served",
-				   (int)tid);
-	return osfs_refuse(errno, "pidfd_open(%d): %s", (int)tid, strerror(errno));
-}
-
-/* Has the pinned thread exited (its pidfd is readable then)? */
-static int exited(int fd)
-{
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	return poll(&p, 1, 0) != 0;
-}
-
-int osfs_ident_take(pid_t tid, uid_t fsuid, gid_t fsgid, struct osfs_ident *who)
-{
-	memset(who, 0, sizeof *who);
-	if (tid <= 0)
-		return osfs_refuse(ESRCH, "the writing process is not visible to osfs (pid %d)", (int)tid);
-	int fd = pin(tid);
-	if (fd < -1)
-		return fd;
-	struct osfs_proc p;
-	int err = osfs_proc_read(tid, &p);
-	struct osfs_buf exe = {0};
-	if (!err && osfs_proc_link(tid, "exe", &exe) < 0)
-		osfs_refusal_clear(); /* a kernel thread, or no executable: pathname stays empty */
-	/* Read while the thread still lives: what was read is that thread's, and the
-	 * thread is the one that asked if it has the credentials the request carried. */
-	if (!err && fd >= 0 && exited(fd))
-		err = osfs_refuse(ESRCH, "the writing thread %d exited before its write was served",
-				  (int)tid);
-	if (!err && (p.fsuid != fsuid || p.fsgid != fsgid))
-		err = osfs_refuse(ESRCH, "thread %d is no longer the one that wrote (uid %u, not %u)",
-				  (int)tid, (unsigned)p.fsuid, (unsigned)fsuid);
-	if (fd >= 0)
-		close(fd);
-	if (err) {
-		osfs_buf_free(&exe);
-		return err;
-	}
-	*who = (struct osfs_ident){.pid = p.pid, .tid = tid,
-				   .uid = p.uid, .euid = p.euid, .suid = p.suid, .fsuid = p.fsuid,
-				   .gid = p.gid, .egid = p.egid, .sgid = p.sgid, .fsgid = p.fsgid,
-				   .exe = exe.data};
-	memcpy(who->comm, p.comm, sizeof who->comm);
-	return 0;
-}
-
-int osfs_ident_same(const struct osfs_ident *a, const struct osfs_ident *b)
-{
-	return a->pid == b->pid && a->uid == b->uid && a->euid == b->euid && a->suid == b->suid &&
-	       a->fsuid == b->fsuid && a->gid == b->gid && a->egid == b->egid &&
-	       a->sgid == b->sgid && a->fsgid == b->fsgid &&
-	       strcmp(a->exe ? a->exe : "", b->exe ? b->exe : "") == 0;
-}
-
-void osfs_ident_free(struct osfs_ident *who)
-{
-	free(who->exe);
-	who->exe = NULL;
 }
 
 /* os.times(): the process's own and its children's CPU times, and the time since

@@ -2,6 +2,7 @@
  * capabilities, its terminal and foreground group), read as the kernel prints them. */
 #include "osfs/os.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -75,4 +76,30 @@ int osfs_proc_stat(pid_t pid, struct osfs_proc_stat *st)
 			    &st->session, &st->tty_nr, &st->tpgid) != 6)
 		return osfs_refuse(EIO, "cannot parse /proc/%d/stat", (int)pid);
 	return 0;
+}
+
+/* Whether pid holds a descriptor of the file whose inode number is ino (on any
+ * file system: a number shared with another is taken as held), from
+ * /proc/PID/fdinfo/N's "ino:" line: 1, 0, or -errno. */
+int osfs_proc_holds(pid_t pid, unsigned long long ino)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fdinfo", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return -errno;
+	int held = 0;
+	for (struct dirent *e; !held && (e = readdir(d)) != NULL;) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		char what[sizeof e->d_name + 8], text[512];
+		snprintf(what, sizeof what, "fdinfo/%s", e->d_name);
+		if (read_small(pid, what, text, sizeof text) < 0)
+			continue; /* closed meanwhile */
+		const char *line = strstr(text, "\nino:");
+		held = line && strtoull(line + 5, NULL, 10) == ino;
+	}
+	closedir(d);
+	osfs_refusal_clear();
+	return held;
 }

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +20,31 @@ static __thread bool quiet; /* the last refusal was reported before */
 
 int osfs_refuse(int err, const char *fmt, ...)
 {
+	/* formatted aside first: an argument may be osfs_refusal() itself */
+	char msg[OSFS_REFUSAL_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(last, sizeof last, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	memcpy(last, msg, sizeof last);
+	quiet = false;
+	return -err;
+}
+
+int osfs_refuse_prefix(int err, const char *fmt, ...)
+{
+	char prefix[OSFS_REFUSAL_MAX], cause[OSFS_REFUSAL_MAX];
+	memcpy(cause, last, sizeof cause);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof prefix, fmt, ap);
+	va_end(ap);
+	size_t n = strlen(prefix);
+	memcpy(last, prefix, sizeof last);
+	if (cause[0] && n + 2 < sizeof last) { /* cut where the buffer ends */
+		memcpy(last + n, ": ", 3);
+		strncat(last + n + 2, cause, sizeof last - n - 3);
+	}
 	quiet = false;
 	return -err;
 }
@@ -45,6 +67,8 @@ struct line {
 	struct line *prev, *next; /* time order */
 	struct line *newer;       /* the next line of the same uid */
 	uid_t uid;
+	uint64_t at;              /* where it begins in the log as a file */
+	size_t len;
 	char text[];
 };
 
@@ -59,6 +83,8 @@ static struct {
 	struct line head; /* head.next is the oldest line */
 	unsigned count;
 	unsigned long total;
+	uint64_t bytes;           /* ever logged: the end of the log as a file */
+	struct timespec changed;  /* when the last line was logged */
 	struct share shares[OSFS_ERRLOG_LINES];
 	unsigned nshares;
 } log_ring = {.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -171,7 +197,7 @@ void osfs_errlog_add_as(uid_t uid, pid_t pid, const char *node, int err, const c
 	osfs_buf_putc(&line, '\n');
 	struct line *l = osfs_buf_error(&line) ? NULL : malloc(sizeof *l + line.len + 1);
 	if (l) {
-		*l = (struct line){.uid = uid};
+		*l = (struct line){.uid = uid, .len = line.len};
 		memcpy(l->text, line.data, line.len + 1);
 	}
 	osfs_buf_free(&line);
@@ -194,6 +220,9 @@ void osfs_errlog_add_as(uid_t uid, pid_t pid, const char *node, int err, const c
 	log_ring.head.prev = l;
 	log_ring.count++;
 	log_ring.total++;
+	l->at = log_ring.bytes;
+	log_ring.bytes += l->len;
+	log_ring.changed = ts;
 	pthread_mutex_unlock(&log_ring.lock);
 }
 
@@ -208,6 +237,37 @@ void osfs_errlog_dump(struct osfs_buf *out)
 	for (struct line *l = log_ring.head.next; l != &log_ring.head; l = l->next)
 		osfs_buf_puts(out, l->text);
 	pthread_mutex_unlock(&log_ring.lock);
+}
+
+void osfs_errlog_extent(uint64_t *end, struct timespec *changed)
+{
+	pthread_mutex_lock(&log_ring.lock);
+	*end = log_ring.bytes;
+	*changed = log_ring.changed;
+	pthread_mutex_unlock(&log_ring.lock);
+}
+
+/* Lines are in the order of their positions; a line dropped leaves a gap, and a
+ * read stops at one (the next read goes on after it). */
+uint64_t osfs_errlog_read(uint64_t pos, size_t size, struct osfs_buf *out)
+{
+	pthread_mutex_lock(&log_ring.lock);
+	struct line *l = log_ring.head.next;
+	while (l != &log_ring.head && l->at + l->len <= pos)
+		l = l->next;
+	if (l == &log_ring.head)
+		pos = pos > log_ring.bytes ? pos : log_ring.bytes;
+	else if (l->at > pos)
+		pos = l->at; /* no longer held: from the next line that is */
+	for (; l != &log_ring.head && size > 0 && l->at <= pos; l = l->next) {
+		size_t skip = (size_t)(pos - l->at), n = l->len - skip;
+		n = n < size ? n : size;
+		osfs_buf_add(out, l->text + skip, n);
+		pos += n;
+		size -= n;
+	}
+	pthread_mutex_unlock(&log_ring.lock);
+	return pos;
 }
 
 unsigned long osfs_errlog_count(void)
@@ -226,6 +286,6 @@ void osfs_errlog_clear(void)
 		free(l);
 	}
 	log_ring.head.next = log_ring.head.prev = &log_ring.head;
-	log_ring.count = log_ring.nshares = 0;
+	log_ring.count = log_ring.nshares = 0; /* the log's end stays where it was */
 	pthread_mutex_unlock(&log_ring.lock);
 }

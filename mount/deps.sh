@@ -1,7 +1,7 @@
 # Sourced by mount/run and tests/run: installs, from Debian's archive, whatever the
 # build (and, with "tests", the test suite) needs and this machine lacks.
 
-osfs_build_packages="meson ninja-build gcc pkg-config libfuse3-dev fuse3 libcjson-dev libinih-dev libcurl4-openssl-dev libffi-dev libmagic-dev help2man"
+osfs_build_packages="meson ninja-build gcc pkg-config libfuse3-dev fuse3 libcjson-dev libcurl4-openssl-dev libffi-dev libmagic-dev help2man"
 # clang and its runtime libraries: the libFuzzer harnesses (tests/fuzz/run).
 osfs_fuzz_packages="clang libclang-rt-14-dev"
 # systemd and man-db: systemd-analyze verify checks the unit and its man page.
@@ -19,13 +19,19 @@ osfs_missing() {
 	echo "$missing"
 }
 
+# What the commands mount/run prints use: jq, getfattr (attr), man.
+osfs_run_packages="jq attr man-db"
+# git, rsync, tar, make: tests/test_tools.py runs them over the whole mount.
+osfs_test_packages="$osfs_test_packages $osfs_run_packages git rsync tar make"
+
 # g++ and spdlog: the logging benchmark's C++ reference (tests/bench/logging);
 # lxcfs, rsyslog and util-linux's logger: the peers of tests/bench/peers.
 osfs_bench_packages="g++ libspdlog-dev lxcfs rsyslog util-linux"
 
-# osfs_deps [tests|fuzz|bench]
+# osfs_deps [run|tests|fuzz|bench]
 osfs_deps() {
 	local want="$osfs_build_packages"
+	[ "${1:-}" = run ] && want="$want $osfs_run_packages"
 	[ "${1:-}" = tests ] && want="$want $osfs_test_packages"
 	[ "${1:-}" = fuzz ] && want="$want $osfs_fuzz_packages"
 	[ "${1:-}" = bench ] && want="$want $osfs_bench_packages"

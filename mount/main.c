@@ -24,6 +24,10 @@
 #include "state.h"
 #include "tree/tree.h"
 
+/* What handlers have, once osfs stops, to deliver what they hold: the daemon is
+ * gone soon after (what is left undelivered is counted in logging/stats). */
+#define STOP_MS 30
+
 /* osfs's own -o options; the rest are FUSE's. */
 struct options {
 	char *state;
@@ -105,16 +109,21 @@ static const char usage[] =
 	"  cat MOUNTPOINT/errno/strerror/2        No such file or directory\n"
 	"  cat MOUNTPOINT/platform/platform       Linux-...-x86_64-with-glibc2.36\n"
 	"\n"
-	"Stop it with `fusermount3 -u MOUNTPOINT` or SIGTERM; both unmount cleanly.\n"
+	"Stop it with `fusermount3 -u MOUNTPOINT` or SIGTERM; both unmount cleanly, and\n"
+	"osfs is gone within about 100 ms: handlers have 30 ms to deliver what they hold\n"
+	"(what a receiver has not taken by then is counted lost in logging/stats).\n"
 	"\n"
 	"osfs always mounts with default_permissions: with -o allow_other, other users\n"
 	"get in and the kernel checks each node's mode.\n"
 	"\n"
 	"Options:\n"
 	"  -o state=FILE    keep what is set through the files (logging, os/environ, time/tz)\n"
-	"                   in FILE, saved on every change and loaded at start\n"
+	"                   in FILE, saved on every change and loaded at start; its directory\n"
+	"                   is made (mode 0700) if missing\n"
 	"  -o logging_config=FILE\n"
-	"                   a dictConfig JSON or fileConfig INI file applied at start and on SIGHUP\n"
+	"                   a dictConfig JSON or fileConfig INI file applied at start and on\n"
+	"                   SIGHUP; a reload that fails changes nothing and says why on stderr\n"
+	"                   and in MOUNTPOINT/errors\n"
 	"  -o logging_listen=[HOST:]PORT\n"
 	"                   logging.config.listen: take configurations on PORT (loopback unless\n"
 	"                   HOST is given), each verified with logging_listen_key\n"
@@ -210,6 +219,8 @@ int main(int argc, char *argv[])
 		goto out_session;
 	if (fuse_session_mount(se, opts.mountpoint) != 0)
 		goto out_signals;
+	if (osfs_ops_session(se, opts.mountpoint, !opts.singlethread) != 0)
+		goto out_unmount;
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto out_unmount;
 	/* After daemonizing (a fork would not keep the thread): SIGHUP reloads. */
@@ -245,6 +256,8 @@ int main(int argc, char *argv[])
 	 * SIGINT (both clean stops), and -errno when serving failed. */
 	status = ret < 0 ? 1 : 0;
 	notify("STOPPING=1");
+	/* Gone within STOP_MS: handlers deliver what they can by then (log_stop). */
+	log_stop(STOP_MS);
 out_threads:
 	if (have_hupper) {
 		stopping = 1;

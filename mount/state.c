@@ -75,19 +75,20 @@ static char *slurp(const char *path, int *err)
 	return b.data ? b.data : strdup("");
 }
 
-/* JSON if it starts with '{', else configparser's INI. */
-static int apply_logging_config(const char *path)
+/* JSON if it starts with '{', else configparser's INI: 0, or -errno with why it
+ * failed in why ("FILE: the refusal", as a write of it to logging/config says). */
+static int apply_logging_config(const char *path, char *why, size_t size)
 {
 	int err;
 	char *text = slurp(path, &err);
 	if (!text) {
-		fprintf(stderr, "osfs: cannot read %s: %s\n", path, strerror(-err));
+		snprintf(why, size, "cannot read %s: %s", path, strerror(-err));
 		return err;
 	}
 	const char *p = text + strspn(text, " \t\r\n");
 	err = *p == '{' ? log_dict_config(text) : log_file_config(text);
 	if (err)
-		fprintf(stderr, "osfs: %s: %s\n", path, osfs_refusal());
+		snprintf(why, size, "%s: %s", path, osfs_refusal());
 	osfs_refusal_clear();
 	free(text);
 	return err;
@@ -293,8 +294,32 @@ static int state_commit(void)
 	return err ? osfs_refuse(-err, "%s", why) : 0;
 }
 
-/* Opens the state file's directory, and refuses one that others may write to
- * (they could replace the file) unless it is sticky, as /tmp is. */
+/* Makes the directories of path that do not exist, each 0700 (as mkdir -p -m 0700
+ * would): 0, or -errno with why on stderr. */
+static int make_dirs(const char *dir)
+{
+	char *p = strdup(dir);
+	int err = p ? 0 : -ENOMEM;
+	for (char *at = p ? p + 1 : NULL; !err; at++) {
+		if (*at != '/' && *at != '\0')
+			continue;
+		char c = *at;
+		*at = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			err = -errno;
+		*at = c;
+		if (!c)
+			break;
+	}
+	if (err)
+		fprintf(stderr, "osfs: cannot make the directory %s of %s: %s\n", dir, state_path,
+			strerror(-err));
+	free(p);
+	return err;
+}
+
+/* Opens the state file's directory (made if missing), and refuses one that others
+ * may write to (they could replace the file) unless it is sticky, as /tmp is. */
 static int open_dir(void)
 {
 	char *copy = strdup(state_path), *copy2 = strdup(state_path);
@@ -303,10 +328,13 @@ static int open_dir(void)
 	if (!err) {
 		state_base = strdup(basename(copy2));
 		state_dir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		err = !state_base ? -ENOMEM : state_dir < 0 ? -errno : 0;
+		int made = 0; /* make_dirs said why it could not */
+		if (state_dir < 0 && errno == ENOENT && (made = make_dirs(dir)) == 0)
+			state_dir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		err = !state_base ? -ENOMEM : made ? made : state_dir < 0 ? -errno : 0;
 		if (err == -ENOMEM)
 			fprintf(stderr, "osfs: out of memory\n");
-		else if (err)
+		else if (err && !made)
 			fprintf(stderr, "osfs: cannot open the directory of %s, %s: %s\n", state_path,
 				dir, strerror(-err));
 	}
@@ -446,7 +474,10 @@ int state_start(const char *state_file, const char *logging_config)
 	state_path = state_file ? strdup(state_file) : NULL;
 	config_path = logging_config ? strdup(logging_config) : NULL;
 	loading = 1;
-	int err = config_path ? apply_logging_config(config_path) : 0;
+	char why[OSFS_REFUSAL_MAX + 256];
+	int err = config_path ? apply_logging_config(config_path, why, sizeof why) : 0;
+	if (err)
+		fprintf(stderr, "osfs: %s\n", why);
 	if (!err && state_path)
 		err = open_dir();
 	if (!err && state_path)
@@ -491,12 +522,19 @@ void state_stop(void)
 	state_path = config_path = state_base = NULL;
 }
 
+/* A reload that fails says why, as a bad logging/config write would: in errors,
+ * and on stderr.  Nothing changes then (dictConfig applies all or nothing). */
 int state_reload(void)
 {
 	if (!config_path)
 		return 0;
-	int err = apply_logging_config(config_path); /* saved through the change hook */
-	if (err)
-		osfs_errlog_add(getpid(), "(SIGHUP)", -err, "the logging_config file was not applied");
+	char why[OSFS_REFUSAL_MAX + 256];
+	int err = apply_logging_config(config_path, why, sizeof why); /* saved through the change hook */
+	if (err) {
+		fprintf(stderr, "osfs: SIGHUP: %s; the configuration is unchanged\n", why);
+		osfs_errlog_add(getpid(), "(SIGHUP)", -err, why);
+	} else {
+		tree_module_changed("logging");
+	}
 	return err;
 }

@@ -273,24 +273,26 @@ def test_objects_by_mkdir_and_files(fresh, tmp_path):
 
 
 @pytest.mark.parametrize("doc,message", [
-    ("{not json", "not a JSON object"),
+    ("{not json", "not valid JSON"),
     ({"formatters": {}}, "dictionary doesn't specify a version"),
     ({"version": 2}, "Unsupported version"),
     ({"version": 1, "handlers": {"h": {"class": "logging.NoSuchHandler"}}},
-     "Unable to configure handler 'h': unknown handler class 'logging.NoSuchHandler'"),
+     "Unable to configure handler 'h': Cannot resolve 'logging.NoSuchHandler': "
+     "No module named 'logging.NoSuchHandler'"),
     ({"version": 1, "handlers": {"h": {"class": "logging.StreamHandler", "formatter": "nope"}}},
-     "Unable to configure handler 'h': no formatter named 'nope'"),
+     "Unable to configure handler 'h': Unable to set formatter 'nope': KeyError: 'nope'"),
     ({"version": 1, "handlers": {"h": {"class": "logging.FileHandler", "filename": "/tmp/x",
                                        "bogus": 1}}},
      "unexpected keyword argument 'bogus'"),
     ({"version": 1, "formatters": {"f": {"()": "my.Factory"}}}, "custom factories '()'"),
     ({"version": 1, "loggers": {"x": {"level": "LOUD"}}},
-     "unknown level 'LOUD': expected NOTSET, DEBUG, INFO, WARNING, ERROR, CRITICAL or a number"),
+     "Unable to configure logger 'x': Unknown level: 'LOUD'"),
     ({"version": 1, "formatters": {"f": {"format": "no fields here"}}},
      "Invalid format 'no fields here' for '%' style"),
     ({"version": 1, "formatters": {"f": {"format": "{}", "style": "{"}}}, "invalid format"),
     ({"version": 1, "formatters": {"f": {"format": "$ bare", "style": "$"}}}, "bare '$' not allowed"),
-    ({"version": 1, "loggers": {"x": {"handlers": ["missing"]}}}, "no handler named 'missing'"),
+    ({"version": 1, "loggers": {"x": {"handlers": ["missing"]}}},
+     "Unable to configure logger 'x': Unable to add handler 'missing': KeyError: 'missing'"),
 ])
 def test_bad_config_changes_nothing(fresh, tmp_path, doc, message):
     log = tmp_path / "keep.log"

@@ -4,7 +4,8 @@ import stat
 
 import pytest
 
-KINDS = {"value", "directory", "link", "setting", "transaction", "record stream", "stream", "document"}
+KINDS = {"value", "directory", "link", "setting", "transaction", "record stream", "stream", "document",
+         "log"}
 
 
 def walk(root):
@@ -47,7 +48,7 @@ def test_modes_and_kinds(osfs):
     assert stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o444
     assert st.st_uid == os.getuid()
     # generated files report size 0, like procfs
-    assert os.stat(osfs.p("errors")).st_size == 0
+    assert os.stat(osfs.p("os", "cpu_count")).st_size == 0
 
 
 def test_partial_reads_and_pread_agree(osfs):

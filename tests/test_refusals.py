@@ -44,24 +44,39 @@ def test_creating_and_removing(fresh):
         assert expected in text
 
 
+# Requests that are malformed, as a user types them: each gets a line.
+MALFORMED = ("os/urandom/99999999999", "errno/strerror/2147483648", "time/gmtime/1e400")
+
+
 def test_error_lines_are_well_formed(fresh):
-    for path in ("nope", "errno/ENOPE", "platform/freedesktop_os_release/NOPE"):
-        refused(lambda: open(fresh.p(path)), errno.ENOENT)
+    for path in MALFORMED:
+        with pytest.raises(OSError) as e:
+            open(fresh.p(path))
+        assert e.value.errno != errno.ENOENT
     lines = fresh.errors()
-    assert len(lines) == 3
-    for line, path in zip(lines, ("nope", "errno/ENOPE", "platform/freedesktop_os_release/NOPE")):
+    assert len(lines) == len(MALFORMED)
+    for line, path in zip(lines, MALFORMED):
         m = LINE.match(line)
         assert m, line
         assert int(m.group(2)) == os.getpid()
-        assert m.group(3) == path and m.group(4) == "ENOENT"
+        assert m.group(3) == path and m.group(4) != "ENOENT"
+
+
+def test_missing_names_are_not_logged(fresh):
+    # A name that does not exist is answered ENOENT and nothing more (tools guess).
+    for path in ("nope", "errno/ENOPE", "platform/freedesktop_os_release/NOPE",
+                 "os/sysconf/SC_NOPE", ".git", "errno/.python-version", "os/urandom/HEAD"):
+        refused(lambda: open(fresh.p(path)), errno.ENOENT)
+    assert fresh.errors() == []
 
 
 def test_caller_pid_is_the_reader(fresh):
-    subprocess.run(["cat", fresh.p("errno", "EBOGUS")], capture_output=True)
-    out = subprocess.run(["sh", "-c", f'cat "{fresh.p("errno", "EBOGUS2")}"; echo $$'],
+    subprocess.run(["cat", fresh.p("os", "urandom", "99999999998")], capture_output=True)
+    out = subprocess.run(["sh", "-c", f'cat "{fresh.p("os", "urandom", "99999999999")}"; echo $$'],
                          capture_output=True, text=True)
     lines = fresh.errors()
     pids = [int(LINE.match(l).group(2)) for l in lines]
+    assert len(pids) == 2
     assert pids[0] != os.getpid()          # cat's own pid, not ours
     assert pids[1] != int(out.stdout.split()[-1])  # the child cat, not the shell
 
@@ -69,13 +84,13 @@ def test_caller_pid_is_the_reader(fresh):
 def test_errors_is_bounded(fresh):
     for i in range(600):
         try:
-            open(fresh.p("errno", f"EX{i}"))
+            open(fresh.p("os", "urandom", f"{10**10 + i}"))
         except OSError:
             pass
     lines = fresh.errors()
     assert len(lines) == 512
-    assert lines[-1].split()[2] == "errno/EX599"
-    assert lines[0].split()[2] == "errno/EX88"
+    assert lines[-1].split()[2] == f"os/urandom/{10**10 + 599}"
+    assert lines[0].split()[2] == f"os/urandom/{10**10 + 88}"
 
 
 def test_writing_errors_is_refused(fresh):

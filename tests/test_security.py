@@ -138,6 +138,59 @@ def test_setuid_exec_does_not_lend_root_to_a_partial_line(make_mount, stranger, 
     assert m.unmount() == 0
 
 
+WHO = "%(process)d %(osfs_uid)s %(processName)s %(pathname)s %(message)s"
+
+
+def test_the_identity_cache_is_not_fooled_by_an_exec_on_the_same_pid(make_mount, stranger,
+                                                                     public_dir):
+    """osfs keeps, per writing thread, what pins it (modules/ident.c), and reads its
+    ids, name and executable again in each write: a process that writes, then
+    becomes a setuid-root program (the pid stays), writes as root; one that execs
+    another program writes as that program; one that changes its uid or its name
+    between two writes on the same open file writes as what it became."""
+    m = make_mount("-o", "allow_other", public=True)
+    log = os.path.join(public_dir, "who.log")
+    os.mkdir(m.p("logging", "loggers", "app"))
+    file_logger(m, "app", log, WHO, mode=0o222)
+    info = m.p("logging", "loggers", "app", "info")
+    suid_echo = setuid_copy(public_dir, "/usr/bin/echo")
+    bash = os.path.realpath("/usr/bin/bash")
+    # a user's shell, then the setuid program it execs, on the same descriptor
+    r = as_user(stranger, f"echo $$ >&2; exec 3>{info}; echo before >&3; "
+                          f"exec {suid_echo} after >&3")
+    assert r.returncode == 0, r.stderr
+    pid = r.stderr.split()[0]
+    assert open(log).read().splitlines() == [
+        f"{pid} {stranger.pw_uid} bash {bash} before",
+        f"{pid} 0 {os.path.basename(suid_echo)} {suid_echo} after"]
+    # the owner's shell, then another program (no new credentials), as often as a
+    # cache could be stale
+    for i in range(3):
+        r = subprocess.run(["bash", "-c", f"echo $$ >&2; exec 3>{info}; echo shell{i} >&3; "
+                                          f"exec /usr/bin/echo program{i} >&3"],
+                           capture_output=True, text=True, check=True)
+        pid = r.stderr.split()[0]
+        assert open(log).read().splitlines()[-2:] == [
+            f"{pid} {os.getuid()} bash {bash} shell{i}",
+            f"{pid} {os.getuid()} echo {os.path.realpath('/usr/bin/echo')} program{i}"]
+    # a new name, then a new uid, between writes on one open file
+    code = ("import ctypes, os, sys\n"
+            "fd = os.open(sys.argv[1], os.O_WRONLY)\n"
+            "os.write(fd, b'as root\\n')\n"
+            "ctypes.CDLL(None).prctl(15, b'renamed', 0, 0, 0)\n"
+            "os.write(fd, b'renamed\\n')\n"
+            "os.setresuid(int(sys.argv[2]), int(sys.argv[2]), int(sys.argv[2]))\n"
+            "os.write(fd, b'as the user\\n')\n"
+            "print(os.getpid())\n")
+    r = subprocess.run(["/usr/bin/python3", "-c", code, info, str(stranger.pw_uid)],
+                       capture_output=True, text=True, check=True)
+    pid, python = r.stdout.strip(), os.path.realpath("/usr/bin/python3")
+    assert open(log).read().splitlines()[-3:] == [
+        f"{pid} 0 python3 {python} as root", f"{pid} 0 renamed {python} renamed",
+        f"{pid} {stranger.pw_uid} renamed {python} as the user"]
+    assert m.unmount() == 0
+
+
 def test_partial_lines_arrive_after_their_writer_exited(fresh, tmp_path):
     """`/usr/bin/printf 'p%s' $i > warning`: the process is gone when its close is
     served; its line was taken as its own in its write, and arrives."""
@@ -552,21 +605,22 @@ def test_responses_held_are_bounded_per_user(make_mount, stranger):
 
 
 def test_errors_cannot_be_flushed_by_another_user(make_mount, stranger):
+    # Sizes past osfs's bound: refused (ERANGE), and each refusal logged.
     m = make_mount("-o", "allow_other", public=True)
     for i in range(5):
-        with pytest.raises(FileNotFoundError):
-            os.stat(m.p("errno", f"OWNER{i}"))
+        with pytest.raises(OSError):
+            os.stat(m.p("os", "urandom", f"88888888{i}"))
     flood = "import os, sys\nfor i in range(3000):\n    try: os.stat(sys.argv[1] + str(i))\n    except OSError: pass\n"
-    r = as_user_py(stranger, flood, m.p("errno", "FLOOD"))
+    r = as_user_py(stranger, flood, m.p("os", "urandom", "99999999"))
     assert r.returncode == 0, r.stderr
-    with pytest.raises(FileNotFoundError):
-        os.stat(m.p("errno", "OWNER5"))
+    with pytest.raises(OSError):
+        os.stat(m.p("os", "urandom", "888888885"))
     lines = m.errors()
     assert len(lines) == 512
-    mine = [line for line in lines if "errno/OWNER" in line]
-    assert [line.split()[2] for line in mine] == [f"errno/OWNER{i}" for i in range(6)]
-    floods = [line for line in lines if "errno/FLOOD" in line]
-    assert len(floods) == 512 - 6 and floods[-1].split()[2] == "errno/FLOOD2999"
+    mine = [line for line in lines if "os/urandom/88888888" in line]
+    assert [line.split()[2] for line in mine] == [f"os/urandom/88888888{i}" for i in range(6)]
+    floods = [line for line in lines if "os/urandom/99999999" in line]
+    assert len(floods) == 512 - 6 and floods[-1].split()[2] == "os/urandom/999999992999"
     times = [float(line.split()[0]) for line in lines]
     assert times == sorted(times)  # still one log, in time order
     assert m.unmount() == 0

@@ -15,6 +15,7 @@
 #include "../escape.h"
 #include "osfs/errno.h"
 #include "osfs/fmt.h"
+#include "osfs/jsonscan.h"
 #include "osfs/logging/logging.h"
 #include "osfs/os.h"
 #include "osfs/refuse.h"
@@ -120,7 +121,7 @@ static int take_record(const char *line, void **state, const struct req *rq)
 	int level = (int)(intptr_t)rq->node->data;
 	w->caller = (struct log_caller){.pid = who->pid, .tid = who->tid, .uid = who->fsuid,
 					.exe = who->exe ? who->exe : ""};
-	snprintf(w->caller.comm, sizeof w->caller.comm, "%s", who->comm);
+	memcpy(w->caller.comm, who->comm, sizeof w->caller.comm);
 	if (escaped(who)) {
 		struct osfs_buf comm = {0};
 		escape_text(who->comm, &comm);
@@ -137,6 +138,14 @@ static int take_record(const char *line, void **state, const struct req *rq)
 	if (!w->batch && !(w->batch = log_batch_begin()))
 		return -ENOMEM;
 	return log_emit(rq->arg, level, line, w->lineno, &w->caller, w->batch);
+}
+
+/* What a writer's records may show of it now: read only that (issue 13). */
+static unsigned writer_needs(const struct req *rq)
+{
+	unsigned needs = log_caller_needs(rq->arg);
+	return ((needs & LOG_CALLER_COMM) ? OSFS_IDENT_COMM : 0) |
+	       ((needs & LOG_CALLER_EXE) ? OSFS_IDENT_EXE : 0);
 }
 
 /* The write's records go out to each handler at once, before the write returns. */
@@ -201,7 +210,7 @@ static const struct dir enabled_dir = {.each = &enabled_each, .match = match_ena
 #define LEVEL_ROW(n, level, doc_)                                                           \
 	{.name = (n), .kind = KIND_RECORDS, .mode = 0200, .flags = NODE_OWNED,              \
 	 .take = take_record, .taken = records_taken, .drop = drop_writer,                   \
-	 .data = (const void *)(intptr_t)(level), .doc = (doc_)}
+	 .writer_needs = writer_needs, .data = (const void *)(intptr_t)(level), .doc = (doc_)}
 #define ATTR_ROW(n, doc_)                                                             \
 	{.name = (n), .kind = KIND_SETTING, .mode = 0644, .show = show_logger_attr,     \
 	 .store = store_logger_attr, .data = (n), .doc = (doc_)}
@@ -254,7 +263,7 @@ static int rmdir_logger(const char *name, const struct req *rq)
 }
 
 static const struct node logger_each = {
-	.kind = KIND_DIR, .mode = 0555, .flags = NODE_OWNED, .dir = &logger_dir,
+	.kind = KIND_DIR, .mode = 0555, .flags = NODE_OWNED | NODE_KEPT, .dir = &logger_dir,
 	.doc = "a logger: its level, handlers and record streams"};
 static const struct dir loggers_dir = {.each = &logger_each, .match = match_logger,
 				       .list = list_loggers, .mkdir = mkdir_logger,
@@ -291,6 +300,25 @@ static int store_object_attr(const char *value, const struct req *rq)
 static int take_flush(const char *line, void **state, const struct req *rq)
 {
 	return log_handler_flush(rq->arg);
+}
+
+/* rollover and reopen: a true value (1, yes, on) acts, a false one does nothing. */
+static int take_control(const char *line, void **state, const struct req *rq)
+{
+	int on;
+	if (osfs_parse_bool(line, &on) < 0)
+		return osfs_refuse(EINVAL, "write 1 to %s, not '%s'", rq->node->name, line);
+	return on ? log_handler_control(rq->arg, rq->node->name) : 0;
+}
+
+static int has_rollover(const struct req *rq)
+{
+	return log_handler_has(rq->arg, "rollover");
+}
+
+static int has_reopen(const struct req *rq)
+{
+	return log_handler_has(rq->arg, "reopen");
 }
 
 /* A handler's keyword arguments (filename, mode, stream, ...) as files. */
@@ -342,6 +370,12 @@ static const struct node handler_rows[] = {
 	OBJECT_ROW("handlers", "filters", "the handler's filters, one per line"),
 	OBJECT_ROW("handlers", "config", "the handler's dictConfig entry as JSON (class and arguments)"),
 	RECORDS_ROW("flush", take_flush, 0200, "write anything: Handler.flush()"),
+	{.name = "rollover", .kind = KIND_RECORDS, .mode = 0200, .take = take_control,
+	 .visible = has_rollover,
+	 .doc = "write 1: doRollover() now (RotatingFileHandler, TimedRotatingFileHandler)"},
+	{.name = "reopen", .kind = KIND_RECORDS, .mode = 0200, .take = take_control,
+	 .visible = has_reopen,
+	 .doc = "write 1: close the file and open it again by its name (logrotate's postrotate)"},
 	END_ROW,
 };
 
@@ -534,32 +568,12 @@ static int apply_fileconfig(const char *doc, const struct req *rq)
 	return log_file_config(doc);
 }
 
-/* A JSON document is complete when its top-level object closes: a scan of its
- * brackets outside strings (asked at every write of a long document, so no parse). */
+/* A JSON document is decided when its top-level value closes, or as soon as no
+ * text that follows could make it valid ('{not json'): it is applied in that
+ * write(), which a shell's echo or printf sees fail (osfs/jsonscan.h). */
 static int json_complete(const char *doc)
 {
-	const char *p = doc + strspn(doc, " \t\r\n");
-	if (*p != '{' && *p != '[') { /* a scalar: only a parse knows where it ends */
-		cJSON *o = cJSON_Parse(p);
-		cJSON_Delete(o);
-		return o != NULL;
-	}
-	long depth = 0;
-	for (int in_string = 0; *p; p++) {
-		if (in_string) {
-			if (*p == '\\' && p[1])
-				p++;
-			else if (*p == '"')
-				in_string = 0;
-		} else if (*p == '"') {
-			in_string = 1;
-		} else if (*p == '{' || *p == '[') {
-			depth++;
-		} else if ((*p == '}' || *p == ']') && --depth == 0) {
-			return 1;
-		}
-	}
-	return 0;
+	return osfs_json_scan(doc) != OSFS_JSON_PARTIAL;
 }
 
 /* A document that cannot be saved is undone by applying the configuration before it,

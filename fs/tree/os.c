@@ -326,12 +326,15 @@ static const struct node grouplist_each =
 	VALUE_ROW(NULL, show_grouplist, "os.getgrouplist(USER, its group): one gid per line");
 static const struct dir grouplist_dir = {.each = &grouplist_each, .match = match_user};
 
-static const struct node sysconf_each =
-	VALUE_ROW(NULL, show_sysconf, "os.sysconf(NAME); -1 means no limit");
+static const struct node sysconf_each = {
+	.kind = KIND_VALUE, .mode = 0444, .flags = NODE_MAYBE, .show = show_sysconf,
+	.doc = "os.sysconf(NAME); -1 means no limit (listed where this system knows NAME)"};
 static const struct dir sysconf_dir = {
 	.each = &sysconf_each, .match = match_named, .list = list_named};
 
-static const struct node confstr_each = VALUE_ROW(NULL, show_confstr, "os.confstr(NAME)");
+static const struct node confstr_each = {
+	.kind = KIND_VALUE, .mode = 0444, .flags = NODE_MAYBE, .show = show_confstr,
+	.doc = "os.confstr(NAME) (listed where this system knows NAME)"};
 static const struct dir confstr_dir = {
 	.each = &confstr_each, .match = match_named, .list = list_named};
 
@@ -353,7 +356,8 @@ static const struct node os_rows[] = {
 	STRING_ROW("curdir", ".", "os.curdir"),
 	STRING_ROW("pardir", "..", "os.pardir"),
 	STRING_ROW("extsep", ".", "os.extsep"),
-	VALUE_ROW("altsep", show_altsep, "os.altsep: None here (ENODATA)"),
+	{.name = "altsep", .kind = KIND_VALUE, .mode = 0444, .flags = NODE_MAYBE, .show = show_altsep,
+	 .doc = "os.altsep: None here (ENODATA)"},
 	STRING_ROW("defpath", "/bin:/usr/bin", "os.defpath: the PATH when there is none"),
 	DIR_ROW("constants", constants_dir,
 		"os's integer constants: constants/NAME, and each family: constants/O, O.json ..."),

@@ -1,6 +1,8 @@
 /* The root of the tree: README, version, errors, and one directory per module. */
 #include "tree.h"
 
+#include <string.h>
+
 #include "osfs-config.h"
 #include "osfs/refuse.h"
 
@@ -18,11 +20,13 @@ static const char readme[] =
 	"  io/         default_buffer_size text_encoding encodings\n"
 	"  time/       time monotonic clocks/ localtime/ gmtime/ ctime/ asctime mktime\n"
 	"              tz strftime/ strptime\n"
-	"  logging/    config fileconfig basic_config handle listen loggers/NAME/{level,info,error,...} handlers/\n"
+	"  logging/    config fileconfig basic_config handle listen shutdown\n"
+	"              loggers/NAME/{level,info,error,enabled/,...} handlers/\n"
+	"              (handlers/NAME/{flush,rollover,reopen})\n"
 	"              formatters/ filters/ levels/ disable stats\n"
 	"  ffi/        call sizeof/ alignment/ struct/ find_library/ libraries (with -o ffi)\n"
 	"  version     osfs's version\n"
-	"  errors      every refused request: TIME PID NODE ERRNAME: message\n"
+	"  errors      every refused request: TIME PID NODE ERRNAME: message (tail -f)\n"
 	"\n"
 	"Every node explains itself: getfattr -d FILE (user.osfs.doc, user.osfs.kind).\n";
 
@@ -32,17 +36,13 @@ static int show_readme(struct osfs_buf *out, const struct req *rq)
 	return 0;
 }
 
-static int show_errors(struct osfs_buf *out, const struct req *rq)
-{
-	osfs_errlog_dump(out);
-	return 0;
-}
+static const struct log_source errors_log = {osfs_errlog_extent, osfs_errlog_read};
 
 static const struct node root_rows[] = {
 	CONST_ROW("README", show_readme, "a short tour of the tree"),
 	STRING_ROW("version", OSFS_VERSION, "the version of osfs"),
-	VALUE_ROW("errors", show_errors,
-		  "refused requests, oldest first: TIME PID NODE ERRNAME: message"),
+	LOG_ROW("errors", &errors_log,
+		"refused requests, oldest first: TIME PID NODE ERRNAME: message (tail -f follows it)"),
 	DIR_ROW("errno", errno_dir, "Python's errno: error numbers by name, and back"),
 	DIR_ROW("platform", platform_dir, "Python's platform: what this machine is"),
 	DIR_ROW("os", os_dir, "Python's os: this machine, the daemon's environment, the caller"),
@@ -70,6 +70,13 @@ void tree_changed(void)
 {
 	if (tree_on_change)
 		tree_on_change();
+}
+
+void tree_module_changed(const char *name)
+{
+	for (const struct node *r = root_rows; r->name; r++)
+		if (strcmp(r->name, name) == 0)
+			node_changed(r);
 }
 
 /* Each module's start-up, in order; shutdown runs in reverse. */

@@ -339,8 +339,7 @@ static const struct node strftime_rows[] = {
 			"time.strftime: write FORMAT[<tab>SECONDS[<tab>utc|local]], read the result"),
 	END_ROW,
 };
-static const struct node strftime_each = {.kind = KIND_VALUE, .mode = 0444, .flags = NODE_CALLER,
-					  .show = show_strftime,
+static const struct node strftime_each = {.kind = KIND_VALUE, .mode = 0444, .show = show_strftime,
 					  .doc = "time.strftime(NAME): the current local time"};
 static const struct dir strftime_dir = {.rows = strftime_rows, .each = &strftime_each,
 					.match = match_format};

@@ -42,6 +42,8 @@ extern int logging_escape_all;
 /* Called after every change of what the state file keeps (set by the daemon). */
 extern void (*tree_on_change)(void);
 void tree_changed(void);
+/* A module's kept state changed without a request (a SIGHUP reload): "logging". */
+void tree_module_changed(const char *name);
 
 /* Start-up and shutdown of the modules behind the tree: 0 or -errno. */
 int tree_init(void);

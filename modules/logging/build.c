@@ -1,320 +1,396 @@
-/* Objects built from their dictConfig JSON: formatters, filters and handlers, as
- * dictConfig and the objects' own config files make them.  Building a handler
- * opens its target, so it runs holding the config lock only, never log_lock. */
+/* Objects built from a configuration, as DictConfigurator builds them: levels as
+ * _checkLevel takes them, formatters (configure_formatter), filters
+ * (configure_filter), and the names a handler or logger gives of them
+ * (add_handlers, add_filters).  Values are read through convert.h, so that
+ * ext:// and cfg:// work wherever Python reads a value.  Handlers: build_handler.c. */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "osfs/refuse.h"
-
-static const char *str_of(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
+#include "pyfmt.h"
 
 int build_level(const cJSON *v, int *level)
 {
-	if (cJSON_IsNumber(v)) {
-		if (!(v->valuedouble >= INT_MIN && v->valuedouble <= INT_MAX) ||
-		    v->valuedouble != (double)(int)v->valuedouble)
-			return osfs_refuse(EINVAL, "Level not an integer or a valid string: %g",
-					   v->valuedouble);
-		*level = (int)v->valuedouble;
+	v = py_deref(v);
+	if (py_is_int(v)) {
+		double x = cJSON_IsBool(v) ? cJSON_IsTrue(v) : v->valuedouble;
+		if (!(x >= INT_MIN && x <= INT_MAX))
+			return osfs_refuse(ERANGE, "level %.0f is out of the range osfs keeps", x);
+		*level = (int)x;
 		return 0;
 	}
-	if (cJSON_IsString(v))
-		return log_level_parse(v->valuestring, level);
-	return osfs_refuse(EINVAL, "a level is a name or a number");
+	if (cJSON_IsString(v)) {
+		if (log_level_of(v->valuestring, level) == 0)
+			return 0;
+		return py_error(NULL, "Unknown level: %s", py_repr_s(v->valuestring, 0));
+	}
+	struct osfs_buf r = {0};
+	py_repr(v, &r);
+	int err = py_error("TypeError", "Level not an integer or a valid string: %s",
+			   r.data ? r.data : "");
+	osfs_buf_free(&r);
+	return err;
 }
 
-int build_slots(struct log_objects *o, int kind, const cJSON *names, struct log_obj ***slots,
+/* What `'()' in config; config.get(...)` says of a value that is no dict. */
+static int not_a_dict(const struct conv *c, const cJSON *config, const char *method)
+{
+	config = py_deref(config);
+	if (cJSON_IsString(config) || cJSON_IsArray(config) || cJSON_IsObject(config))
+		return py_error("AttributeError", "'%s' object has no attribute '%s'",
+				conv_type_name(c, config), method);
+	return py_error("TypeError", "argument of type '%s' is not iterable", py_type_name(config));
+}
+
+/* The slot of an object a configuration names: in the document, as
+ * self.config[section][name] finds it (built objects stand in their sections),
+ * else among the objects of the set by name. */
+int build_named(struct build_ctx *b, int kind, const cJSON *name, struct log_obj **slot)
+{
+	static const char *const sections[] = {"handlers", "formatters", "filters"};
+	static const int marks[] = {PN_HANDLER, PN_FORMATTER, PN_FILTER};
+	name = py_deref(name);
+	if (!b->document) {
+		if (!cJSON_IsString(name) || !(*slot = objects_get(b->o, kind, name->valuestring))) {
+			struct osfs_buf r = {0};
+			py_repr(name, &r);
+			int err = osfs_refuse(EINVAL, "no %.*s named %s", (int)strlen(sections[kind]) - 1,
+					      sections[kind], r.data ? r.data : "");
+			osfs_buf_free(&r);
+			return err;
+		}
+		return 0;
+	}
+	cJSON *section, *found;
+	int err = conv_get(b->cv, b->cv->root, sections[kind], &section);
+	if (!err && !section)
+		err = py_error("KeyError", "%s", py_repr_s(sections[kind], 0));
+	if (err)
+		return err;
+	if (cJSON_IsObject(section) && !cJSON_IsString(name)) {
+		if (cJSON_IsArray(name) || cJSON_IsObject(name))
+			return py_error("TypeError", "unhashable type: '%s'", conv_type_name(b->cv, name));
+		struct osfs_buf r = {0};
+		py_repr(name, &r);
+		err = py_error("KeyError", "%s", r.data ? r.data : "");
+		osfs_buf_free(&r);
+		return err;
+	}
+	if (!cJSON_IsObject(section)) {
+		if (cJSON_IsArray(section))
+			return py_error("TypeError", "%s indices must be integers or slices, not %s",
+					py_type_name(section), py_type_name(name));
+		return py_error("TypeError", "'%s' object is not subscriptable", py_type_name(section));
+	}
+	if ((err = conv_get(b->cv, section, name->valuestring, &found)))
+		return err;
+	if (!found)
+		return py_error("KeyError", "%s", py_repr_s(name->valuestring, 0));
+	if (py_kind(found) != marks[kind]) {
+		/* a built object is what a logger or handler adds; anything else fails
+		 * there (addHandler of a dict: AttributeError at the first record) */
+		return osfs_refuse(EAGAIN, "%s is not a %.*s that this configuration built",
+				   py_repr_s(name->valuestring, 0), (int)strlen(sections[kind]) - 1,
+				   sections[kind]);
+	}
+	const char *id = found->valuestring;
+	size_t len = strcspn(id, "\t");
+	char key[512];
+	snprintf(key, sizeof key, "%.*s", (int)len, id);
+	*slot = objects_get(b->o, kind, key);
+	return *slot ? 0 : osfs_refuse(EINVAL, "no %.*s named '%s'", (int)strlen(sections[kind]) - 1,
+				       sections[kind], key);
+}
+
+/* The items `for x in value` gives: a list's (as they are: iteration converts
+ * nothing), a string's characters, a dict's keys.  NULL: -errno in *err. */
+cJSON *build_iterate(const cJSON *v, int *err)
+{
+	v = py_deref(v);
+	*err = 0;
+	if (cJSON_IsArray(v)) {
+		cJSON *out = cJSON_CreateArray();
+		for (const cJSON *c = v->child; out && c; c = c->next) {
+			int e;
+			cJSON *copy = (c->type & PY_ALIAS) ? cJSON_CreateArray() /* a container: no name */
+							   : py_copy(c, &e);
+			cJSON_AddItemToArray(out, copy ? copy : cJSON_CreateNull());
+		}
+		if (!out)
+			*err = -ENOMEM;
+		return out;
+	}
+	if (cJSON_IsObject(v) || cJSON_IsString(v)) {
+		cJSON *out = cJSON_CreateArray();
+		if (cJSON_IsObject(v)) {
+			for (const cJSON *c = v->child; out && c; c = c->next)
+				cJSON_AddItemToArray(out, cJSON_CreateString(c->string));
+		} else {
+			const char *p = v->valuestring, *end = p + strlen(p);
+			while (out && p < end) {
+				const char *q = p;
+				u8_next(&q, end);
+				char ch[8];
+				snprintf(ch, sizeof ch, "%.*s", (int)(q - p), p);
+				cJSON_AddItemToArray(out, cJSON_CreateString(ch));
+				p = q;
+			}
+		}
+		if (!out)
+			*err = -ENOMEM;
+		return out;
+	}
+	*err = py_error("TypeError", "'%s' object is not iterable", py_type_name(v));
+	return NULL;
+}
+
+int build_names(struct build_ctx *b, int kind, const cJSON *names, struct log_obj ***slots,
 		size_t *n)
 {
 	*slots = NULL;
 	*n = 0;
-	if (!names || cJSON_IsNull(names))
+	if (!py_truth(names)) /* `if handlers:` */
 		return 0;
-	if (!cJSON_IsArray(names))
-		return osfs_refuse(EINVAL, "expected a list of names");
-	size_t count = (size_t)cJSON_GetArraySize(names);
-	struct log_obj **out = count ? calloc(count, sizeof *out) : NULL;
-	if (count && !out)
+	int err;
+	cJSON *items = build_iterate(names, &err);
+	if (err)
+		return err;
+	size_t count = (size_t)cJSON_GetArraySize(items);
+	struct log_obj **out = calloc(count ? count : 1, sizeof *out);
+	if (!out) {
+		cJSON_Delete(items);
 		return -ENOMEM;
+	}
 	size_t i = 0;
-	for (const cJSON *c = names->child; c; c = c->next, i++) {
-		if (!cJSON_IsString(c)) {
-			free(out);
-			return osfs_refuse(EINVAL, "expected a list of names");
+	for (const cJSON *c = items->child; c && !err; c = c->next) {
+		err = build_named(b, kind, c, &out[i]);
+		if (err) {
+			struct osfs_buf r = {0};
+			py_repr(c, &r);
+			err = osfs_refuse_prefix(EINVAL, "Unable to add %s %s",
+						 kind == OBJ_HANDLERS ? "handler" : "filter",
+						 r.data ? r.data : "");
+			osfs_buf_free(&r);
+			break;
 		}
-		if (!(out[i] = objects_get(o, kind, c->valuestring))) {
-			int err = osfs_refuse(EINVAL, "no %s named '%s'",
-					      kind == OBJ_HANDLERS ? "handler" : "filter", c->valuestring);
-			free(out);
-			return err;
-		}
+		/* a name given twice is added once (addHandler, addFilter) */
+		size_t k = 0;
+		while (k < i && out[k] != out[i])
+			k++;
+		if (k == i)
+			i++;
+	}
+	cJSON_Delete(items);
+	if (err) {
+		free(out);
+		return err;
 	}
 	*slots = out;
-	*n = count;
+	*n = i;
 	return 0;
 }
 
-/* Where the document's own text of a value is: cJSON reprints 0.0 as 0, but a
- * formatter's defaults must keep Python's types (json.loads reads 0.0 as a float).
- * A small skipper over the raw text finds the value at a path of keys. */
-static const char *skip_ws(const char *p)
+/* A factory '()' that names what osfs makes without Python code: 0 with the
+ * class's name, or a refusal. */
+static int factory_class(struct build_ctx *b, cJSON *config, const char *want, const char **out)
 {
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	return p;
-}
-
-static const char *skip_value(const char *p)
-{
-	p = skip_ws(p);
-	if (*p == '"') {
-		for (p++; *p && *p != '"'; p++)
-			if (*p == '\\' && p[1])
-				p++;
-		return *p ? p + 1 : p;
-	}
-	if (*p == '{' || *p == '[') {
-		char close = *p == '{' ? '}' : ']';
-		p = skip_ws(p + 1);
-		while (*p && *p != close) {
-			if (close == '}') {
-				p = skip_ws(skip_value(p)); /* the key */
-				if (*p == ':')
-					p++;
-			}
-			p = skip_ws(skip_value(p));
-			if (*p == ',')
-				p = skip_ws(p + 1);
-			else if (*p != close)
-				return p;
-		}
-		return *p ? p + 1 : p;
-	}
-	while (*p && !strchr(",}] \t\n\r", *p))
-		p++;
-	return p;
-}
-
-/* The text of obj[path[0]][path[1]]... in a JSON document, or NULL. */
-static const char *raw_member(const char *text, const char *const *path, int depth, size_t *len)
-{
-	const char *p = skip_ws(text);
-	for (int d = 0; d < depth; d++) {
-		if (*p != '{')
-			return NULL;
-		p = skip_ws(p + 1);
-		int found = 0;
-		while (*p == '"' && !found) {
-			const char *key = p + 1, *end = skip_value(p);
-			size_t klen = (size_t)(end - 1 - key);
-			p = skip_ws(end);
-			if (*p++ != ':')
-				return NULL;
-			p = skip_ws(p);
-			if (klen == strlen(path[d]) && strncmp(key, path[d], klen) == 0) {
-				found = 1;
-				break;
-			}
-			p = skip_ws(skip_value(p));
-			if (*p == ',')
-				p = skip_ws(p + 1);
-		}
-		if (!found)
-			return NULL;
-	}
-	*len = (size_t)(skip_value(p) - p);
-	return p;
-}
-
-/* The raw text of the document being applied, for raw_member. */
-static __thread const char *doc_text;
-static __thread int doc_depth; /* 0: a dictConfig document; 1: a formatter's own */
-
-void config_text_begin(const char *text, int depth)
-{
-	doc_text = text;
-	doc_depth = depth;
-}
-
-void config_text_end(void)
-{
-	doc_text = NULL;
-}
-
-static char *raw_defaults(const char *id)
-{
-	if (!doc_text)
-		return NULL;
-	const char *path[] = {"formatters", id, "defaults"};
-	size_t len;
-	const char *at = doc_depth ? raw_member(doc_text, path + 2, 1, &len)
-				   : raw_member(doc_text, path, 3, &len);
-	return at ? strndup(at, len) : NULL;
-}
-
-static int refuse_factory(const cJSON *obj)
-{
-	if (cJSON_GetObjectItemCaseSensitive(obj, "()"))
-		return osfs_refuse(EINVAL, "custom factories '()' are not supported: osfs runs no Python");
-	return 0;
-}
-
-int build_formatter(const char *id, const cJSON *obj, struct log_formatter **out)
-{
-	if (!cJSON_IsObject(obj))
-		return osfs_refuse(EINVAL, "Unable to configure formatter '%s': expected an object", id);
-	int err = refuse_factory(obj);
-	const char *cls = str_of(obj, "class");
-	if (!err && cls && strcmp(cls, "logging.Formatter") != 0)
-		err = osfs_refuse(EINVAL, "formatter class '%s' is not supported: logging.Formatter only", cls);
-	const char *style = str_of(obj, "style");
-	const cJSON *validate = cJSON_GetObjectItemCaseSensitive(obj, "validate");
-	const cJSON *defaults = cJSON_GetObjectItemCaseSensitive(obj, "defaults");
-	char *raw = defaults ? raw_defaults(id) : NULL;
-	char *defaults_json = raw ? raw : defaults ? cJSON_PrintUnformatted(defaults) : NULL;
-	if (!err && style && strlen(style) != 1)
-		err = osfs_refuse(EINVAL, "Style must be one of: %%,{,$");
-	if (!err) {
-		*out = log_formatter_new(str_of(obj, "format"), str_of(obj, "datefmt"),
-					 style ? style[0] : '%', defaults_json, !cJSON_IsFalse(validate));
-		err = *out ? 0 : -EINVAL;
-	}
-	if (raw)
-		free(raw);
+	cJSON *c;
+	int err = conv_pop(b->cv, config, "()", &c);
+	if (err)
+		return err;
+	const struct pn_row *r = NULL;
+	if (cJSON_IsString(c) && (err = pn_resolve(c->valuestring, &r)) == -EOPNOTSUPP)
+		err = osfs_refuse(EINVAL, "custom factories '()' are not supported: osfs runs no Python "
+				  "(%s)", py_repr_s(c->valuestring, 0));
+	else if (cJSON_IsString(c))
+		;
+	else if (py_kind(c) == PN_CLASS)
+		r = pn_find(c->valuestring, strlen(c->valuestring));
 	else
-		cJSON_free(defaults_json);
-	if (err) {
-		char why[OSFS_REFUSAL_MAX];
-		snprintf(why, sizeof why, "%s", osfs_refusal());
-		return osfs_refuse(EINVAL, "Unable to configure formatter '%s': %s", id, why);
-	}
+		err = osfs_refuse(EINVAL, "custom factories '()' are not supported: osfs runs no Python");
+	if (err)
+		return err;
+	if (!r || r->kind != PN_CLASS || strcmp(r->text, want) != 0)
+		return osfs_refuse(EINVAL, "custom factories '()' are not supported: osfs runs no "
+				   "Python (only %s itself)", want);
+	*out = r->text;
 	return 0;
 }
 
-int build_filter(const char *id, const cJSON *obj, char **out)
+/* The keyword arguments of configure_custom: {k: config[k] for k in config if
+ * k != '.' and valid_ident(k)}, checked against the names a class takes. */
+static int custom_kwargs(struct build_ctx *b, cJSON *config, const char *cls,
+			 const char *const *params, cJSON *kwargs)
 {
-	if (!cJSON_IsObject(obj) || refuse_factory(obj))
-		return osfs_refuse(EINVAL, "Unable to configure filter '%s': %s", id,
-				   cJSON_IsObject(obj) ? osfs_refusal() : "expected an object");
-	const char *name = str_of(obj, "name");
-	*out = strdup(name ? name : "");
+	int err;
+	cJSON *keys = build_iterate(config, &err); /* values are replaced as they are read */
+	for (const cJSON *k = keys ? keys->child : NULL; k && !err; k = k->next) {
+		const char *key = k->valuestring;
+		cJSON *v, *copy;
+		if (strcmp(key, ".") == 0)
+			continue;
+		if (!(err = valid_ident(key)))
+			err = conv_get(b->cv, config, key, &v);
+		size_t i = 0;
+		while (!err && params[i] && strcmp(params[i], key) != 0)
+			i++;
+		if (!err && !params[i])
+			err = py_error("TypeError", "%s.__init__() got an unexpected keyword argument '%s'",
+				       cls, key);
+		if (!err && (copy = py_copy(v, &err)))
+			cJSON_AddItemToObject(kwargs, key, copy);
+	}
+	cJSON_Delete(keys);
+	return err;
+}
+
+static int refuse_props(struct build_ctx *b, cJSON *config, const char *what)
+{
+	cJSON *props;
+	int err = conv_pop(b->cv, config, ".", &props);
+	if (!err && py_truth(props))
+		err = osfs_refuse(EOPNOTSUPP, "'.': osfs sets no attributes of a %s", what);
+	return err;
+}
+
+/* A formatter from the values Python passes Formatter(fmt, datefmt, style,
+ * validate, defaults=...). */
+static int make_formatter(const cJSON *fmt, const cJSON *datefmt, const cJSON *style,
+			  const cJSON *validate, int has_validate, const cJSON *defaults,
+			  struct log_formatter **out)
+{
+	fmt = py_deref(fmt);
+	datefmt = py_deref(datefmt);
+	style = py_deref(style);
+	const char *st = style ? (cJSON_IsString(style) ? style->valuestring : "") : "%";
+	if (!cJSON_IsString(style) && style && (cJSON_IsArray(style) || cJSON_IsObject(style)))
+		return py_error("TypeError", "unhashable type: '%s'", py_type_name(style));
+	if (strlen(st) != 1 || !strchr("%{$", st[0]))
+		return py_error(NULL, "Style must be one of: %%,{,$");
+	if (py_truth(fmt) && !cJSON_IsString(fmt))
+		return py_error("TypeError", "expected string or bytes-like object, got '%s'",
+				py_type_name(fmt));
+	if (py_truth(datefmt) && !cJSON_IsString(datefmt))
+		return osfs_refuse(EINVAL, "datefmt: a str (Python's time.strftime fails on a %s at "
+				   "every record)", py_type_name(datefmt));
+	struct osfs_buf d = {0};
+	if (defaults && !cJSON_IsNull(py_deref(defaults)))
+		py_json(defaults, &d);
+	if (osfs_buf_error(&d))
+		return -ENOMEM;
+	*out = log_formatter_new(py_truth(fmt) ? fmt->valuestring : NULL,
+				 py_truth(datefmt) ? datefmt->valuestring : NULL, st[0], d.data,
+				 has_validate ? py_truth(validate) : 1);
+	osfs_buf_free(&d);
+	return *out ? 0 : -EINVAL;
+}
+
+int build_formatter(struct build_ctx *b, cJSON *config, struct log_formatter **out)
+{
+	if (!py_is_dict(config))
+		return not_a_dict(b->cv, config, "get");
+	config = (cJSON *)py_deref(config);
+	int err;
+	if (conv_has(config, "()")) { /* configure_custom, and its retry of format as fmt */
+		static const char *const params[] = {"fmt", "datefmt", "style", "validate",
+						     "defaults", NULL};
+		const char *cls;
+		cJSON *kwargs = cJSON_CreateObject();
+		if (!kwargs)
+			return -ENOMEM;
+		err = factory_class(b, config, "logging.Formatter", &cls);
+		if (!err && conv_has(config, "format") && !conv_has(config, "fmt")) {
+			cJSON *f = cJSON_DetachItemFromObjectCaseSensitive(config, "format");
+			cJSON_AddItemToObject(config, "fmt", f);
+		}
+		if (!err)
+			err = custom_kwargs(b, config, "Formatter", params, kwargs);
+		const cJSON *validate = cJSON_GetObjectItemCaseSensitive(kwargs, "validate");
+		if (!err)
+			err = make_formatter(cJSON_GetObjectItemCaseSensitive(kwargs, "fmt"),
+					     cJSON_GetObjectItemCaseSensitive(kwargs, "datefmt"),
+					     cJSON_GetObjectItemCaseSensitive(kwargs, "style"), validate,
+					     validate != NULL,
+					     cJSON_GetObjectItemCaseSensitive(kwargs, "defaults"), out);
+		cJSON_Delete(kwargs);
+		if (!err && (err = refuse_props(b, config, "Formatter"))) {
+			log_formatter_free(*out);
+			*out = NULL;
+		}
+		return err;
+	}
+	cJSON *fmt, *datefmt, *style, *cls, *defaults, *validate = NULL;
+	if ((err = conv_get(b->cv, config, "format", &fmt)) ||
+	    (err = conv_get(b->cv, config, "datefmt", &datefmt)) ||
+	    (err = conv_get(b->cv, config, "style", &style)) ||
+	    (err = conv_get(b->cv, config, "class", &cls)) ||
+	    (err = conv_get(b->cv, config, "defaults", &defaults)))
+		return err;
+	if (py_truth(cls)) { /* _resolve(cname): an import, then attributes */
+		const struct pn_row *r = NULL;
+		if (py_kind(cls) == PN_CLASS)
+			r = pn_find(cls->valuestring, strlen(cls->valuestring));
+		else if (!cJSON_IsString(cls))
+			return py_error("AttributeError", "'%s' object has no attribute 'split'",
+					py_type_name(cls));
+		else if ((err = pn_resolve(cls->valuestring, &r)))
+			return err;
+		if (!r || r->kind != PN_CLASS || strcmp(r->text, "logging.Formatter") != 0)
+			return osfs_refuse(EINVAL, "formatter class '%s' is not supported: "
+					   "logging.Formatter only", r ? r->path : "?");
+	}
+	int has_validate = conv_has(config, "validate");
+	if (has_validate && (err = conv_get(b->cv, config, "validate", &validate)))
+		return err;
+	return make_formatter(fmt, datefmt, style, validate, has_validate, defaults, out);
+}
+
+int build_filter(struct build_ctx *b, cJSON *config, char **out)
+{
+	if (!py_is_dict(config))
+		return not_a_dict(b->cv, config, "get");
+	config = (cJSON *)py_deref(config);
+	cJSON *name;
+	int err;
+	if (conv_has(config, "()")) {
+		static const char *const params[] = {"name", NULL};
+		const char *cls;
+		cJSON *kwargs = cJSON_CreateObject();
+		if (!kwargs)
+			return -ENOMEM;
+		err = factory_class(b, config, "logging.Filter", &cls);
+		if (!err)
+			err = custom_kwargs(b, config, "Filter", params, kwargs);
+		if (!err)
+			err = refuse_props(b, config, "Filter");
+		name = cJSON_GetObjectItemCaseSensitive(kwargs, "name");
+		if (!err && name && !cJSON_IsString(name))
+			err = py_error("TypeError", "object of type '%s' has no len()", py_type_name(name));
+		if (!err && !(*out = strdup(name ? name->valuestring : "")))
+			err = -ENOMEM;
+		cJSON_Delete(kwargs);
+		return err;
+	}
+	if ((err = conv_get(b->cv, config, "name", &name)))
+		return err;
+	if (name && !cJSON_IsString(name)) /* Filter(name): len(name) */
+		return py_error("TypeError", "object of type '%s' has no len()", py_type_name(name));
+	*out = strdup(name ? name->valuestring : "");
 	return *out ? 0 : -ENOMEM;
 }
 
-/* A document read back shows credentials redacted; written back, the redacted
- * password stands for the one the handler of that name has now. */
-static int unredact(const char *id, cJSON *kwargs)
+int valid_ident(const char *s)
 {
-	cJSON *cred = cJSON_GetObjectItemCaseSensitive(kwargs, "credentials");
-	cJSON *pw = cJSON_IsArray(cred) ? cJSON_GetArrayItem(cred, 1) : cred;
-	if (!cJSON_IsString(pw) || strcmp(pw->valuestring, LOG_REDACTED) != 0)
-		return 0;
-	struct log_handler *now = objects_handler(log_reg.objects, id);
-	const cJSON *had = now ? cJSON_GetObjectItemCaseSensitive(now->kwargs, "credentials") : NULL;
-	if (!had)
-		return osfs_refuse(EINVAL, "credentials: '%s' stands for the password handler '%s' has, "
-				   "and it has none", LOG_REDACTED, id);
-	cJSON *keep = cJSON_Duplicate(cred == pw ? had : cJSON_GetArrayItem(had, 1), 1);
-	if (!keep)
-		return -ENOMEM;
-	if (cred == pw)
-		cJSON_ReplaceItemInObjectCaseSensitive(kwargs, "credentials", keep);
-	else
-		cJSON_ReplaceItemInArray(cred, 1, keep);
-	return 0;
-}
-
-/* The class and its keyword arguments: unknown ones are refused as Python's
- * TypeError, a relative filename is kept as the path it means. */
-static int handler_open(struct log_handler *h, const char *cls, const cJSON *kwargs)
-{
-	h->cls = handler_class_find(cls);
-	if (!h->cls)
-		return osfs_refuse(EINVAL, "unknown handler class '%s'", cls);
-	const cJSON *c;
-	cJSON_ArrayForEach(c, kwargs) {
-		int known = 0;
-		for (size_t i = 0; h->cls->params && h->cls->params[i] && !known; i++)
-			known = strcmp(h->cls->params[i], c->string) == 0;
-		if (!known)
-			return osfs_refuse(EINVAL, "%s() got an unexpected keyword argument '%s'",
-					   h->cls->name, c->string);
-	}
-	h->kwargs = cJSON_Duplicate(kwargs, 1);
-	if (!h->kwargs)
-		return -ENOMEM;
-	int err = unredact(h->id, h->kwargs);
-	if (err)
-		return err;
-	const cJSON *name = cJSON_GetObjectItemCaseSensitive(h->kwargs, "filename");
-	if (cJSON_IsString(name) && name->valuestring[0] != '/') {
-		char *full = log_absolute(name->valuestring);
-		if (!full)
-			return -ENOMEM;
-		cJSON_ReplaceItemInObjectCaseSensitive(h->kwargs, "filename", cJSON_CreateString(full));
-		free(full);
-	}
-	return h->cls->open ? h->cls->open(h, h->kwargs) : 0;
-}
-
-int build_handler(struct log_objects *o, const char *id, const cJSON *obj, struct log_handler **out)
-{
-	char why[OSFS_REFUSAL_MAX] = "";
-	int err = 0;
-	struct log_handler *h = calloc(1, sizeof *h);
-	if (!h)
-		return -ENOMEM;
-	pthread_mutex_init(&h->lock, NULL);
-	h->refs = 1;
-	h->home = o;
-	if (!(h->id = strdup(id))) {
-		err = -ENOMEM;
-		goto fail;
-	}
-	if (!cJSON_IsObject(obj)) {
-		err = osfs_refuse(EINVAL, "expected an object");
-		goto fail;
-	}
-	if ((err = refuse_factory(obj)))
-		goto fail;
-	const char *cls = str_of(obj, "class");
-	if (!cls) {
-		err = osfs_refuse(EINVAL, "no class given");
-		goto fail;
-	}
-	const cJSON *level = cJSON_GetObjectItemCaseSensitive(obj, "level");
-	if (level && (err = build_level(level, &h->level)))
-		goto fail;
-	const char *fmt = str_of(obj, "formatter");
-	if (fmt && !(h->formatter = objects_get(o, OBJ_FORMATTERS, fmt))) {
-		err = osfs_refuse(EINVAL, "no formatter named '%s'", fmt);
-		goto fail;
-	}
-	err = build_slots(o, OBJ_FILTERS, cJSON_GetObjectItemCaseSensitive(obj, "filters"), &h->filters,
-			  &h->nfilters);
-	if (err)
-		goto fail;
-	cJSON *kwargs = cJSON_Duplicate(obj, 1);
-	static const char *const common[] = {"class", "level", "formatter", "filters"};
-	for (size_t i = 0; kwargs && i < sizeof common / sizeof common[0]; i++)
-		cJSON_DeleteItemFromObjectCaseSensitive(kwargs, common[i]);
-	err = kwargs ? handler_open(h, cls, kwargs) : -ENOMEM;
-	cJSON_Delete(kwargs);
-	if (!err) {
-		*out = h;
-		return 0;
-	}
-fail:
-	snprintf(why, sizeof why, "%s", osfs_refusal());
-	handler_unref(h);
-	return osfs_refuse(err == -ENOMEM ? ENOMEM : EINVAL, "Unable to configure handler '%s': %s",
-			   id, why);
+	/* IDENTIFIER ^[a-z_][a-z0-9_]*$ with re.I: `$` also matches before a last "\n" */
+	size_t n = strlen(s), len = n && s[n - 1] == '\n' ? n - 1 : n;
+	int ok = len > 0 && (s[0] == '_' || ((s[0] | 32) >= 'a' && (s[0] | 32) <= 'z'));
+	for (size_t i = 1; ok && i < len; i++)
+		ok = s[i] == '_' || ((s[i] | 32) >= 'a' && (s[i] | 32) <= 'z') ||
+		     (s[i] >= '0' && s[i] <= '9');
+	return ok ? 0 : py_error(NULL, "Not a valid Python identifier: %s", py_repr_s(s, 0));
 }

@@ -88,6 +88,7 @@ void log_fini(void)
 	default_formatter = NULL;
 	pthread_mutex_unlock(&log_config_lock);
 	log_levels_fini();
+	log_stop_end();
 }
 
 int strlist_split(const char *text, char ***list, size_t *n)
@@ -349,13 +350,16 @@ static int handle(struct log_handler *h, struct log_record *r, struct log_batch 
 					o->text.data[mark] = '\0';
 				return handle_failed(h, r, err);
 			}
-			osfs_buf_putc(&o->text, '\n');
 			b->same.record = b->record;
 			b->same.f = f;
 			b->same.out = at;
 			b->same.start = mark;
-			b->same.len = o->text.len - mark;
+			b->same.len = o->text.len - mark; /* the text without the terminator */
 		}
+		if (h->terminator) /* StreamHandler.terminator, set by the '.' key */
+			osfs_buf_puts(&o->text, h->terminator);
+		else
+			osfs_buf_putc(&o->text, '\n');
 	}
 	o->rec[o->records++] = (struct log_out){o->text.len, r->levelno, standard_name(r->levelname)};
 	o->pid = (pid_t)r->process;
@@ -470,7 +474,9 @@ int log_emit(const char *logger, int level, const char *line, long lineno,
 		r.pathname = caller->exe;
 		r.filename = base_name(caller->exe);
 		char module[4096];
-		snprintf(module, sizeof module, "%.4000s", r.filename);
+		module[0] = '\0';
+		if (*r.filename) /* the executable is read only when a record may show it */
+			snprintf(module, sizeof module, "%.4000s", r.filename);
 		char *dot = strrchr(module, '.');
 		if (dot && dot != module)
 			*dot = '\0';
@@ -510,6 +516,23 @@ int log_handle_record(const char *logger, struct log_record *r, struct log_batch
 	}
 	b->record++;
 	return call_handlers(l, r, b);
+}
+
+unsigned log_caller_needs(const char *logger)
+{
+	unsigned needs = 0;
+	pthread_rwlock_rdlock(&log_lock);
+	for (struct log_logger *c = registry_logger(logger); c; c = c->propagate ? c->parent : NULL) {
+		for (size_t i = 0; i < c->nhandlers; i++) {
+			const struct log_handler *h = c->handlers[i]->handler;
+			if (h->cls->render || h->cls->keep)
+				needs |= LOG_CALLER_ALL;
+			else if (h->formatter)
+				needs |= log_formatter_caller(h->formatter->formatter);
+		}
+	}
+	pthread_rwlock_unlock(&log_lock);
+	return needs;
 }
 
 int log_disable_get(void)
@@ -582,6 +605,41 @@ int log_handler_flush(const char *id)
 		err = err ? err : end ? end : flushed;
 		handler_unref(h);
 	}
+	return err;
+}
+
+/* The class's operation named what ("rollover", "reopen"), or NULL. */
+static int (*control_of(const struct log_handler *h, const char *what))(struct log_handler *)
+{
+	return strcmp(what, "rollover") == 0 ? h->cls->rollover
+	       : strcmp(what, "reopen") == 0 ? h->cls->reopen : NULL;
+}
+
+int log_handler_has(const char *id, const char *what)
+{
+	pthread_rwlock_rdlock(&log_lock);
+	struct log_handler *h = objects_handler(log_reg.objects, id);
+	int has = h && control_of(h, what);
+	pthread_rwlock_unlock(&log_lock);
+	return has;
+}
+
+int log_handler_control(const char *id, const char *what)
+{
+	pthread_rwlock_rdlock(&log_lock);
+	struct log_handler *h = objects_handler(log_reg.objects, id);
+	int (*op)(struct log_handler *) = h ? control_of(h, what) : NULL;
+	if (op)
+		handler_ref(h);
+	pthread_rwlock_unlock(&log_lock);
+	if (!h)
+		return osfs_refuse(ENOENT, "no handler named '%s'", id);
+	if (!op)
+		return osfs_refuse(EOPNOTSUPP, "a %s has no %s", h->cls->name, what);
+	pthread_mutex_lock(&h->lock);
+	int err = op(h);
+	pthread_mutex_unlock(&h->lock);
+	handler_unref(h);
 	return err;
 }
 

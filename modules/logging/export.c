@@ -15,11 +15,15 @@ static cJSON *names_json(struct log_obj *const *slots, size_t n)
 	return a;
 }
 
+/* A level by its name, or as its number where it has none (getLevelName's
+ * "Level 16" is no name _checkLevel takes back). */
 static cJSON *level_json(int level)
 {
 	struct osfs_buf b = {0};
 	log_level_name(level, &b);
-	cJSON *v = cJSON_CreateString(b.data ? b.data : "");
+	int named;
+	cJSON *v = b.data && log_level_of(b.data, &named) == 0 ? cJSON_CreateString(b.data)
+								 : cJSON_CreateNumber(level);
 	osfs_buf_free(&b);
 	return v;
 }
@@ -73,6 +77,8 @@ cJSON *handler_json(const struct log_handler *h, int with_secrets)
 		cJSON_AddStringToObject(o, "formatter", h->formatter->id);
 	if (h->nfilters)
 		cJSON_AddItemToObject(o, "filters", names_json(h->filters, h->nfilters));
+	if (h->props) /* the '.' key: the attributes set after it was made */
+		cJSON_AddItemToObject(o, ".", cJSON_Duplicate(h->props, 1));
 	return o;
 }
 

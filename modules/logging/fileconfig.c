@@ -1,402 +1,415 @@
-/* logging.config.fileConfig: configparser's INI (read with inih, with its %(key)s
- * interpolation) becomes a dictConfig document and is applied like one, all or
- * nothing.  Handler args and kwargs are Python literals, read here without
- * Python: tuples and dicts of str, int, float, bool, None and sys.stdout/stderr. */
-#include <ctype.h>
+/* logging.config.fileConfig: configparser's file (ini.c) read as Python's
+ * _create_formatters, _install_handlers and _install_loggers read it -- keys
+ * lists split at commas, class, args and kwargs evaluated in logging's namespace
+ * (pyeval.c), positional arguments matched to the class's parameters, levels,
+ * formatters and targets looked up by name -- with Python's errors, then applied
+ * as a dictConfig document of those values, all or nothing. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <ini.h>
-
+#include "ini.h"
 #include "internal.h"
 #include "osfs/refuse.h"
 
-struct ini_entry {
-	char *section, *key, *value;
+struct fc {
+	struct ini ini;
+	cJSON *doc, *formatters, *handlers, *loggers;
 };
 
-struct ini {
-	struct ini_entry *e;
-	size_t n;
-	int failed;
-};
-
-/* inih calls this per key; a continuation line comes again with the same key. */
-static int on_entry(void *user, const char *section, const char *key, const char *value)
+/* cp[section][key] (the option interpolated): KeyError for what is missing. */
+static int item(struct fc *f, const char *section, const char *key, char **out)
 {
-	struct ini *ini = user;
-	char lower[256];
-	snprintf(lower, sizeof lower, "%s", key);
-	for (char *p = lower; *p; p++) /* configparser's optionxform */
-		*p = (char)tolower((unsigned char)*p);
-	for (size_t i = ini->n; i-- > 0;) {
-		struct ini_entry *e = &ini->e[i];
-		if (strcmp(e->section, section) == 0 && strcmp(e->key, lower) == 0) {
-			if (i == ini->n - 1) { /* a continuation: lines joined with \n */
-				size_t len = strlen(e->value) + strlen(value) + 2;
-				char *v = realloc(e->value, len);
-				if (!v)
-					return 0;
-				strcat(strcat(v, "\n"), value);
-				e->value = v;
-			} else { /* the same key again: the last one wins */
-				free(e->value);
-				e->value = strdup(value);
-			}
-			return 1;
+	int err = 0;
+	*out = NULL;
+	if (!ini_has_section(&f->ini, section))
+		return py_error("KeyError", "%s", py_repr_s(section, 0));
+	if (!(*out = ini_get(&f->ini, section, key, 0, &err)) && !err)
+		err = py_error("KeyError", "%s", py_repr_s(key, 0));
+	return err;
+}
+
+/* section.get(key, fallback): NULL when absent (the fallback is the caller's). */
+static int get(struct fc *f, const char *section, const char *key, int raw, char **out)
+{
+	int err = 0;
+	*out = ini_get(&f->ini, section, key, raw, &err);
+	return err;
+}
+
+/* "a, b,c".split(",") with each part stripped (empty parts kept, as Python's). */
+static cJSON *names_of(const char *text)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (const char *p = text; a;) {
+		size_t n = strcspn(p, ",");
+		const char *s = p, *e = p + n;
+		while (s < e && (*s == ' ' || (*s >= '\t' && *s <= '\r')))
+			s++;
+		while (e > s && (e[-1] == ' ' || (e[-1] >= '\t' && e[-1] <= '\r')))
+			e--;
+		char *name = strndup(s, (size_t)(e - s));
+		cJSON_AddItemToArray(a, cJSON_CreateString(name ? name : ""));
+		free(name);
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	return a;
+}
+
+/* cp[section]["keys"] as the list of names (an empty value: none). */
+static int keys_of(struct fc *f, const char *section, cJSON **out)
+{
+	char *v;
+	int err = item(f, section, "keys", &v);
+	*out = err ? NULL : *v ? names_of(v) : cJSON_CreateArray();
+	free(v);
+	return err ? err : *out ? 0 : -ENOMEM;
+}
+
+/* eval(option, vars(logging)), its error said with where it is. */
+static cJSON *evaluate(const char *section, const char *key, const char *text, int *err)
+{
+	cJSON *v = py_eval(text, err);
+	if (*err && *err != -ENOMEM)
+		osfs_refuse_prefix(-*err, "[%s] %s", section, key);
+	return v;
+}
+
+static int create_formatters(struct fc *f)
+{
+	cJSON *names;
+	int err = keys_of(f, "formatters", &names);
+	for (const cJSON *c = names ? names->child : NULL; !err && c; c = c->next) {
+		char sect[512], *v = NULL, *cls = NULL;
+		snprintf(sect, sizeof sect, "formatter_%s", c->valuestring);
+		cJSON *fm = cJSON_CreateObject();
+		static const char *const keys[] = {"format", "datefmt", "style", "defaults"};
+		for (size_t i = 0; fm && !err && i < 4; i++) { /* cp.get(..., raw=True, fallback=None) */
+			if (!ini_has_section(&f->ini, sect) || (err = get(f, sect, keys[i], 1, &v)) || !v)
+				continue;
+			cJSON *x = i < 3 ? cJSON_CreateString(v) : evaluate(sect, "defaults", v, &err);
+			if (x)
+				cJSON_AddItemToObject(fm, keys[i], x);
+			free(v);
 		}
-	}
-	struct ini_entry *p = realloc(ini->e, (ini->n + 1) * sizeof *p);
-	if (!p)
-		return 0;
-	ini->e = p;
-	p[ini->n] = (struct ini_entry){strdup(section), strdup(lower), strdup(value)};
-	ini->n++;
-	return 1;
-}
-
-static void ini_free(struct ini *ini)
-{
-	for (size_t i = 0; i < ini->n; i++) {
-		free(ini->e[i].section);
-		free(ini->e[i].key);
-		free(ini->e[i].value);
-	}
-	free(ini->e);
-}
-
-static const char *raw_get(const struct ini *ini, const char *section, const char *key)
-{
-	for (size_t i = 0; i < ini->n; i++)
-		if (strcmp(ini->e[i].section, section) == 0 && strcmp(ini->e[i].key, key) == 0)
-			return ini->e[i].value;
-	for (size_t i = 0; i < ini->n; i++) /* configparser's DEFAULT section */
-		if (strcmp(ini->e[i].section, "DEFAULT") == 0 && strcmp(ini->e[i].key, key) == 0)
-			return ini->e[i].value;
-	return NULL;
-}
-
-/* BasicInterpolation: %(key)s from the section or DEFAULT, %% is %. */
-static int interpolate(const struct ini *ini, const char *section, const char *value,
-		       struct osfs_buf *out, int depth)
-{
-	if (depth > 10)
-		return osfs_refuse(EINVAL, "interpolation too deep in section [%s]", section);
-	for (const char *p = value; *p; p++) {
-		if (*p != '%') {
-			osfs_buf_putc(out, *p);
-		} else if (p[1] == '%') {
-			osfs_buf_putc(out, '%');
-			p++;
-		} else if (p[1] == '(' && strchr(p, ')') && strchr(p, ')')[1] == 's') {
-			const char *end = strchr(p, ')');
-			char key[256];
-			snprintf(key, sizeof key, "%.*s", (int)(end - p - 2), p + 2);
-			for (char *k = key; *k; k++)
-				*k = (char)tolower((unsigned char)*k);
-			const char *v = raw_get(ini, section, key);
-			if (!v)
-				return osfs_refuse(EINVAL, "Bad value substitution: option '%s' in section "
-						   "[%s] refers to '%s', which is not set", value, section, key);
-			int err = interpolate(ini, section, v, out, depth + 1);
-			if (err)
-				return err;
-			p = end + 1;
+		if (!err && !ini_has_section(&f->ini, sect)) /* cp[sectname].get("class") */
+			err = py_error("KeyError", "%s", py_repr_s(sect, 0));
+		if (!err && !(err = get(f, sect, "class", 0, &cls)) && cls && *cls) {
+			const struct pn_row *r;
+			if (!(err = pn_import(cls, &r, 0)) &&
+			    (r->kind != PN_CLASS || strcmp(r->text, "logging.Formatter") != 0))
+				err = osfs_refuse(EINVAL, "[%s] class: '%s' is not supported: logging.Formatter "
+						  "only (osfs runs no Python)", sect, cls);
+		}
+		free(cls);
+		if (!err && fm) {
+			cJSON_DeleteItemFromObjectCaseSensitive(f->formatters, c->valuestring);
+			cJSON_AddItemToObject(f->formatters, c->valuestring, fm);
 		} else {
-			return osfs_refuse(EINVAL, "'%%' must be followed by '%%' or '(' in [%s]: %s",
-					   section, value);
+			cJSON_Delete(fm);
 		}
+	}
+	cJSON_Delete(names);
+	return err;
+}
+
+/* klass(*args, **kwargs): the arguments matched to the class's parameters. */
+static int match_arguments(const struct handler_class *cls, const cJSON *args, const cJSON *kwargs,
+			   cJSON *h)
+{
+	int required, nparams;
+	const char *init = handler_signature(cls, &required, &nparams);
+	const char *qual = cls->name;
+	int err;
+	if (!py_is_list(args) && !py_is_str(args) && !py_is_dict(args))
+		return py_error("TypeError", "%s() argument after * must be an iterable, not %s", qual,
+				py_type_name(args));
+	if (!py_is_dict(kwargs))
+		return py_error("TypeError", "%s() argument after ** must be a mapping, not %s", qual,
+				py_type_name(kwargs));
+	cJSON *items = build_iterate(args, &err);
+	if (err)
+		return err;
+	int n = cJSON_GetArraySize(items);
+	if (n > nparams) {
+		cJSON_Delete(items);
+		if (required == nparams)
+			return py_error("TypeError", "%s.__init__() takes %d positional arguments but %d were "
+					"given", init, nparams + 1, n + 1);
+		return py_error("TypeError", "%s.__init__() takes from %d to %d positional arguments but %d "
+				"were given", init, required + 1, nparams + 1, n + 1);
+	}
+	/* NullHandler's one parameter is Handler's level */
+	int null = strcmp(cls->name, "logging.NullHandler") == 0;
+	int i = 0;
+	for (const cJSON *c = items->child; c; c = c->next, i++) {
+		const char *param = null ? "level" : cls->params[i];
+		cJSON_AddItemToObject(h, param, cJSON_Duplicate(c, 1));
+	}
+	cJSON_Delete(items);
+	for (const cJSON *k = kwargs->child; k; k = k->next) {
+		int known = 0;
+		for (int p = 0; p < nparams && !known && !null; p++)
+			known = strcmp(cls->params[p], k->string) == 0;
+		known |= null && strcmp(k->string, "level") == 0;
+		if (!known)
+			return py_error("TypeError", "%s.__init__() got an unexpected keyword argument '%s'",
+					init, k->string);
+		if (cJSON_GetObjectItemCaseSensitive(h, k->string))
+			return py_error("TypeError", "%s.__init__() got multiple values for argument '%s'",
+					init, k->string);
+		cJSON_AddItemToObject(h, k->string, cJSON_Duplicate(k, 1));
+	}
+	char missing[400] = "";
+	int m = 0, k = 0;
+	for (int p = 0; p < required; p++)
+		m += !cJSON_GetObjectItemCaseSensitive(h, cls->params[p]);
+	for (int p = 0; p < required; p++) {
+		if (cJSON_GetObjectItemCaseSensitive(h, cls->params[p]))
+			continue;
+		k++;
+		size_t at = strlen(missing);
+		snprintf(missing + at, sizeof missing - at, "%s'%s'",
+			 k == 1 ? "" : k == m ? (m == 2 ? " and " : ", and ") : ", ", cls->params[p]);
+	}
+	if (m)
+		return py_error("TypeError", "%s.__init__() missing %d required positional argument%s: %s",
+				init, m, m == 1 ? "" : "s", missing);
+	if (null && cJSON_GetObjectItemCaseSensitive(h, "level")) { /* Handler(level): _checkLevel */
+		int level;
+		err = build_level(cJSON_GetObjectItemCaseSensitive(h, "level"), &level);
+		if (err)
+			return err;
 	}
 	return 0;
 }
 
-/* cp.get(section, key): interpolated (raw: as written); NULL if absent. */
-static char *get(const struct ini *ini, const char *section, const char *key, int raw, int *err)
+/* The class of `class=`: eval in logging's namespace, else an import path. */
+static int handler_class(const char *sect, const char *text, const struct handler_class **cls)
 {
-	const char *v = raw_get(ini, section, key);
-	if (!v)
-		return NULL;
-	struct osfs_buf b = {0};
-	*err = raw ? (osfs_buf_puts(&b, v), 0) : interpolate(ini, section, v, &b, 0);
-	if (*err) {
-		osfs_buf_free(&b);
-		return NULL;
+	int err;
+	const struct pn_row *r = NULL;
+	cJSON *v = py_eval(text, &err);
+	if (err && (strstr(osfs_refusal(), "NameError") == osfs_refusal() ||
+		    strstr(osfs_refusal(), "AttributeError") == osfs_refusal())) {
+		err = pn_import(text, &r, 0);
+	} else if (!err) {
+		r = py_kind(v) >= 0 ? pn_find(v->valuestring, strlen(v->valuestring)) : NULL;
+		if (!r || r->kind != PN_CLASS)
+			err = py_error("TypeError", "issubclass() arg 1 must be a class");
 	}
-	return b.data ? b.data : strdup("");
+	cJSON_Delete(v);
+	if (!err && (!(*cls = handler_class_find(r->text)) || strcmp((*cls)->name, r->text) != 0))
+		err = osfs_refuse(EINVAL, "'%s' is not a handler class osfs makes", r->text);
+	if (err && err != -ENOMEM)
+		osfs_refuse_prefix(-err, "[%s] class", sect);
+	return err;
 }
 
-/* A Python literal: str, int, float, True/False/None, sys.stdout, sys.stderr,
- * tuples and dicts of them.  p advances past it; the value is JSON. */
-static cJSON *literal(const char **p, int *err);
-
-static void ws(const char **p)
+static int install_handler(struct fc *f, const char *hand)
 {
-	while (isspace((unsigned char)**p))
-		(*p)++;
-}
-
-static cJSON *string_literal(const char **p, int *err)
-{
-	char q = *(*p)++;
-	struct osfs_buf b = {0};
-	while (**p && **p != q) {
-		char c = *(*p)++;
-		if (c == '\\' && **p) {
-			c = *(*p)++;
-			static const char from[] = "ntr0\\'\"", to[] = "\n\t\r\0\\'\"";
-			const char *k = strchr(from, c);
-			if (k && c)
-				c = to[k - from];
-			else
-				osfs_buf_putc(&b, '\\');
-		}
-		osfs_buf_putc(&b, c);
+	char sect[512], *klass = NULL, *fmt = NULL, *text = NULL, *level = NULL, *target = NULL;
+	snprintf(sect, sizeof sect, "handler_%s", hand);
+	const struct handler_class *cls = NULL;
+	cJSON *args = NULL, *kwargs = NULL, *h = cJSON_CreateObject();
+	int err = h ? 0 : -ENOMEM;
+	if (!err && !ini_has_section(&f->ini, sect))
+		err = py_error("KeyError", "%s", py_repr_s(sect, 0));
+	if (!err)
+		err = item(f, sect, "class", &klass);
+	if (!err)
+		err = get(f, sect, "formatter", 0, &fmt);
+	if (!err)
+		err = handler_class(sect, klass, &cls);
+	if (!err && !(err = get(f, sect, "args", 0, &text)))
+		args = evaluate(sect, "args", text ? text : "()", &err);
+	free(text);
+	text = NULL;
+	if (!err && !(err = get(f, sect, "kwargs", 0, &text)))
+		kwargs = evaluate(sect, "kwargs", text ? text : "{}", &err);
+	if (!err)
+		err = match_arguments(cls, args, kwargs, h);
+	if (!err && (err = get(f, sect, "level", 0, &level)) == 0 && level) {
+		int lv; /* h.setLevel(level) */
+		cJSON *s = cJSON_CreateString(level);
+		err = s ? build_level(s, &lv) : -ENOMEM;
+		cJSON_Delete(s);
+		cJSON_DeleteItemFromObjectCaseSensitive(h, "level");
+		cJSON_AddStringToObject(h, "level", level);
 	}
-	if (**p != q) {
-		osfs_buf_free(&b);
-		*err = osfs_refuse(EINVAL, "unterminated string in args");
-		return NULL;
-	}
-	(*p)++;
-	cJSON *s = cJSON_CreateString(b.data ? b.data : "");
-	osfs_buf_free(&b);
-	return s;
-}
-
-static cJSON *sequence(const char **p, char close, int dict, int *err)
-{
-	cJSON *out = dict ? cJSON_CreateObject() : cJSON_CreateArray();
-	(*p)++;
-	for (ws(p); **p && **p != close && !*err; ws(p)) {
-		cJSON *key = NULL;
-		if (dict) {
-			key = literal(p, err);
-			ws(p);
-			if (*err || !cJSON_IsString(key) || **p != ':') {
-				cJSON_Delete(key);
-				*err = *err ? *err : osfs_refuse(EINVAL, "kwargs must be a dict with str keys");
-				break;
-			}
-			(*p)++;
-		}
-		cJSON *v = literal(p, err);
-		if (*err)
-			cJSON_Delete(v); /* what was read of it, as far as the error */
-		else if (dict)
-			cJSON_AddItemToObject(out, key->valuestring, v);
+	if (!err && fmt && *fmt) { /* formatters[fmt] */
+		if (!cJSON_GetObjectItemCaseSensitive(f->formatters, fmt))
+			err = py_error("KeyError", "%s", py_repr_s(fmt, 0));
 		else
-			cJSON_AddItemToArray(out, v);
-		cJSON_Delete(key);
-		ws(p);
-		if (**p == ',')
-			(*p)++;
-		else if (**p != close && !*err)
-			*err = osfs_refuse(EINVAL, "expected ',' or '%c' in args", close);
+			cJSON_AddStringToObject(h, "formatter", fmt);
 	}
-	if (!*err && **p != close)
-		*err = osfs_refuse(EINVAL, "unclosed '%c' in args", close == ')' ? '(' : '{');
-	else if (!*err)
-		(*p)++;
-	return out;
-}
-
-static cJSON *literal(const char **p, int *err)
-{
-	ws(p);
-	static const struct {
-		const char *word;
-		int kind;
-	} words[] = {{"sys.stdout", 1}, {"sys.stderr", 2}, {"True", 3}, {"False", 4}, {"None", 5}};
-	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
-		size_t len = strlen(words[i].word);
-		if (strncmp(*p, words[i].word, len) == 0 && !isalnum((unsigned char)(*p)[len])) {
-			*p += len;
-			switch (words[i].kind) {
-			case 1: return cJSON_CreateString("ext://sys.stdout");
-			case 2: return cJSON_CreateString("ext://sys.stderr");
-			case 3: return cJSON_CreateTrue();
-			case 4: return cJSON_CreateFalse();
-			default: return cJSON_CreateNull();
-			}
-		}
-	}
-	if (**p == '\'' || **p == '"')
-		return string_literal(p, err);
-	if (**p == '(')
-		return sequence(p, ')', 0, err);
-	if (**p == '{')
-		return sequence(p, '}', 1, err);
-	if (**p == '-' || **p == '+' || isdigit((unsigned char)**p)) {
-		const char *start = *p;
-		(*p)++;
-		while (isalnum((unsigned char)**p) || **p == '.' || **p == '_')
-			(*p)++;
-		char num[64];
-		snprintf(num, sizeof num, "%.*s", (int)(*p - start), start);
-		return cJSON_CreateRaw(num); /* its literal, so that 1.0 stays a float */
-	}
-	*err = osfs_refuse(EINVAL, "args: '%.20s' is not a literal osfs can read (str, int, float, "
-			   "True, False, None, sys.stdout, sys.stderr)", *p);
-	return NULL;
-}
-
-static cJSON *python_value(const char *text, const char *what, int *err)
-{
-	const char *p = text;
-	cJSON *v = literal(&p, err);
-	ws(&p);
-	if (!*err && *p)
-		*err = osfs_refuse(EINVAL, "%s: unexpected '%.20s'", what, p);
-	return v;
-}
-
-/* "a, b,c" as configparser lists them, spaces stripped, empties kept out. */
-static cJSON *key_list(const char *text)
-{
-	cJSON *a = cJSON_CreateArray();
-	char *copy = strdup(text ? text : ""), *save;
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		while (isspace((unsigned char)*t))
-			t++;
-		char *end = t + strlen(t);
-		while (end > t && isspace((unsigned char)end[-1]))
-			*--end = '\0';
-		if (*t)
-			cJSON_AddItemToArray(a, cJSON_CreateString(t));
-	}
-	free(copy);
-	return a;
-}
-
-/* The keys= list of [formatters], [handlers] or [loggers]: NULL if it has none. */
-static cJSON *section_keys(const struct ini *ini, const char *section)
-{
-	const char *keys = raw_get(ini, section, "keys");
-	return keys ? key_list(keys) : NULL;
-}
-
-#define NEED(x, ...) \
-	do { \
-		if (!(x)) { \
-			err = err ? err : osfs_refuse(EINVAL, __VA_ARGS__); \
-			goto out; \
-		} \
-	} while (0)
-
-static int translate(const struct ini *ini, cJSON *doc)
-{
-	int err = 0;
-	char *v = NULL;
-	cJSON *fs = cJSON_AddObjectToObject(doc, "formatters");
-	cJSON *hs = cJSON_AddObjectToObject(doc, "handlers");
-	cJSON *ls = cJSON_AddObjectToObject(doc, "loggers");
-	cJSON *c, *list = section_keys(ini, "formatters");
-	NEED(list, "no [formatters] keys= in the file");
-	cJSON_ArrayForEach(c, list) {
-		char sect[300];
-		snprintf(sect, sizeof sect, "formatter_%s", c->valuestring);
-		cJSON *f = cJSON_AddObjectToObject(fs, c->valuestring);
-		static const char *const keys[] = {"format", "datefmt", "style", "class"};
-		for (size_t i = 0; i < 4; i++)
-			if ((v = get(ini, sect, keys[i], 1, &err)))
-				cJSON_AddStringToObject(f, keys[i], v), free(v), v = NULL;
-		if ((v = get(ini, sect, "defaults", 1, &err))) {
-			cJSON *d = python_value(v, "defaults", &err);
-			NEED(!err, "bad defaults");
-			cJSON_AddItemToObject(f, "defaults", d);
-			free(v), v = NULL;
-		}
-	}
-	cJSON_Delete(list);
-	list = section_keys(ini, "handlers");
-	NEED(list, "no [handlers] keys= in the file");
-	cJSON_ArrayForEach(c, list) {
-		char sect[300];
-		snprintf(sect, sizeof sect, "handler_%s", c->valuestring);
-		cJSON *h = cJSON_AddObjectToObject(hs, c->valuestring);
-		v = get(ini, sect, "class", 0, &err);
-		NEED(v, "[%s] has no class", sect);
-		const struct handler_class *cls = handler_class_find(v);
-		NEED(cls, "[%s]: unknown handler class '%s'", sect, v);
+	if (!err && strcmp(cls->name, "logging.handlers.MemoryHandler") == 0 &&
+	    !(err = get(f, sect, "target", 0, &target)) && target && *target)
+		cJSON_AddStringToObject(h, "target", target); /* fixed up when all are made */
+	if (!err) {
 		cJSON_AddStringToObject(h, "class", cls->name);
-		free(v), v = NULL;
-		if ((v = get(ini, sect, "level", 0, &err)))
-			cJSON_AddStringToObject(h, "level", v), free(v), v = NULL;
-		if ((v = get(ini, sect, "formatter", 0, &err)) && *v)
-			cJSON_AddStringToObject(h, "formatter", v);
-		free(v), v = NULL;
-		v = get(ini, sect, "args", 0, &err);
-		cJSON *args = python_value(v ? v : "()", "args", &err);
-		size_t i = 0;
-		for (cJSON *a = args ? args->child : NULL; a && !err; a = a->next, i++) {
-			if (cls->params && cls->params[i])
-				cJSON_AddItemToObject(h, cls->params[i], cJSON_Duplicate(a, 1));
-			else
-				err = osfs_refuse(EINVAL, "[%s]: too many args for %s", sect, cls->name);
-		}
-		cJSON_Delete(args);
-		free(v), v = NULL;
-		v = get(ini, sect, "kwargs", 0, &err);
-		cJSON *kwargs = python_value(v ? v : "{}", "kwargs", &err);
-		for (cJSON *k = kwargs ? kwargs->child : NULL; k && !err; k = k->next)
-			cJSON_AddItemToObject(h, k->string, cJSON_Duplicate(k, 1));
-		cJSON_Delete(kwargs);
-		free(v), v = NULL;
-		NEED(!err, "bad args in [%s]", sect);
+		cJSON_DeleteItemFromObjectCaseSensitive(f->handlers, hand);
+		cJSON_AddItemToObject(f->handlers, hand, h);
+		h = NULL;
+	} else if (err != -ENOMEM && !strstr(osfs_refusal(), sect)) {
+		osfs_refuse_prefix(-err, "[%s]", sect);
 	}
-	cJSON_Delete(list);
-	list = section_keys(ini, "loggers");
-	NEED(list, "no [loggers] keys= in the file");
-	cJSON_ArrayForEach(c, list) {
-		char sect[300];
+	cJSON_Delete(h);
+	cJSON_Delete(args);
+	cJSON_Delete(kwargs);
+	free(klass);
+	free(fmt);
+	free(text);
+	free(level);
+	free(target);
+	return err;
+}
+
+static int install_handlers(struct fc *f)
+{
+	cJSON *names;
+	int err = keys_of(f, "handlers", &names);
+	for (const cJSON *c = names ? names->child : NULL; !err && c; c = c->next)
+		err = install_handler(f, c->valuestring);
+	/* the fixups: h.setTarget(handlers[t]) */
+	for (const cJSON *h = err ? NULL : f->handlers->child; h && !err; h = h->next) {
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(h, "target");
+		if (t && !cJSON_GetObjectItemCaseSensitive(f->handlers, t->valuestring))
+			err = py_error("KeyError", "%s", py_repr_s(t->valuestring, 0));
+	}
+	cJSON_Delete(names);
+	return err;
+}
+
+/* A logger section's level and handlers into its entry (merged into what an
+ * earlier section for the same logger set, as Python configures it twice). */
+static int logger_entry(struct fc *f, const char *sect, cJSON *entry)
+{
+	char *level = NULL, *hlist = NULL;
+	int err = get(f, sect, "level", 0, &level);
+	if (!err && level) {
+		int lv;
+		cJSON *s = cJSON_CreateString(level);
+		err = s ? build_level(s, &lv) : -ENOMEM;
+		cJSON_Delete(s);
+		cJSON_DeleteItemFromObjectCaseSensitive(entry, "level");
+		cJSON_AddStringToObject(entry, "level", level);
+	}
+	if (!err)
+		err = item(f, sect, "handlers", &hlist);
+	cJSON *names = !err ? (*hlist ? names_of(hlist) : cJSON_CreateArray()) : NULL;
+	for (const cJSON *c = names ? names->child : NULL; !err && c; c = c->next)
+		if (!cJSON_GetObjectItemCaseSensitive(f->handlers, c->valuestring))
+			err = py_error("KeyError", "%s", py_repr_s(c->valuestring, 0));
+	if (!err) {
+		cJSON_DeleteItemFromObjectCaseSensitive(entry, "handlers");
+		cJSON_AddItemToObject(entry, "handlers", names);
+		names = NULL;
+	}
+	cJSON_Delete(names);
+	free(level);
+	free(hlist);
+	return err;
+}
+
+static cJSON *entry_for(struct fc *f, const char *qualname)
+{
+	if (!*qualname || strcmp(qualname, "root") == 0) { /* getLogger("") and ("root") */
+		cJSON *root = cJSON_GetObjectItemCaseSensitive(f->doc, "root");
+		return root ? root : cJSON_AddObjectToObject(f->doc, "root");
+	}
+	cJSON *l = cJSON_GetObjectItemCaseSensitive(f->loggers, qualname);
+	return l ? l : cJSON_AddObjectToObject(f->loggers, qualname);
+}
+
+/* int(text), as section.getint reads it. */
+static int python_int(const char *text, long long *out)
+{
+	const char *p = text + strspn(text, " \t\n\r\f\v");
+	char digits[64];
+	size_t k = 0;
+	if (*p == '+' || *p == '-')
+		digits[k++] = *p++;
+	int any = 0;
+	while (k < sizeof digits - 1 && ((*p >= '0' && *p <= '9') ||
+					 (*p == '_' && any && p[1] >= '0' && p[1] <= '9'))) {
+		if (*p != '_')
+			digits[k++] = *p, any = 1;
+		p++;
+	}
+	digits[k] = '\0';
+	p += strspn(p, " \t\n\r\f\v");
+	if (!any || *p)
+		return py_error(NULL, "invalid literal for int() with base 10: %s", py_repr_s(text, 0));
+	*out = strtoll(digits, NULL, 10);
+	return 0;
+}
+
+static int install_loggers(struct fc *f)
+{
+	cJSON *names;
+	int err = keys_of(f, "loggers", &names), found = 0;
+	for (cJSON *c = names ? names->child : NULL; !err && c; c = c->next)
+		if (strcmp(c->valuestring, "root") == 0) { /* llist.remove("root"): the first */
+			cJSON_Delete(cJSON_DetachItemViaPointer(names, c));
+			found = 1;
+			break;
+		}
+	if (!err && !found)
+		err = py_error(NULL, "list.remove(x): x not in list");
+	if (!err && !ini_has_section(&f->ini, "logger_root"))
+		err = py_error("KeyError", "'logger_root'");
+	if (!err)
+		err = logger_entry(f, "logger_root", entry_for(f, ""));
+	for (const cJSON *c = names && !err ? names->child : NULL; !err && c; c = c->next) {
+		char sect[512], *qualname = NULL, *prop = NULL;
 		snprintf(sect, sizeof sect, "logger_%s", c->valuestring);
-		int root = strcmp(c->valuestring, "root") == 0;
-		cJSON *l = cJSON_CreateObject();
-		if (root) {
-			cJSON_AddItemToObject(doc, "root", l);
-		} else {
-			v = get(ini, sect, "qualname", 0, &err);
-			if (!v)
-				cJSON_Delete(l);
-			NEED(v, "[%s] has no qualname", sect);
-			cJSON_AddItemToObject(ls, v, l);
-			free(v), v = NULL;
-			v = get(ini, sect, "propagate", 0, &err);
-			cJSON_AddBoolToObject(l, "propagate", v ? atoi(v) != 0 : 1);
-			free(v), v = NULL;
+		long long propagate = 1;
+		err = item(f, sect, "qualname", &qualname);
+		if (!err && !(err = get(f, sect, "propagate", 0, &prop)) && prop)
+			err = python_int(prop, &propagate);
+		cJSON *entry = err ? NULL : entry_for(f, qualname);
+		if (entry)
+			err = logger_entry(f, sect, entry);
+		if (!err) {
+			cJSON_DeleteItemFromObjectCaseSensitive(entry, "propagate");
+			cJSON_AddBoolToObject(entry, "propagate", propagate != 0);
 		}
-		if ((v = get(ini, sect, "level", 0, &err)))
-			cJSON_AddStringToObject(l, "level", v), free(v), v = NULL;
-		v = get(ini, sect, "handlers", 0, &err);
-		NEED(v, "[%s] has no handlers= line", sect);
-		cJSON_AddItemToObject(l, "handlers", key_list(v));
-		free(v), v = NULL;
+		if (err && err != -ENOMEM && !strstr(osfs_refusal(), sect))
+			osfs_refuse_prefix(-err, "[%s]", sect);
+		free(qualname);
+		free(prop);
 	}
-	NEED(cJSON_GetObjectItemCaseSensitive(doc, "root"), "[loggers] keys= must list root");
-out:
-	free(v);
-	cJSON_Delete(list);
+	cJSON_Delete(names);
 	return err;
 }
 
 int log_file_config(const char *text)
 {
-	struct ini ini = {0};
-	int line = ini_parse_string(text, on_entry, &ini);
-	int err = line > 0 ? osfs_refuse(EINVAL, "INI syntax error on line %d", line)
-		  : line < 0 ? -ENOMEM : 0;
-	cJSON *doc = cJSON_CreateObject();
-	cJSON_AddNumberToObject(doc, "version", 1);
-	cJSON_AddBoolToObject(doc, "disable_existing_loggers", 1);
+	struct fc f = {0};
+	int err = ini_read(&f.ini, text);
+	f.doc = cJSON_CreateObject();
+	if (!err && f.doc) {
+		cJSON_AddNumberToObject(f.doc, "version", 1);
+		cJSON_AddBoolToObject(f.doc, "disable_existing_loggers", 1);
+		f.formatters = cJSON_AddObjectToObject(f.doc, "formatters");
+		f.handlers = cJSON_AddObjectToObject(f.doc, "handlers");
+		f.loggers = cJSON_AddObjectToObject(f.doc, "loggers");
+	}
+	if (!err && !f.loggers)
+		err = -ENOMEM;
 	if (!err)
-		err = translate(&ini, doc);
-	ini_free(&ini);
-	char *json = err ? NULL : cJSON_PrintUnformatted(doc);
-	cJSON_Delete(doc);
+		err = create_formatters(&f);
 	if (!err)
-		err = json ? log_dict_config(json) : -ENOMEM;
-	cJSON_free(json);
+		err = install_handlers(&f);
+	if (!err)
+		err = install_loggers(&f);
+	if (!err)
+		err = log_dict_config_doc(f.doc, 1); /* the values are Python's: nothing to convert */
+	ini_free(&f.ini);
+	cJSON_Delete(f.doc);
 	return err;
 }

@@ -23,6 +23,7 @@ struct log_formatter {
 	char *defaults_error; /* defaults that fail every record (not a dict) */
 	int asctime_attr;
 	unsigned long serial; /* names it in the asctime cache */
+	unsigned caller;      /* LOG_CALLER_*: what of the writer the format shows */
 	struct fmt_prog prog;
 	struct log_extra *defaults;
 	size_t ndefaults;
@@ -84,6 +85,23 @@ static int mark_direct(struct log_formatter *f)
 		simple &= op->direct != 0;
 	}
 	return simple;
+}
+
+/* What of the writer a program shows: its fields' attributes, and every one
+ * where the whole record is formatted ('%s' of the mapping). */
+static unsigned caller_of(const struct fmt_prog *p)
+{
+	unsigned caller = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct fmt_op *op = &p->ops[i];
+		if (op->kind == OP_RECORD_DICT)
+			caller |= LOG_CALLER_ALL;
+		else if (op->kind == OP_FIELD)
+			caller |= log_record_attr_caller(op->attr);
+		if (op->nested)
+			caller |= caller_of(op->nested);
+	}
+	return caller;
 }
 
 void log_formatter_free(struct log_formatter *f)
@@ -162,7 +180,13 @@ struct log_formatter *log_formatter_new(const char *fmt, const char *datefmt, ch
 	f->uses_time = strstr(f->fmt, styles[s].asctime_search) != NULL ||
 	               (styles[s].asctime_search2 && strstr(f->fmt, styles[s].asctime_search2));
 	f->simple = mark_direct(f);
+	f->caller = caller_of(&f->prog);
 	return f;
+}
+
+unsigned log_formatter_caller(const struct log_formatter *f)
+{
+	return f->caller;
 }
 
 const char *log_formatter_fmt(const struct log_formatter *f)

@@ -23,6 +23,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "convert.h"
 #include "index.h"
 #include "osfs/logging/format.h"
 #include "osfs/logging/logging.h"
@@ -156,15 +157,37 @@ struct log_emit {
 	size_t sent;      /* set by emit: how many records reached the target, in order */
 };
 
+/* An attribute the '.' key of a dictConfig entry may set after the handler is
+ * made (Python's setattr), as osfs models it: its type, and whether it is taken
+ * as the keyword argument of the same name (else the class reads handler_prop). */
+enum { ATTR_STR, ATTR_INT, ATTR_NUMBER, ATTR_TRUTH, ATTR_LEVEL, ATTR_STRLIST, ATTR_IGNORED };
+struct handler_attr {
+	const char *name;
+	int type;
+	int kwarg;
+};
+extern const struct handler_attr stream_attrs[]; /* terminator: the StreamHandler family */
+extern const struct handler_attr socket_attrs[]; /* retryStart ...: SocketHandler, DatagramHandler */
+
+/* A handler's commit steps (see handler_class.commit). */
+enum { COMMIT_OPEN, COMMIT_DONE, COMMIT_UNDO };
+
 /* A handler class: its Python name, how its parameters are taken (the dictConfig
  * keys beyond class, level, formatter, filters), how it emits records, flushes
  * and closes.  Adding a class is one row in handler_classes. */
 struct handler_class {
 	const char *name;
-	const char *const *params; /* the keyword arguments it takes */
+	const char *const *params; /* the keyword arguments it takes, in Python's order */
+	const struct handler_attr *attrs; /* what the '.' key may set beyond level and name */
 	/* Builds the class's state: runs with no lock held, may take a while
-	 * (resolving a name) but never blocks without bound. */
+	 * (resolving a name) but never blocks without bound.  It prepares only:
+	 * nothing outside the daemon changes (no file created or truncated). */
 	int (*open)(struct log_handler *h, const cJSON *kwargs);
+	/* What changes things outside, once the whole configuration is accepted:
+	 * COMMIT_OPEN opens (creates) the target, COMMIT_DONE finishes (truncates,
+	 * mode 'w') when every handler has opened, COMMIT_UNDO takes back an open
+	 * (removes a file it created).  NULL: nothing to do. */
+	int (*commit)(struct log_handler *h, int step);
 	/* The formatted records of a write, each ending with '\n'.  Sets e->sent;
 	 * returns 0 when all were sent. */
 	int (*emit)(struct log_handler *h, struct log_emit *e);
@@ -181,6 +204,12 @@ struct handler_class {
 	 * file or connection given back, to be taken again by its next record; the
 	 * handler's lock held.  NULL: it keeps what it holds. */
 	void (*release)(struct log_handler *h);
+	/* What an operator asks of a file handler (logging/handlers/NAME/rollover and
+	 * reopen), under the handler's lock; NULL where the class has none.  rollover
+	 * is Python's doRollover(); reopen closes the file and opens it again by its
+	 * name (what logrotate's postrotate signals daemons for). */
+	int (*rollover)(struct log_handler *h);
+	int (*reopen)(struct log_handler *h);
 	void (*close)(struct log_handler *h);
 };
 
@@ -195,6 +224,8 @@ struct log_handler {
 	struct log_obj **filters;
 	size_t nfilters;
 	cJSON *kwargs;             /* as configured, secrets included (export redacts) */
+	cJSON *props;              /* the '.' key's attributes, as set (NULL: none) */
+	char *terminator;          /* StreamHandler.terminator; NULL: "\n" */
 	struct log_objects *home;  /* the set it belongs to: where its targets are named */
 	pthread_mutex_t lock;      /* one emit at a time */
 	int timeout_ms;            /* what one write may spend waiting for it and in it; 0: no bound */
@@ -239,10 +270,23 @@ static inline int64_t log_clock_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Stopping (stop.c): 0, or when every handler's wait ends, whatever its timeout. */
+extern int64_t log_stopping_at;
+/* A descriptor that becomes readable when the waits must end: every handler's
+ * poll() watches it too.  libcurl's sockets are shut down then instead: its
+ * transfers say when they open and close one. */
+int log_wake_fd(void);
+void log_socket_opened(int fd);
+void log_socket_closed(int fd);
+void log_stop_end(void); /* at log_fini */
+
 /* Milliseconds left before a deadline (at least 1 while any is left; 0 after;
- * -1 for no deadline), for poll() and libcurl. */
+ * -1 for no deadline), for poll() and libcurl; stopping shortens every one. */
 static inline int log_ms_left(int64_t deadline)
 {
+	int64_t stop = __atomic_load_n(&log_stopping_at, __ATOMIC_RELAXED);
+	if (stop && (!deadline || stop < deadline))
+		deadline = stop;
 	if (!deadline)
 		return -1;
 	int64_t left = deadline - log_clock_ns();
@@ -259,16 +303,44 @@ char *log_absolute(const char *filename);
 int strlist_split(const char *text, char ***list, size_t *n); /* names split on blanks/commas */
 void strlist_free(char ***list, size_t *n);
 
-/* An object of a set, built from its JSON (no lock needed but the config lock:
- * a handler opens its target here).  Slots it names are looked up in o. */
-int build_formatter(const char *id, const cJSON *obj, struct log_formatter **out);
-int build_filter(const char *id, const cJSON *obj, char **out);
-int build_handler(struct log_objects *o, const char *id, const cJSON *obj, struct log_handler **out);
-/* A level as dictConfig takes it: a name or a number. */
+/* Builders: objects built from a configuration as DictConfigurator builds them,
+ * reading values through convert.h (ext://, cfg://).  Names of objects are looked
+ * up in the document (dictConfig: self.config['formatters'][name], built objects
+ * standing in their sections) or, for an object's own config file, in the set. */
+struct build_ctx {
+	struct conv *cv;
+	struct log_objects *o; /* the set being built */
+	int document;          /* names are the document's */
+};
+int build_formatter(struct build_ctx *b, cJSON *config, struct log_formatter **out);
+int build_filter(struct build_ctx *b, cJSON *config, char **out);
+/* Prepares a handler (nothing is created or truncated: handlers_commit does it). */
+int build_handler(struct build_ctx *b, const char *id, cJSON *config, struct log_handler **out);
+/* Whether a handler waits for handlers of the document not built yet (Python
+ * defers a MemoryHandler whose target, or a QueueHandler whose handlers, are not). */
+int build_handler_waits(struct build_ctx *b, cJSON *config);
+/* Opens what prepared handlers will write to, all or none: on failure what was
+ * created is removed again and nothing was truncated. */
+int handlers_commit(struct log_handler *const *hs, size_t n);
+void handlers_uncommit(struct log_handler *const *hs, size_t n);
+/* Python's __init__ of a class: its name in TypeErrors, how many parameters have
+ * no default, how many it takes (osfs's params list them first, in order). */
+const char *handler_signature(const struct handler_class *cls, int *required, int *nparams);
+/* A '.' attribute of a handler, or NULL. */
+const cJSON *handler_prop(const struct log_handler *h, const char *name);
+/* logging._checkLevel: an int, or a registered name. */
 int build_level(const cJSON *v, int *level);
-/* Names (a JSON array of strings) as slots of a kind of o. */
-int build_slots(struct log_objects *o, int kind, const cJSON *names, struct log_obj ***slots,
+/* self.config[section][name]: the slot of a built object; -EAGAIN for an entry
+ * that is not built (yet). */
+int build_named(struct build_ctx *b, int kind, const cJSON *name, struct log_obj **slot);
+/* add_handlers / add_filters: the names of a truthy value, as slots. */
+int build_names(struct build_ctx *b, int kind, const cJSON *names, struct log_obj ***slots,
 		size_t *n);
+/* `for x in v`: a list's items (as they are), a str's characters, a dict's keys,
+ * as a new array; NULL with -errno in *err (Python's TypeError). */
+cJSON *build_iterate(const cJSON *v, int *err);
+/* valid_ident: 0, or Python's ValueError. */
+int valid_ident(const char *s);
 
 /* The JSON of objects and loggers.  secrets: the handler's credentials as they
  * are (the state file), else redacted (every file anyone reads). */
@@ -278,8 +350,8 @@ cJSON *handler_json(const struct log_handler *h, int secrets);
 cJSON *logger_json(const struct log_logger *l);
 #define LOG_REDACTED "<redacted>"
 
-/* The raw text of the document a formatter is built from (its defaults' literals). */
-void config_text_begin(const char *text, int depth);
-void config_text_end(void);
+/* dictConfig over a parsed document (values as convert.h reads them); raw: values
+ * are Python's already (fileConfig's), nothing is converted. */
+int log_dict_config_doc(cJSON *doc, int raw);
 
 #endif

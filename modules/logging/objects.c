@@ -30,23 +30,47 @@ void log_object_names(const char *kind, void (*emit)(void *ctx, const char *name
 	pthread_rwlock_unlock(&log_lock);
 }
 
+static const char *kind_name(int k)
+{
+	static const char *const names[] = {"handlers", "formatters", "filters"};
+	return names[k];
+}
+
+static void free_built(int k, void *any)
+{
+	if (k == OBJ_HANDLERS && any)
+		handler_unref(any);
+	else if (k == OBJ_FORMATTERS)
+		log_formatter_free(any);
+	else
+		free(any);
+}
+
 /* Replaces (or adds) object id of a kind with one built from obj; the config lock
- * held.  What it replaces is let go after the swap, outside the write lock. */
-static int put_object(int k, const char *id, const cJSON *obj)
+ * held.  A handler opens its target only once it is accepted; what it replaces
+ * is let go after the swap, outside the write lock. */
+static int put_object(int k, const char *id, cJSON *obj)
 {
 	struct log_objects *o = log_reg.objects;
 	struct log_obj *slot = objects_get(o, k, id);
 	struct log_obj *made = slot ? NULL : obj_new(id);
 	struct log_obj built = {0};
+	struct conv cv;
+	conv_init(&cv, obj);
+	struct build_ctx b = {.cv = &cv, .o = o, .document = 0};
 	int err = !slot && !made ? -ENOMEM
-		  : k == OBJ_HANDLERS ? build_handler(o, id, obj, &built.handler)
-		  : k == OBJ_FORMATTERS ? build_formatter(id, obj, &built.formatter)
-					: build_filter(id, obj, &built.filter);
+		  : k == OBJ_HANDLERS ? build_handler(&b, id, obj, &built.handler)
+		  : k == OBJ_FORMATTERS ? build_formatter(&b, obj, &built.formatter)
+					: build_filter(&b, obj, &built.filter);
+	conv_free(&cv);
+	if (err && err != -ENOMEM)
+		osfs_refuse_prefix(EINVAL, "Unable to configure %.*s %s", (int)strlen(kind_name(k)) - 1,
+				   kind_name(k), py_repr_s(id, 0));
+	if (!err && k == OBJ_HANDLERS)
+		err = handlers_commit(&built.handler, 1);
 	if (err) {
-		if (made) { /* with what was built, if anything */
-			made->any = built.any;
-			obj_free(k, made);
-		}
+		free_built(k, built.any);
+		obj_free(k, made);
 		return err;
 	}
 	void *old = NULL;
@@ -54,12 +78,17 @@ static int put_object(int k, const char *id, const cJSON *obj)
 	if (made) {
 		made->any = built.any;
 		err = objects_add(o, k, made);
+		if (err)
+			made->any = NULL;
 	} else {
 		old = slot->any;
 		slot->any = built.any;
 	}
 	pthread_rwlock_unlock(&log_lock);
 	if (err) {
+		if (k == OBJ_HANDLERS)
+			handlers_uncommit(&built.handler, 1);
+		free_built(k, built.any);
 		obj_free(k, made);
 		return err;
 	}
@@ -82,7 +111,8 @@ int log_object_create(const char *kind, const char *id)
 	/* A new handler is a NullHandler, a new formatter the default one, a new
 	 * filter lets everything through: each is then changed through its files. */
 	static const char *const initial[] = {"{\"class\":\"logging.NullHandler\"}", "{}", "{}"};
-	cJSON *obj = cJSON_Parse(initial[k]);
+	int perr;
+	cJSON *obj = py_json_parse(initial[k], strlen(initial[k]), &perr);
 	pthread_mutex_lock(&log_config_lock);
 	int err = objects_get(log_reg.objects, k, id) ? osfs_refuse(EEXIST, "'%s' exists", id)
 		  : obj ? put_object(k, id, obj) : -ENOMEM;
@@ -195,6 +225,21 @@ int log_object_get(const char *kind, const char *id, const char *attr, struct os
 	return err;
 }
 
+/* Attributes whose file takes a number as text (a level also takes its name). */
+static int numeric(const char *attr, const char *value)
+{
+	static const char *const numbers[] = {"level", "flushLevel", "maxBytes", "backupCount",
+					      "interval", "capacity", "port", "timeout"};
+	char *end;
+	strtod(value, &end);
+	if (!*value || *end || strspn(value, "-+0123456789.eE") != strlen(value))
+		return 0;
+	for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
+		if (strcmp(numbers[i], attr) == 0)
+			return 1;
+	return 0;
+}
+
 /* The object's config with one key changed (its text as the file takes it). */
 static int with_attr(cJSON *o, const char *attr, const char *value)
 {
@@ -208,6 +253,8 @@ static int with_attr(cJSON *o, const char *attr, const char *value)
 		for (size_t i = 0; i < n; i++)
 			cJSON_AddItemToArray(v, cJSON_CreateString(ids[i]));
 		strlist_free(&ids, &n);
+	} else if (numeric(attr, value)) {
+		v = cJSON_CreateNumber(strtod(value, NULL));
 	} else {
 		v = cJSON_CreateString(value);
 	}
@@ -227,27 +274,27 @@ static int with_attr(cJSON *o, const char *attr, const char *value)
 int log_object_set(const char *kind, const char *id, const char *attr, const char *value)
 {
 	int k = kind_of(kind);
-	int config = strcmp(attr, "config") == 0;
-	cJSON *o = config ? cJSON_Parse(value) : NULL;
+	int config = strcmp(attr, "config") == 0, err = 0;
+	cJSON *o = config ? py_json_parse(value, strlen(value), &err) : NULL;
 	if (k < 0 || (config && !cJSON_IsObject(o))) {
 		cJSON_Delete(o);
-		return osfs_refuse(EINVAL, "config takes one JSON object");
+		return err ? err : osfs_refuse(EINVAL, "config takes one JSON object");
 	}
 	pthread_mutex_lock(&log_config_lock);
-	int err = 0;
 	if (!config && !(o = object_json(k, id, 1)))
 		err = osfs_refuse(ENOENT, "no such object '%s'", id);
 	else if (!config)
 		err = with_attr(o, attr, value);
-	char *text = !err && !config ? cJSON_PrintUnformatted(o) : NULL;
-	if (!err) {
-		/* the object's own JSON, raw: a config write's text, or the readback's */
-		config_text_begin(text ? text : value, 1);
-		err = put_object(k, id, o);
-		config_text_end();
+	if (!err && !config) { /* read again as a document is: its literals' types kept */
+		char *text = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
+		o = text ? py_json_parse(text, strlen(text), &err) : NULL;
+		err = err ? err : o ? 0 : -ENOMEM;
+		cJSON_free(text);
 	}
+	if (!err)
+		err = put_object(k, id, o);
 	pthread_mutex_unlock(&log_config_lock);
-	cJSON_free(text);
 	cJSON_Delete(o);
 	if (!err)
 		changed();

@@ -36,6 +36,21 @@ int log_record_attr(const char *key)
 	return -1;
 }
 
+unsigned log_record_attr_caller(int attr)
+{
+	switch (attr) {
+	case A_PATHNAME:
+	case A_FILENAME:
+	case A_MODULE:
+		return LOG_CALLER_EXE;
+	case A_THREADNAME:
+	case A_PROCESSNAME:
+		return LOG_CALLER_COMM;
+	default:
+		return 0;
+	}
+}
+
 int log_record_get(const struct log_record *r, const char *key, struct pyval *out)
 {
 	int a = log_record_attr(key);

@@ -135,6 +135,8 @@ static void handler_close(struct log_handler *h)
 	free(h->id);
 	free(h->filters);
 	cJSON_Delete(h->kwargs);
+	cJSON_Delete(h->props);
+	free(h->terminator);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

@@ -46,20 +46,29 @@ int osfs_proc_read(pid_t tid, struct osfs_proc *p);
  * (it is blocked in its write(), so it cannot exit or exec meanwhile), pinned with a
  * pidfd and checked against the credentials the kernel sent with the request
  * (fsuid, fsgid).  An identity is kept with what it wrote and used as it is, later
- * too (at close): nothing is read from /proc again. */
+ * too (at close): nothing is read from /proc again.  Identities are shared and
+ * never change: osfs_ident_put() when done (ident.c). */
+#define OSFS_IDENT_COMM 0x1u /* the thread's name: processName, threadName */
+#define OSFS_IDENT_EXE 0x2u  /* the executable's path: pathname, filename, module */
 struct osfs_ident {
 	pid_t pid, tid;
 	uid_t uid, euid, suid, fsuid;
 	gid_t gid, egid, sgid, fsgid;
-	char comm[64]; /* as /proc/TID/status shows it (a newline escaped by the kernel) */
-	char *exe;     /* the executable's path, or NULL; owned */
+	unsigned known; /* OSFS_IDENT_*: what was read of the name and the executable */
+	char comm[64];  /* as /proc/TID/status shows it (a newline escaped by the kernel) */
+	char *exe;      /* the executable's path, or NULL (unknown, or not asked for) */
+	unsigned refs;
 };
-/* 0, or -errno after osfs_refuse() (ESRCH: the thread is gone, or is another one). */
-int osfs_ident_take(pid_t tid, uid_t fsuid, gid_t fsgid, struct osfs_ident *who);
-/* The same process, as the same program, with the same credentials? */
+/* want: OSFS_IDENT_* beyond the ids, which are always read.  0 with *who, or
+ * -errno after osfs_refuse() (ESRCH: the thread is gone, or is another one). */
+int osfs_ident_take(pid_t tid, uid_t fsuid, gid_t fsgid, unsigned want, struct osfs_ident **who);
+struct osfs_ident *osfs_ident_hold(struct osfs_ident *who);
+void osfs_ident_put(struct osfs_ident *who); /* NULL is fine */
+/* The same process, with the same credentials (and the same program, where both
+ * know it)? */
 int osfs_ident_same(const struct osfs_ident *a, const struct osfs_ident *b);
-void osfs_ident_free(struct osfs_ident *who);
-
+/* Closes what the cache keeps of the threads that wrote (at shutdown). */
+void osfs_ident_forget_all(void);
 
 /* os.kill(PID, SIGNAL) asked by the process `caller`: "PID SIGNAL", PID > 0 a
  * process, 0 the caller's group, -1 every process, < -1 the group -PID.  Each
@@ -130,6 +139,8 @@ struct osfs_proc_stat {
 int osfs_proc_stat(pid_t pid, struct osfs_proc_stat *st);
 int osfs_proc_status_field(pid_t tid, const char *key, char *out, size_t size);
 int osfs_proc_capable(pid_t tid, int cap); /* 1, 0, or -errno */
+/* Whether pid has a descriptor open on inode number ino: 1, 0, or -errno. */
+int osfs_proc_holds(pid_t pid, unsigned long long ino);
 
 /* The caller's terminals (tty.c): os.get_terminal_size() of its descriptors 0, 1,
  * 2 or else its controlling terminal; os.ttyname(fd); os.tcgetpgrp() of its

@@ -7,6 +7,8 @@
 #define OSFS_REFUSE_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
 #include <sys/types.h>
 
 #include "buf.h"
@@ -15,6 +17,9 @@
 #define OSFS_REFUSAL_MAX  400  /* bytes of message kept per refusal */
 
 int osfs_refuse(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A refusal that explains the last one: "prefix: <the last refusal's message>"
+ * (as Python chains "Unable to configure handler 'h'" to its cause).  -err. */
+int osfs_refuse_prefix(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The message of this thread's last refusal ("" if none), and forgetting it. */
 const char *osfs_refusal(void);
@@ -32,6 +37,15 @@ void osfs_errlog_add_as(uid_t uid, pid_t pid, const char *node, int err, const c
 void osfs_errlog_add(pid_t pid, const char *node, int err, const char *msg);
 /* The log as text, oldest line first. */
 void osfs_errlog_dump(struct osfs_buf *out);
+/* The log as a file that only grows: its bytes are numbered from the daemon's
+ * start, so that a reader that follows it (tail -f) sees what is new.  The end of
+ * that file (every byte ever logged) and when the last line came. */
+void osfs_errlog_extent(uint64_t *end, struct timespec *changed);
+/* Appends to out at most size bytes of the log from position pos (whole or part
+ * lines, as long as they follow each other), or from the first line still held
+ * after pos when pos is no longer held; returns the position after the last byte
+ * appended (the end, when nothing is). */
+uint64_t osfs_errlog_read(uint64_t pos, size_t size, struct osfs_buf *out);
 /* Lines logged since start, including dropped ones. */
 unsigned long osfs_errlog_count(void);
 void osfs_errlog_clear(void);

@@ -1,7 +1,9 @@
-/* The benchmark's reference: the smallest useful libfuse3 file system.  One file,
- * `value`, serves a constant string with direct_io, through the same low-level API,
- * loop, threading and timeouts as osfs, so a read loop over it measures FUSE's own
- * cost.  usage: minimal MOUNTPOINT [-f] [-s] [--size=N] */
+/* The benchmark's reference: the smallest useful libfuse3 file system.  `value`
+ * serves a constant string with direct_io, through the same low-level API, loop,
+ * threading and timeouts as osfs, so a read loop over it measures FUSE's own cost;
+ * `sink` (the owner's, write-only) takes every write whole and forgets it, the
+ * floor for a record written from a shell (tests/bench/shell-record).
+ * usage: minimal MOUNTPOINT [-f] [-s] [--size=N] */
 #define FUSE_USE_VERSION 314
 #include <fuse_lowlevel.h>
 
@@ -9,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TIMEOUT 3600.0
 #define VALUE_INO 2
+#define SINK_INO 3
 
 static char value[4096];
 static size_t value_len = 21;
@@ -20,11 +24,16 @@ static int stat_of(fuse_ino_t ino, struct stat *st)
 {
 	memset(st, 0, sizeof *st);
 	st->st_ino = ino;
+	st->st_uid = getuid();
+	st->st_gid = getgid();
 	if (ino == FUSE_ROOT_ID) {
 		st->st_mode = S_IFDIR | 0555;
 		st->st_nlink = 2;
 	} else if (ino == VALUE_INO) {
 		st->st_mode = S_IFREG | 0444;
+		st->st_nlink = 1;
+	} else if (ino == SINK_INO) {
+		st->st_mode = S_IFREG | 0200;
 		st->st_nlink = 1;
 	} else {
 		return -1;
@@ -34,10 +43,14 @@ static int stat_of(fuse_ino_t ino, struct stat *st)
 
 static void mini_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct fuse_entry_param e = {.ino = VALUE_INO, .attr_timeout = TIMEOUT, .entry_timeout = TIMEOUT};
-	if (parent != FUSE_ROOT_ID || strcmp(name, "value") != 0)
+	struct fuse_entry_param e = {.attr_timeout = TIMEOUT, .entry_timeout = TIMEOUT};
+	if (parent == FUSE_ROOT_ID && strcmp(name, "value") == 0)
+		e.ino = VALUE_INO;
+	else if (parent == FUSE_ROOT_ID && strcmp(name, "sink") == 0)
+		e.ino = SINK_INO;
+	else
 		return (void)fuse_reply_err(req, ENOENT);
-	stat_of(VALUE_INO, &e.attr);
+	stat_of(e.ino, &e.attr);
 	fuse_reply_entry(req, &e);
 }
 
@@ -51,7 +64,7 @@ static void mini_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 
 static void mini_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	if ((fi->flags & O_ACCMODE) != O_RDONLY)
+	if ((fi->flags & O_ACCMODE) != (ino == SINK_INO ? O_WRONLY : O_RDONLY))
 		return (void)fuse_reply_err(req, EACCES);
 	fi->direct_io = 1;
 	fi->noflush = 1;
@@ -67,6 +80,23 @@ static void mini_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	fuse_reply_buf(req, value + off, n);
 }
 
+static void mini_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	fuse_reply_write(req, size);
+}
+
+/* `echo x > sink` truncates: with atomic O_TRUNC that needs no setattr, but
+ * `truncate` and `touch` do, as on osfs. */
+static void mini_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+			 struct fuse_file_info *fi)
+{
+	struct stat st;
+	if (stat_of(ino, &st) < 0)
+		return (void)fuse_reply_err(req, ENOENT);
+	fuse_reply_attr(req, &st, TIMEOUT);
+}
+
 static void mini_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	fuse_reply_err(req, 0);
@@ -77,6 +107,8 @@ static const struct fuse_lowlevel_ops ops = {
 	.getattr = mini_getattr,
 	.open = mini_open,
 	.read = mini_read,
+	.write = mini_write,
+	.setattr = mini_setattr,
 	.release = mini_release,
 };
 

@@ -1,6 +1,8 @@
 /* Unit tests of libosfs: linked alone, without FUSE. */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -288,16 +290,23 @@ static void test_os(void)
 	struct osfs_proc self;
 	CHECK(osfs_proc_read(getpid(), &self) == 0 && self.pid == getpid());
 	CHECK(self.ppid == getppid() && self.uid == getuid());
-	struct osfs_ident me;
-	CHECK(osfs_ident_take(gettid(), getuid(), getgid(), &me) == 0);
-	CHECK(me.pid == getpid() && me.fsuid == getuid() && me.exe && me.exe[0] == '/');
-	struct osfs_ident other;
-	CHECK(osfs_ident_take(gettid(), getuid() + 1, getgid(), &other) == -ESRCH);
+	struct osfs_ident *me, *again, *ids;
+	CHECK(osfs_ident_take(gettid(), getuid(), getgid(), OSFS_IDENT_COMM | OSFS_IDENT_EXE, &me) == 0);
+	CHECK(me->pid == getpid() && me->tid == gettid() && me->fsuid == getuid());
+	CHECK(me->exe && me->exe[0] == '/' && me->comm[0]);
+	CHECK(osfs_ident_take(gettid(), getuid(), getgid(), OSFS_IDENT_COMM | OSFS_IDENT_EXE, &again) == 0);
+	CHECK(again == me); /* unchanged: shared */
+	osfs_ident_put(again);
+	CHECK(osfs_ident_take(gettid(), getuid(), getgid(), 0, &ids) == 0);
+	CHECK(ids != me && !ids->exe && !ids->comm[0] && osfs_ident_same(ids, me));
+	osfs_ident_put(ids);
+	struct osfs_ident *other;
+	CHECK(osfs_ident_take(gettid(), getuid() + 1, getgid(), 0, &other) == -ESRCH);
 	char request[64];
 	snprintf(request, sizeof request, "%d 0", (int)getpid());
-	CHECK(osfs_kill_request(request, &me) == 0);
-	CHECK(osfs_kill_request("1", &me) == -EINVAL);
-	osfs_ident_free(&me);
+	CHECK(osfs_kill_request(request, me) == 0);
+	CHECK(osfs_kill_request("1", me) == -EINVAL);
+	osfs_ident_put(me);
 
 	char a[] = "A=1", b2[] = "B=two=2", bad[] = "=bad", none[] = "noequals";
 	char *env[] = {a, b2, bad, none, NULL};
@@ -389,11 +398,62 @@ static void test_ffi_check(void)
 	CHECK(osfs_ffi_check("libc.so.6 f int ... int:1 ... int:2") == -EINVAL);
 }
 
+/* Who acts, from threads that are not their process's first, more of them than
+ * the cache keeps, each taken twice while all live: always the thread itself. */
+#define IDENT_THREADS 48
+static pthread_barrier_t ident_barrier;
+
+static void *take_twice(void *arg)
+{
+	int *ok = arg;
+	struct osfs_ident *a = NULL, *b = NULL;
+	pthread_barrier_wait(&ident_barrier);
+	int err = osfs_ident_take(gettid(), getuid(), getgid(), OSFS_IDENT_COMM, &a);
+	pthread_barrier_wait(&ident_barrier);
+	if (!err)
+		err = osfs_ident_take(gettid(), getuid(), getgid(), OSFS_IDENT_COMM, &b);
+	*ok = !err && a->tid == gettid() && b->tid == gettid() && a->pid == getpid() &&
+	      b->pid == getpid() && osfs_ident_same(a, b) && strcmp(a->comm, b->comm) == 0;
+	osfs_ident_put(a);
+	osfs_ident_put(b);
+	return NULL;
+}
+
+static void *own_tid(void *arg)
+{
+	return (void *)(intptr_t)gettid();
+}
+
+static void test_ident_threads(void)
+{
+	pthread_t t[IDENT_THREADS];
+	int ok[IDENT_THREADS];
+	pthread_barrier_init(&ident_barrier, NULL, IDENT_THREADS);
+	for (int i = 0; i < IDENT_THREADS; i++)
+		CHECK(pthread_create(&t[i], NULL, take_twice, &ok[i]) == 0);
+	for (int i = 0; i < IDENT_THREADS; i++) {
+		pthread_join(t[i], NULL);
+		CHECK(ok[i]);
+	}
+	pthread_barrier_destroy(&ident_barrier);
+	/* a thread that is gone: its number is no one's, or another's */
+	pthread_t gone;
+	void *ret = NULL;
+	CHECK(pthread_create(&gone, NULL, own_tid, NULL) == 0);
+	pthread_join(gone, &ret);
+	pid_t tid = (pid_t)(intptr_t)ret;
+	struct osfs_ident *w = NULL;
+	CHECK(osfs_ident_take(tid, getuid(), getgid(), 0, &w) == -ESRCH && !w);
+	osfs_refusal_clear();
+	osfs_ident_forget_all();
+}
+
 int main(void)
 {
 	test_ffi_check();
 	test_fmt();
 	test_os();
+	test_ident_threads();
 	test_time();
 	test_buf();
 	test_errno();

@@ -10,6 +10,14 @@ extern const struct handler_class stream_handler, file_handler, rotating_handler
 /* logging.NullHandler: takes every record and does nothing. */
 static const struct handler_class null_handler = {.name = "logging.NullHandler"};
 
+/* logging.handlers.NTEventLogHandler, as it is wherever there is no Windows event
+ * log (Python's without pywin32): made, and every record dropped. */
+static const char *const ntevent_params[] = {"appname", "dllname", "logtype", NULL};
+static const struct handler_class ntevent_handler = {
+	.name = "logging.handlers.NTEventLogHandler",
+	.params = ntevent_params,
+};
+
 const struct handler_class *const handler_classes[] = {
 	&stream_handler,
 	&file_handler,
@@ -24,6 +32,7 @@ const struct handler_class *const handler_classes[] = {
 	&http_handler,
 	&smtp_handler,
 	&null_handler,
+	&ntevent_handler,
 	NULL,
 };
 

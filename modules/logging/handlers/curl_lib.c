@@ -4,7 +4,10 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "../internal.h"
 #include "osfs/refuse.h"
 
 struct curl_api curl_api;
@@ -45,4 +48,36 @@ int curl_load(void)
 {
 	pthread_once(&once, load);
 	return failure ? osfs_refuse(ENOSYS, "cannot use libcurl: %s", failure) : 0;
+}
+
+/* The sockets of a transfer, known to stop.c: shut down when osfs stops. */
+static curl_socket_t socket_opened(void *user, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	if (fd < 0)
+		return CURL_SOCKET_BAD;
+	log_socket_opened(fd);
+	return fd;
+}
+
+static int socket_closed(void *user, curl_socket_t fd)
+{
+	log_socket_closed(fd);
+	return close(fd);
+}
+
+/* Called during a transfer at least once a second: past the stop's deadline it ends. */
+static int progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		    curl_off_t ulnow)
+{
+	int64_t stop = __atomic_load_n(&log_stopping_at, __ATOMIC_RELAXED);
+	return stop && log_clock_ns() >= stop;
+}
+
+void curl_stoppable(CURL *c)
+{
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, socket_opened);
+	curl_easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, socket_closed);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 }

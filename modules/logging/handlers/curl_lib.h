@@ -23,6 +23,8 @@ extern struct curl_api curl_api;
 
 /* Loads and starts libcurl, once: 0, or -errno after osfs_refuse(). */
 int curl_load(void);
+/* A transfer that ends when osfs stops (stop.c): set after curl_easy_reset. */
+void curl_stoppable(CURL *c);
 
 #undef curl_easy_setopt
 #define curl_easy_init curl_api.easy_init

@@ -61,6 +61,7 @@ static void datagram_close(struct log_handler *h)
 const struct handler_class datagram_handler = {
 	.name = "logging.handlers.DatagramHandler",
 	.params = params,
+	.attrs = socket_attrs,
 	.open = datagram_open,
 	.emit = datagram_emit,
 	.render = datagram_render,

@@ -272,7 +272,70 @@ int file_setup(struct file *f, const cJSON *kwargs, int append_only)
 		return -ENOMEM;
 	f->flags = flags;
 	f->delay = cJSON_IsTrue(delay);
-	return f->delay ? 0 : file_open(f);
+	return f->delay ? 0 : file_check(f);
+}
+
+int file_check(struct file *f)
+{
+	int err = file_walked(f);
+	if (err)
+		return err;
+	struct stat st;
+	if (fstatat(f->dir, f->base, &st, 0) == 0) { /* examined as open_in would, not opened */
+		if ((f->flags & O_EXCL))
+			return osfs_refuse(EEXIST, "[Errno 17] File exists: '%s'", f->path);
+		if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))
+			return S_ISFIFO(st.st_mode) ? osfs_refuse(EACCES, "will not write to '%s': it is a "
+								  "FIFO (writing to it could block)", f->path) : 0;
+	}
+	int fd = open_in(f->dir, f->base, f->flags & ~(O_CREAT | O_TRUNC | O_EXCL), f->path, 0);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (fd != -ENOENT || !(f->flags & O_CREAT))
+		return fd;
+	osfs_refusal_clear(); /* missing: it is created if the directory takes it */
+	if (faccessat(f->dir, ".", W_OK | X_OK, AT_EACCESS) != 0)
+		return osfs_refuse(errno, "cannot open '%s': %s", f->path, strerror(errno));
+	return 0;
+}
+
+int file_handler_commit(struct log_handler *h, int step)
+{
+	struct file *f = h->state;
+	struct stat st;
+	if (!f || !f->path)
+		return 0; /* the daemon's stdout or stderr */
+	if (step == COMMIT_OPEN) {
+		if (f->delay || f->fd >= 0)
+			return 0;
+		int existed = fstatat(f->dir, f->base, &st, 0) == 0, trunc = f->flags & O_TRUNC;
+		f->flags &= ~O_TRUNC; /* mode 'w' truncates when every handler has opened */
+		int err = file_open(f);
+		f->flags |= trunc;
+		if (!err && !existed && fstat(f->fd, &st) == 0) {
+			f->created = 1;
+			f->dev = st.st_dev;
+			f->ino = st.st_ino;
+		}
+		return err;
+	}
+	if (step == COMMIT_DONE) {
+		if (f->fd >= 0 && (f->flags & O_TRUNC) && fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    ftruncate(f->fd, 0) < 0)
+			return osfs_refuse(errno, "cannot truncate '%s': %s", f->path, strerror(errno));
+		if (f->fd >= 0)
+			f->flags &= ~O_TRUNC;
+		f->created = 0;
+		return 0;
+	}
+	if (f->created && fstatat(f->dir, f->base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_dev == f->dev && st.st_ino == f->ino)
+		unlinkat(f->dir, f->base, 0);
+	f->created = 0;
+	file_close(f);
+	return 0;
 }
 
 void file_close(struct file *f)
@@ -295,6 +358,17 @@ void file_release(struct file *f)
 int file_ready(struct file *f)
 {
 	return f->fd < 0 ? file_open(f) : 0;
+}
+
+int file_reopen(struct file *f)
+{
+	file_close(f);
+	return f->delay ? 0 : file_open(f);
+}
+
+int file_handler_reopen(struct log_handler *h)
+{
+	return file_reopen(h->state);
 }
 
 /* Bytes of a record the disk took only in part: cut off again, if the file can be. */
@@ -369,8 +443,11 @@ void file_handler_close(struct log_handler *h)
 const struct handler_class file_handler = {
 	.name = "logging.FileHandler",
 	.params = params,
+	.attrs = stream_attrs,
+	.commit = file_handler_commit,
 	.open = file_handler_open,
 	.emit = file_emit,
 	.release = file_handler_release,
+	.reopen = file_handler_reopen,
 	.close = file_handler_close,
 };

@@ -29,16 +29,34 @@ struct file {
 	int shared;  /* other users can change the directory's entries */
 	uid_t dir_uid;
 	int torn;    /* the last write left part of a record that could not be taken back */
+	int created; /* made by the configuration being committed (dev, ino): undone on failure */
+	dev_t dev;
+	ino_t ino;
 };
 
 /* filename, mode, encoding, delay from a handler's keyword arguments; append_only
- * forces mode 'a' (as rotation does).  Opens the file unless delay. */
+ * forces mode 'a' (as rotation does).  Checks, unless delay, that the file can be
+ * opened (file_check); the class's commit (file_handler_commit) opens it. */
 int file_setup(struct file *f, const cJSON *kwargs, int append_only);
+/* Whether the file can be opened as it will be, with no effect on disk: the path
+ * walked, an existing target examined, a missing one creatable. */
+int file_check(struct file *f);
+/* The commit of every class whose state begins with a struct file: opens (and
+ * creates) the file, truncates it for mode 'w' once every handler has opened,
+ * removes it again if this commit created it and the configuration fails. */
+struct log_handler;
+int file_handler_commit(struct log_handler *h, int step);
 int file_open(struct file *f);
 void file_close(struct file *f);
 void file_release(struct file *f);
 /* Opens the file if it is not open yet (delay): 0 or -errno. */
 int file_ready(struct file *f);
+/* Closes the file and opens it again by its name (unless delay: then at the next
+ * record): 0 or -errno.  The reopen of every class whose state begins with a
+ * struct file. */
+int file_reopen(struct file *f);
+struct log_handler;
+int file_handler_reopen(struct log_handler *h);
 /* stat of a name in the directory (NULL: the file's own), following a link as
  * os.stat(baseFilename) does (a stat writes nothing): 0 or -errno. */
 int file_stat(struct file *f, const char *name, struct stat *st);

@@ -164,6 +164,7 @@ static int http_emit(struct log_handler *h, struct log_emit *e)
 		curl_easy_setopt(c, CURLOPT_RESOLVE, t->resolve);
 		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)left);
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		curl_stoppable(c);
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 		if (t->post)
 			curl_easy_setopt(c, CURLOPT_POSTFIELDS, data);

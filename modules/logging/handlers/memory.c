@@ -23,6 +23,9 @@ struct memory {
 };
 
 static const char *const params[] = {"capacity", "flushLevel", "target", "flushOnClose", NULL};
+static const struct handler_attr attrs[] = {
+	{"capacity", ATTR_INT, 1}, {"flushLevel", ATTR_LEVEL, 1}, {"flushOnClose", ATTR_TRUTH, 1},
+	{NULL, 0, 0}};
 
 static int memory_open(struct log_handler *h, const cJSON *kwargs)
 {
@@ -113,6 +116,7 @@ static void memory_close(struct log_handler *h)
 const struct handler_class memory_handler = {
 	.name = "logging.handlers.MemoryHandler",
 	.params = params,
+	.attrs = attrs,
 	.open = memory_open,
 	.keep = memory_keep,
 	.drain = memory_drain,

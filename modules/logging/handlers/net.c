@@ -149,13 +149,13 @@ int net_connect(const struct net_address *a, int socktype, int timeout_ms)
 	if (fd < 0)
 		return -errno;
 	if (socktype == SOCK_STREAM && connect(fd, (const struct sockaddr *)&a->addr, a->len) < 0) {
-		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		struct pollfd p[2] = {{.fd = fd, .events = POLLOUT}, {.fd = log_wake_fd(), .events = POLLIN}};
 		int soerr = errno;
 		socklen_t len = sizeof soerr;
-		if (errno == EINPROGRESS && poll(&p, 1, timeout_ms) == 1)
+		if (errno == EINPROGRESS && poll(p, 2, timeout_ms) > 0 && p[0].revents)
 			getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
 		else if (errno == EINPROGRESS)
-			soerr = ETIMEDOUT;
+			soerr = ETIMEDOUT; /* or osfs stops */
 		if (soerr) {
 			close(fd);
 			return -soerr;
@@ -177,10 +177,10 @@ int net_send(int fd, const void *p, size_t len, int stream, const struct sockadd
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
-			struct pollfd w = {.fd = fd, .events = POLLOUT};
+			struct pollfd w[2] = {{.fd = fd, .events = POLLOUT}, {.fd = log_wake_fd(), .events = POLLIN}};
 			int left = log_ms_left(deadline);
-			if (left == 0 || poll(&w, 1, left) == 0)
-				return -ETIMEDOUT;
+			if (left == 0 || poll(w, 2, left) == 0 || (w[1].revents && !w[0].revents))
+				return -ETIMEDOUT; /* in time, or osfs stops */
 			continue;
 		}
 		if (n < 0)

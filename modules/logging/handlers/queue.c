@@ -8,7 +8,8 @@
  * it).  maxsize is taken from the 3.12 form {"()": "queue.Queue", "maxsize": N}
  * or {"maxsize": N}; an unbounded queue (none given, or maxsize <= 0) is bounded
  * at QUEUE_DEFAULT all the same.  At close what is queued is handed on in
- * batches of QUEUE_BATCH, for at most QUEUE_CLOSE_MS; the rest is counted lost. */
+ * batches of QUEUE_BATCH, for at most QUEUE_CLOSE_MS (when osfs stops, its stop's
+ * budget); the rest is counted lost. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -246,7 +247,7 @@ static int queue_drain(struct log_handler *h, struct log_batch *b, int closing)
 	struct log_record *items[QUEUE_BATCH];
 	for (;;) {
 		pthread_mutex_lock(&q->lock);
-		size_t n = log_clock_ns() < deadline ? take(q, items, QUEUE_BATCH) : 0;
+		size_t n = log_ms_left(deadline) != 0 ? take(q, items, QUEUE_BATCH) : 0;
 		size_t left = q->n;
 		pthread_mutex_unlock(&q->lock);
 		if (!n) {

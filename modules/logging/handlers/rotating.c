@@ -23,6 +23,8 @@ struct rotating {
 
 static const char *const params[] = {"filename", "mode", "maxBytes", "backupCount", "encoding",
 				     "delay", "errors", NULL};
+static const struct handler_attr attrs[] = {
+	{"terminator", ATTR_STR, 0}, {"maxBytes", ATTR_INT, 0}, {"backupCount", ATTR_INT, 1}, {NULL, 0, 0}};
 
 static int rotating_open(struct log_handler *h, const cJSON *kwargs)
 {
@@ -34,8 +36,10 @@ static int rotating_open(struct log_handler *h, const cJSON *kwargs)
 	int err = kwarg_int(kwargs, "maxBytes", 0, &r->max_bytes);
 	if (!err)
 		err = kwarg_int(kwargs, "backupCount", 0, &r->backup_count);
-	/* maxBytes > 0 makes the mode 'a', as in Python */
-	return err ? err : file_setup(&r->f, kwargs, r->max_bytes > 0);
+	/* maxBytes > 0 makes the mode 'a', as in Python; the '.' key's comes after */
+	if (!err)
+		err = file_setup(&r->f, kwargs, r->max_bytes > 0);
+	return err ? err : kwarg_int(h->props, "maxBytes", r->max_bytes, &r->max_bytes);
 }
 
 static int exists(struct rotating *r, const char *name) /* NULL: the base */
@@ -164,11 +168,21 @@ static int rotating_emit(struct log_handler *h, struct log_emit *e)
 	return file_write(&r->f, e, run, e->n);
 }
 
+/* doRollover(), asked for: whatever the size (Python's rotates even when empty). */
+static int rotating_rollover(struct log_handler *h)
+{
+	return do_rollover(h->state);
+}
+
 const struct handler_class rotating_handler = {
 	.name = "logging.handlers.RotatingFileHandler",
 	.params = params,
+	.attrs = attrs,
+	.commit = file_handler_commit,
 	.open = rotating_open,
 	.emit = rotating_emit,
 	.release = file_handler_release,
+	.rollover = rotating_rollover,
+	.reopen = file_handler_reopen,
 	.close = file_handler_close,
 };

@@ -1,8 +1,9 @@
-/* logging.handlers.SMTPHandler: one mail per record, built as Python's
- * EmailMessage builds it (From, To, Subject, Date, then the text/plain content),
- * sent through libcurl; STARTTLS and login when credentials and secure are given.
- * The mail host is resolved when the handler is made (within the timeout) and
- * pinned; the timeout bounds a whole write, all its mails together. */
+/* logging.handlers.SMTPHandler: one mail per record, the one Python's handler
+ * sends (mail.h: EmailMessage's headers and body, smtplib's envelope and EHLO
+ * name), sent through libcurl, one connection a mail as smtplib makes it;
+ * STARTTLS and login when credentials and secure are given.  The mail host and
+ * the EHLO name are found when the handler is made (within the timeout) and
+ * kept; the timeout bounds a whole write, all its mails together. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -10,16 +11,16 @@
 #include <string.h>
 #include <time.h>
 
-
 #include "../internal.h"
 #include "curl_lib.h"
+#include "mail.h"
 #include "net.h"
 #include "osfs/refuse.h"
 #include "osfs/time.h"
 
 struct smtp {
 	CURL *curl;
-	char *url, *from, *subject, *to_header;
+	char *url, *from, *from_header, *subject, *to_header;
 	struct curl_slist *rcpt, *resolve;
 	char *user, *password;
 	int secure;
@@ -28,6 +29,61 @@ struct smtp {
 
 static const char *const params[] = {"mailhost", "fromaddr", "toaddrs", "subject", "credentials",
 				     "secure", "timeout", NULL};
+static const struct handler_attr attrs[] = {
+	{"subject", ATTR_STR, 1}, {"fromaddr", ATTR_STR, 1}, {"toaddrs", ATTR_STRLIST, 1},
+	{"timeout", ATTR_NUMBER, 1}, {NULL, 0, 0}};
+
+/* The envelope's addresses, as smtplib.send_message parses them from the From
+ * and To headers: "<addr>", one entry each. */
+static struct curl_slist *envelope(const char *header, int first_only, char **one)
+{
+	struct osfs_buf list = {0};
+	size_t n = mail_addresses(header, &list);
+	struct curl_slist *out = NULL;
+	const char *p = list.data;
+	for (size_t i = 0; i < n && (!first_only || i == 0); i++, p += strlen(p) + 1) {
+		char *quoted;
+		if (asprintf(&quoted, "<%s>", p) < 0)
+			break;
+		if (one)
+			*one = quoted;
+		else
+			out = curl_slist_append(out, quoted), free(quoted);
+	}
+	if (one && !n)
+		*one = strdup("<>");
+	osfs_buf_free(&list);
+	return out;
+}
+
+/* Where a header value has a CR or LF, EmailMessage refuses it at every record. */
+static int header_value(const char *what, const char *v)
+{
+	if (strpbrk(v, "\r\n"))
+		return osfs_refuse(EINVAL, "%s: ValueError: Header values may not contain linefeed or "
+				   "carriage return characters (Python fails on it at every record)", what);
+	return 0;
+}
+
+/* The URL path is the EHLO name libcurl gives: socket.getfqdn() as smtplib finds it. */
+static int smtp_url(struct smtp *m, const char *name, int port)
+{
+	char ehlo[512];
+	mail_ehlo_name(ehlo, sizeof ehlo, (int)m->timeout_ms);
+	struct osfs_buf path = {0};
+	for (const char *p = ehlo; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("-._~", *p))
+			osfs_buf_putc(&path, *p);
+		else
+			osfs_buf_printf(&path, "%%%02X", (unsigned char)*p);
+	}
+	int v6 = strchr(name, ':') != NULL;
+	int err = asprintf(&m->url, v6 ? "smtp://[%s]:%d/%s" : "smtp://%s:%d/%s", name, port,
+			   path.data ? path.data : "") < 0 ? -ENOMEM : 0;
+	osfs_buf_free(&path);
+	return err;
+}
 
 static int smtp_open(struct log_handler *h, const cJSON *kwargs)
 {
@@ -43,9 +99,12 @@ static int smtp_open(struct log_handler *h, const cJSON *kwargs)
 	const cJSON *to = cJSON_GetObjectItemCaseSensitive(kwargs, "toaddrs");
 	const cJSON *subject = cJSON_GetObjectItemCaseSensitive(kwargs, "subject");
 	const cJSON *cred = cJSON_GetObjectItemCaseSensitive(kwargs, "credentials");
+	const cJSON *secure = cJSON_GetObjectItemCaseSensitive(kwargs, "secure");
 	const cJSON *timeout = cJSON_GetObjectItemCaseSensitive(kwargs, "timeout");
-	if (!from || !cJSON_IsString(from) || !to || !subject || !cJSON_IsString(subject))
-		return osfs_refuse(EINVAL, "SMTPHandler needs mailhost, fromaddr, toaddrs and subject");
+	if (!cJSON_IsString(from))
+		return osfs_refuse(EINVAL, "fromaddr: a str, the sender's address");
+	if (!cJSON_IsString(subject))
+		return osfs_refuse(EINVAL, "subject: a str");
 	const char *name = cJSON_IsString(host) ? host->valuestring : NULL;
 	int port = 25;
 	if (cJSON_IsArray(host) && cJSON_IsString(cJSON_GetArrayItem(host, 0))) {
@@ -58,20 +117,31 @@ static int smtp_open(struct log_handler *h, const cJSON *kwargs)
 	}
 	if (!name)
 		return osfs_refuse(EINVAL, "mailhost: a host, or [host, port]");
+	/* toaddrs: a str is one address, else a list of them; the To header joins them */
 	struct osfs_buf joined = {0};
-	if (cJSON_IsString(to)) {
-		m->rcpt = curl_slist_append(NULL, to->valuestring);
+	if (cJSON_IsString(to))
 		osfs_buf_puts(&joined, to->valuestring);
-	}
+	else if (!cJSON_IsArray(to))
+		return osfs_refuse(EINVAL, "toaddrs: an address or a list of them");
 	for (const cJSON *c = cJSON_IsArray(to) ? to->child : NULL; c; c = c->next) {
 		if (!cJSON_IsString(c)) {
 			osfs_buf_free(&joined);
-			return osfs_refuse(EINVAL, "toaddrs: an address or a list of them");
+			return osfs_refuse(EINVAL, "toaddrs: an address or a list of them, not a %s in "
+					   "it (Python's ','.join fails on it at every record)",
+					   py_type_name(c));
 		}
-		m->rcpt = curl_slist_append(m->rcpt, c->valuestring);
-		osfs_buf_printf(&joined, "%s%s", joined.len ? "," : "", c->valuestring);
+		osfs_buf_printf(&joined, "%s%s", c == to->child ? "" : ",", c->valuestring);
 	}
 	m->to_header = joined.data ? joined.data : strdup("");
+	int err = header_value("subject", subject->valuestring);
+	if (!err)
+		err = header_value("fromaddr", from->valuestring);
+	if (!err)
+		err = header_value("toaddrs", m->to_header);
+	if (err)
+		return err;
+	m->rcpt = envelope(m->to_header, 0, NULL);
+	envelope(from->valuestring, 1, &m->from);
 	if (cred) {
 		const cJSON *u = cJSON_GetArrayItem(cred, 0), *p = cJSON_GetArrayItem(cred, 1);
 		if (!cJSON_IsString(u) || !cJSON_IsString(p))
@@ -79,32 +149,34 @@ static int smtp_open(struct log_handler *h, const cJSON *kwargs)
 		m->user = strdup(u->valuestring);
 		m->password = strdup(p->valuestring);
 	}
-	m->secure = cJSON_GetObjectItemCaseSensitive(kwargs, "secure") != NULL && m->user;
+	/* `if self.username: if self.secure is not None: starttls` */
+	m->secure = secure && !cJSON_IsNull(secure) && m->user && *m->user;
 	m->timeout_ms = 5000;
 	if (cJSON_IsNumber(timeout)) /* in range for the cast: up to about 24 days */
 		m->timeout_ms = timeout->valuedouble <= 0 ? 1
 			: timeout->valuedouble >= 2147483.0 ? 2147483000L
 			: (long)(timeout->valuedouble * 1000);
-	m->from = strdup(from->valuestring);
+	m->from_header = strdup(from->valuestring);
 	m->subject = strdup(subject->valuestring);
 	h->timeout_ms = (int)m->timeout_ms; /* per write, the lookup included */
-	int v6 = strchr(name, ':') != NULL;
-	if (asprintf(&m->url, v6 ? "smtp://[%s]:%d" : "smtp://%s:%d", name, port) < 0)
-		m->url = NULL;
+	if ((err = smtp_url(m, name, port)))
+		return err;
 	/* resolved now, in bounded time, and pinned: no mail waits on DNS */
 	struct addrinfo *res;
 	char service[16], addr[INET6_ADDRSTRLEN], pin[512];
 	snprintf(service, sizeof service, "%d", port);
-	int err = net_lookup(name, service, SOCK_STREAM, (int)m->timeout_ms, &res);
+	err = net_lookup(name, service, SOCK_STREAM, (int)m->timeout_ms, &res);
 	if (err)
 		return err;
 	getnameinfo(res->ai_addr, res->ai_addrlen, addr, sizeof addr, NULL, 0, NI_NUMERICHOST);
 	freeaddrinfo(res);
+	int v6 = strchr(name, ':') != NULL;
 	snprintf(pin, sizeof pin, "%s:%d:%s%s%s", name, port, strchr(addr, ':') ? "[" : "", addr,
 		 strchr(addr, ':') ? "]" : "");
 	m->resolve = v6 ? NULL : curl_slist_append(NULL, pin);
 	m->curl = curl_easy_init();
-	return m->curl && m->url && m->from && m->subject && (v6 || m->resolve) ? 0 : -ENOMEM;
+	return m->curl && m->url && m->from && m->from_header && m->subject && (v6 || m->resolve)
+		       ? 0 : -ENOMEM;
 }
 
 struct upload {
@@ -122,7 +194,7 @@ static size_t feed(char *buf, size_t size, size_t n, void *user)
 	return len;
 }
 
-/* email.utils.localtime() as an RFC 2822 date header. */
+/* email.utils.localtime() as the Date header's format_datetime writes it. */
 static void date_header(struct osfs_buf *out)
 {
 	struct tm tm;
@@ -130,35 +202,32 @@ static void date_header(struct osfs_buf *out)
 	osfs_strftime("%a, %d %b %Y %H:%M:%S %z", &tm, out);
 }
 
+/* The mail of one record (its text without the terminator). */
+static void mail(const struct smtp *m, const char *text, size_t len, struct osfs_buf *out)
+{
+	osfs_buf_printf(out, "From: %s\r\nTo: %s\r\n", m->from_header, m->to_header);
+	mail_unstructured("Subject", m->subject, out);
+	osfs_buf_puts(out, "Date: ");
+	date_header(out);
+	osfs_buf_puts(out, "\r\n");
+	mail_content(text, len, out);
+}
+
 static int smtp_emit(struct log_handler *h, struct log_emit *e)
 {
 	struct smtp *m = h->state;
-	const char *text = e->text;
 	int err = 0;
 	for (size_t i = 0; i < e->n && !err; i++) {
-		size_t start = i ? e->rec[i - 1].end : 0, len = e->rec[i].end - start;
+		size_t start = i ? e->rec[i - 1].end : 0, len = e->rec[i].end - start - 1;
 		int left = log_ms_left(e->deadline);
 		if (left == 0)
 			return osfs_refuse(ETIMEDOUT, "mail to %s: the write's %ld ms are spent", m->url,
 					   m->timeout_ms);
-		int ascii = 1;
-		for (size_t k = start; k < e->rec[i].end; k++)
-			ascii &= (unsigned char)text[k] < 0x80;
-		struct osfs_buf mail = {0};
-		osfs_buf_printf(&mail, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: ", m->from,
-				m->to_header, m->subject);
-		date_header(&mail);
-		osfs_buf_printf(&mail, "\r\nContent-Type: text/plain; charset=\"utf-8\"\r\n"
-				       "Content-Transfer-Encoding: %s\r\nMIME-Version: 1.0\r\n\r\n",
-				ascii ? "7bit" : "8bit");
-		for (size_t k = start; k < start + len; k++) { /* the body, CRLF line ends */
-			if (text[k] == '\n')
-				osfs_buf_putc(&mail, '\r');
-			osfs_buf_putc(&mail, text[k]);
-		}
-		if ((err = osfs_buf_error(&mail)))
+		struct osfs_buf msg = {0};
+		mail(m, e->text + start, len, &msg);
+		if ((err = osfs_buf_error(&msg)))
 			break;
-		struct upload u = {mail.data, mail.len};
+		struct upload u = {msg.data, msg.len};
 		CURL *c = m->curl;
 		curl_easy_reset(c);
 		curl_easy_setopt(c, CURLOPT_URL, m->url);
@@ -167,11 +236,14 @@ static int smtp_emit(struct log_handler *h, struct log_emit *e)
 		curl_easy_setopt(c, CURLOPT_READFUNCTION, feed);
 		curl_easy_setopt(c, CURLOPT_READDATA, &u);
 		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg.len); /* SIZE=, as smtplib */
+		curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L); /* a connection a mail, as smtplib */
 		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)left);
 		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)left);
 		if (m->resolve)
 			curl_easy_setopt(c, CURLOPT_RESOLVE, m->resolve);
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		curl_stoppable(c);
 		if (m->user) {
 			curl_easy_setopt(c, CURLOPT_USERNAME, m->user);
 			curl_easy_setopt(c, CURLOPT_PASSWORD, m->password);
@@ -184,7 +256,7 @@ static int smtp_emit(struct log_handler *h, struct log_emit *e)
 					  "mail to %s: %s", m->url, curl_easy_strerror(rc));
 		else
 			e->sent = i + 1;
-		osfs_buf_free(&mail);
+		osfs_buf_free(&msg);
 	}
 	return err;
 }
@@ -200,6 +272,7 @@ static void smtp_close(struct log_handler *h)
 	curl_slist_free_all(m->resolve);
 	free(m->url);
 	free(m->from);
+	free(m->from_header);
 	free(m->subject);
 	free(m->to_header);
 	free(m->user);
@@ -210,6 +283,7 @@ static void smtp_close(struct log_handler *h)
 const struct handler_class smtp_handler = {
 	.name = "logging.handlers.SMTPHandler",
 	.params = params,
+	.attrs = attrs,
 	.open = smtp_open,
 	.emit = smtp_emit,
 	.close = smtp_close,

@@ -22,6 +22,10 @@ struct sock {
 };
 
 static const char *const params[] = {"host", "port", "retryStart", "retryFactor", "retryMax", NULL};
+/* Python's attributes (the '.' key); osfs takes them as keyword arguments too */
+const struct handler_attr socket_attrs[] = {
+	{"retryStart", ATTR_NUMBER, 1}, {"retryFactor", ATTR_NUMBER, 1}, {"retryMax", ATTR_NUMBER, 1},
+	{NULL, 0, 0}};
 
 static double now(void)
 {
@@ -118,6 +122,7 @@ static void socket_close(struct log_handler *h)
 const struct handler_class socket_handler = {
 	.name = "logging.handlers.SocketHandler",
 	.params = params,
+	.attrs = socket_attrs,
 	.open = socket_open,
 	.emit = socket_emit,
 	.render = socket_render,

@@ -32,7 +32,7 @@ static int stream_open(struct log_handler *h, const cJSON *kwargs)
 		return osfs_refuse(EINVAL, "stream '%s': only ext://sys.stdout and ext://sys.stderr", name);
 	f->path = log_absolute(name);
 	f->flags = O_WRONLY | O_APPEND | O_CREAT;
-	return f->path ? file_open(f) : -ENOMEM;
+	return f->path ? file_check(f) : -ENOMEM; /* opened at commit */
 }
 
 static int stream_emit(struct log_handler *h, struct log_emit *e)
@@ -60,6 +60,8 @@ static void stream_close(struct log_handler *h)
 const struct handler_class stream_handler = {
 	.name = "logging.StreamHandler",
 	.params = params,
+	.attrs = stream_attrs,
+	.commit = file_handler_commit,
 	.open = stream_open,
 	.emit = stream_emit,
 	.release = stream_release,

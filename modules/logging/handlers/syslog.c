@@ -40,9 +40,13 @@ struct syslog {
 	int unix_socket, socktype;
 	struct net_address a;
 	long long facility;
+	const char *ident; /* the '.' key's ident and append_nul, as Python's attributes */
+	int append_nul;
 };
 
 static const char *const params[] = {"address", "facility", "socktype", NULL};
+static const struct handler_attr attrs[] = {
+	{"ident", ATTR_STR, 0}, {"append_nul", ATTR_TRUTH, 0}, {"facility", ATTR_NUMBER, 1}, {NULL, 0, 0}};
 
 static int connect_unix(struct syslog *s, int socktype_given)
 {
@@ -115,6 +119,9 @@ static int syslog_open(struct log_handler *h, const cJSON *kwargs)
 	s->fd = -1;
 	h->state = s;
 	h->timeout_ms = TIMEOUT_MS;
+	const cJSON *ident = handler_prop(h, "ident"), *nul = handler_prop(h, "append_nul");
+	s->ident = ident ? ident->valuestring : "";
+	s->append_nul = !nul || cJSON_IsTrue(nul);
 	const cJSON *addr = cJSON_GetObjectItemCaseSensitive(kwargs, "address");
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(kwargs, "socktype");
 	int err = socktype_of(st, &s->socktype);
@@ -175,9 +182,11 @@ static int syslog_emit(struct log_handler *h, struct log_emit *e)
 			if (e->rec[i].levelname && strcmp(priorities[k].levelname, e->rec[i].levelname) == 0)
 				prio = priorities[k].priority;
 		osfs_buf_reset(&msg);
-		osfs_buf_printf(&msg, "<%lld>", s->facility * 8 + prio); /* facility << 3 | priority */
+		/* facility << 3 | priority, then ident + message, and NUL if append_nul */
+		osfs_buf_printf(&msg, "<%lld>%s", s->facility * 8 + prio, s->ident);
 		osfs_buf_add(&msg, e->text + start, len);
-		osfs_buf_putc(&msg, '\0');
+		if (s->append_nul)
+			osfs_buf_putc(&msg, '\0');
 		if ((err = osfs_buf_error(&msg)))
 			break;
 		if (s->fd < 0 && s->unix_socket && (err = connect_unix(s, 0)))
@@ -220,6 +229,7 @@ static void syslog_close(struct log_handler *h)
 const struct handler_class syslog_handler = {
 	.name = "logging.handlers.SysLogHandler",
 	.params = params,
+	.attrs = attrs,
 	.open = syslog_open,
 	.emit = syslog_emit,
 	.release = syslog_release,

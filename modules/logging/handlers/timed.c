@@ -126,6 +126,8 @@ struct timed {
 
 static const char *const params[] = {"filename", "when", "interval", "backupCount", "encoding",
 				     "delay", "utc", "atTime", "errors", NULL};
+static const struct handler_attr attrs[] = {
+	{"terminator", ATTR_STR, 0}, {"backupCount", ATTR_INT, 1}, {NULL, 0, 0}};
 
 static int timed_open(struct log_handler *h, const cJSON *kwargs)
 {
@@ -287,11 +289,22 @@ static int timed_emit(struct log_handler *h, struct log_emit *e)
 	return err ? err : file_write(&t->f, e, 0, e->n);
 }
 
+/* doRollover(), asked for: named by the interval that ends at the next rollover
+ * time, as Python names it, and the next one computed from now. */
+static int timed_rollover(struct log_handler *h)
+{
+	return do_rollover(h->state, osfs_now());
+}
+
 const struct handler_class timed_handler = {
 	.name = "logging.handlers.TimedRotatingFileHandler",
 	.params = params,
+	.attrs = attrs,
+	.commit = file_handler_commit,
 	.open = timed_open,
 	.emit = timed_emit,
 	.release = file_handler_release,
+	.rollover = timed_rollover,
+	.reopen = file_handler_reopen,
 	.close = file_handler_close,
 };

@@ -17,6 +17,8 @@ const char *log_formatter_fmt(const struct log_formatter *f);
 const char *log_formatter_datefmt(const struct log_formatter *f);
 char log_formatter_style(const struct log_formatter *f);
 const char *log_formatter_defaults(const struct log_formatter *f);
+/* What of the writer its format shows (LOG_CALLER_*): osfs reads only that. */
+unsigned log_formatter_caller(const struct log_formatter *f);
 
 /* Formatter.format(record): 0, or -EINVAL after osfs_refuse() (a missing field,
  * a value of the wrong type: what Python reports through handleError). */

@@ -36,6 +36,10 @@ int log_init(void);
  * was started in (a daemon moves to /), as Python resolves them against its own. */
 void log_set_base_dir(const char *dir);
 void log_fini(void);
+/* The daemon stops: from now on handlers have budget_ms to deliver what they hold
+ * (queues, a MemoryHandler's buffer, a receiver that is slow), then every wait ends
+ * and what is left is counted as handler errors. */
+void log_stop(int budget_ms);
 
 /* A level by name (registered names, custom ones included) or number:
  * 0 with *level, or -EINVAL with Python's and osfs's explanation. */
@@ -73,6 +77,11 @@ int log_batch_end(struct log_batch *b); /* emits, then frees b */
  * and logged; with raise_exceptions they fail the write with -EIO). */
 int log_emit(const char *logger, int level, const char *line, long lineno,
 	     const struct log_caller *caller, struct log_batch *batch);
+/* What of its writer a record of this logger may show now (LOG_CALLER_* of
+ * record.h): the formats of the handlers it reaches, and everything where a
+ * handler sends or keeps whole records (SocketHandler, HTTPHandler, QueueHandler,
+ * MemoryHandler...).  The writer's name and executable are read only if asked. */
+unsigned log_caller_needs(const char *logger);
 
 /* Objects by kind: "handlers", "formatters", "filters". */
 int log_object_create(const char *kind, const char *id);
@@ -82,6 +91,11 @@ void log_object_names(const char *kind, void (*emit)(void *ctx, const char *name
 int log_object_get(const char *kind, const char *id, const char *attr, struct osfs_buf *out);
 int log_object_set(const char *kind, const char *id, const char *attr, const char *value);
 int log_handler_flush(const char *id);
+/* What an operator asks of a file handler: "rollover" (Python's doRollover()) or
+ * "reopen" (the file closed and opened again by its name).  log_handler_has: 1 if
+ * the handler's class does it. */
+int log_handler_control(const char *id, const char *what);
+int log_handler_has(const char *id, const char *what);
 
 /* logging.disable, raiseExceptions, stats */
 int log_disable_get(void);

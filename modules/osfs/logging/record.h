@@ -64,6 +64,12 @@ int log_record_get(const struct log_record *r, const char *key, struct pyval *ou
 /* The same by the attribute's index (log_record_attr: -1 for a name that is no
  * LogRecord attribute), for formats that resolve their fields once. */
 int log_record_attr(const char *key);
+/* What of its writer an attribute shows: LOG_CALLER_COMM (threadName, processName),
+ * LOG_CALLER_EXE (pathname, filename, module), or 0. */
+#define LOG_CALLER_COMM 0x1u
+#define LOG_CALLER_EXE 0x2u
+#define LOG_CALLER_ALL (LOG_CALLER_COMM | LOG_CALLER_EXE)
+unsigned log_record_attr_caller(int attr);
 int log_record_get_attr(const struct log_record *r, int attr, struct pyval *out);
 
 /* created, msecs and relativeCreated from a time in ns and the start time. */

@@ -1,0 +1,132 @@
+#!/usr/bin/python3
+"""Writes modules/logging/pynames.h: the Python names a logging configuration can
+reach without Python code of its own -- what dictConfig's ext:// resolves and what
+fileConfig's eval(args, vars(logging)) sees -- taken from the Python that is osfs's
+reference, so that osfs answers for a name as that Python does.
+
+    /usr/bin/python3 modules/logging/gen-pynames.py > modules/logging/pynames.h
+
+Rows are sorted by path.  Kinds:
+  PN_PACKAGE, PN_MODULE   a module osfs models (its attributes are rows too)
+  PN_OPAQUE               a module osfs does not model (os, re ...): path, real name
+  PN_ALIAS                a module attribute naming a modelled module (handlers.logging)
+  PN_DATA                 a constant: its JSON text (PN_FLOAT: a float)
+  PN_SOCKET               a socket constant: the C macro of the same name gives it
+  PN_STREAM               sys.stdout, sys.stderr
+  PN_CLASS, PN_FUNCTION   classes and functions (no Python code runs: refused where used)
+  PN_OTHER                any other object: its type's name
+tests/test_config_diff.py checks every row against that Python.
+"""
+import builtins
+import json
+import logging
+import logging.config
+import logging.handlers
+import socket
+import sys
+import types
+
+MODELLED = {"logging": "PN_PACKAGE", "logging.handlers": "PN_MODULE",
+            "logging.config": "PN_MODULE", "sys": "PN_MODULE", "socket": "PN_MODULE",
+            "builtins": "PN_MODULE"}
+# sys and socket: these of theirs have values osfs gives; the others are listed
+# as names that exist (so that a missing one is Python's AttributeError).
+SYS = ["stdout", "stderr", "maxsize"]
+SOCKET = ["SOCK_STREAM", "SOCK_DGRAM", "SOCK_RAW", "SOCK_RDM", "SOCK_SEQPACKET",
+          "SOCK_CLOEXEC", "SOCK_NONBLOCK", "AF_UNSPEC", "AF_INET", "AF_INET6", "AF_UNIX"]
+# Attributes that depend on how Python runs, not on what it is.
+RUNTIME = {"ps1", "ps2", "last_type", "last_value", "last_traceback", "tracebacklimit"}
+# Values that depend on the run, not on Python: not data osfs could give.
+VOLATILE = {"logging._startTime", "logging._srcfile"}
+
+rows = {}
+
+
+def cstr(s):
+    return json.dumps(s)  # a C string literal for ASCII text
+
+
+def data(v):
+    if isinstance(v, bool) or v is None or isinstance(v, (int, str)):
+        return json.dumps(v)
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, dict) and all(isinstance(k, str) and isinstance(x, (int, str))
+                                   and not isinstance(x, bool) for k, x in v.items()):
+        return json.dumps(v)
+    return None
+
+
+def row(path, value):
+    if path in VOLATILE:
+        rows[path] = ("PN_OTHER", type(value).__name__)
+        return
+    if isinstance(value, types.ModuleType):
+        name = value.__name__
+        rows[path] = (MODELLED[name], name) if path == name and name in MODELLED else \
+            ("PN_ALIAS", name) if name in MODELLED else ("PN_OPAQUE", name)
+        return
+    if isinstance(value, type):
+        rows[path] = ("PN_CLASS", value.__module__ + "." + value.__qualname__)
+        return
+    if callable(value) and not isinstance(value, type):
+        rows[path] = ("PN_FUNCTION", type(value).__name__)
+        return
+    d = data(value)
+    if d is not None:
+        rows[path] = ("PN_FLOAT" if isinstance(value, float) else "PN_DATA", d)
+    else:
+        rows[path] = ("PN_OTHER", type(value).__module__ + "." + type(value).__qualname__
+                      if type(value).__module__ not in ("builtins",) else type(value).__name__)
+
+
+def module(mod, names=None):
+    row(mod.__name__, mod)
+    for n in names if names is not None else sorted(vars(mod)):
+        if n.startswith("__"):
+            continue
+        v = getattr(mod, n)
+        path = mod.__name__ + "." + n
+        row(path, v)
+        if isinstance(v, type) and v.__module__.startswith("logging") and \
+                (v.__module__ == mod.__name__):
+            for a in sorted(dir(v)):
+                if not a.startswith("__"):
+                    row(path + "." + a, getattr(v, a))
+
+
+module(logging)
+module(logging.handlers)
+module(logging.config)
+module(builtins)
+row("sys", sys)
+for n in sorted(vars(sys)):
+    if n.startswith("__") or n in RUNTIME:
+        continue
+    v = getattr(sys, n)
+    if n in ("stdout", "stderr"):
+        rows["sys." + n] = ("PN_STREAM", n)
+    elif n in SYS or isinstance(v, (type, types.ModuleType)) or callable(v):
+        row("sys." + n, v)
+    else:
+        rows["sys." + n] = ("PN_OTHER", type(v).__name__)
+row("socket", socket)
+for n in sorted(vars(socket)):
+    if n.startswith("__"):
+        continue
+    v = getattr(socket, n)
+    if n in SOCKET:
+        rows["socket." + n] = ("PN_SOCKET", n)
+    elif isinstance(v, (type, types.ModuleType)) or callable(v):
+        row("socket." + n, v)
+    else:
+        rows["socket." + n] = ("PN_OTHER", type(v).__name__)
+
+print("/* Generated by gen-pynames.py from Python %d.%d.%d: do not edit. */"
+      % sys.version_info[:3])
+for path in sorted(rows, key=lambda p: p.encode()):
+    kind, text = rows[path]
+    if kind == "PN_SOCKET":
+        print(f"PN({cstr(path)}, {kind}, {text}, NULL)")
+    else:
+        print(f"PN({cstr(path)}, {kind}, 0, {cstr(text)})")
