@@ -60,5 +60,8 @@ osfs_build() {
 	if [ ! -f "$dir/build.ninja" ]; then
 		meson setup "$dir" "$@" >/dev/null || meson setup "$dir" "$@"
 	fi
-	ninja -C "$dir" >/dev/null || ninja -C "$dir"
+	# quiet when all is well; a compiler's warning is shown (the build is warning-free)
+	local log
+	log=$(ninja -C "$dir" 2>&1) || { printf '%s\n' "$log" >&2; return 1; }
+	grep -A4 'warning:' <<<"$log" >&2 || true
 }

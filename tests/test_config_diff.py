@@ -787,3 +787,72 @@ def test_json_as_python_reads_it(fresh, text):
     r = subprocess.run([sys.executable, "-c", PYTHON_DICT], text=True, capture_output=True, check=True,
                        input=json.dumps([[json.loads(text), []]]))
     assert write_doc(fresh, "config", text) == json.loads(r.stdout.splitlines()[-1])[0]
+
+
+# --- fileConfig's configparser, over random files (fixed seed) ---------------------
+
+from conftest import OSFS  # noqa: E402
+
+INI_DUMP = os.path.join(os.path.dirname(os.path.dirname(OSFS)), "tests", "unit", "ini_dump")
+INI_SECTIONS = ["[a]", "[b]", "[DEFAULT]", "[ c ]", "[a]b]", "[]", "[x y]", "[loggers]", "[é]"]
+INI_KEYS = ["k", "K", " k ", "k k", "", "level", "x", "é", "a", "Key2"]
+INI_DELIMITERS = ["=", ":", " = ", " : ", "=:", ":="]
+INI_VALUES = ["", "v", " v ", "a;b", "#x", "%(k)s", "%%", "%(nokey)s", "%", "%(K)s", "é", "a=b",
+              "v ;c", "\u00a0v\u00a0", "v\x1c", "%(level)s%(x)s", "%(a", "%x", "1, 2"]
+INI_OTHER = ["", "   ", "#c", ";c", "  #c", "  cont", "\tcont", "    ", "junk", "  ", "\u00a0",
+             "rem ; x"]
+
+
+def random_ini(rng):
+    """A file of sections, options, blank and comment lines, continuation lines
+    (indented, or with odd whitespace), and lines configparser refuses."""
+    def line():
+        r = rng.random()
+        if r < 0.15:
+            return rng.choice(INI_SECTIONS)
+        if r < 0.6:
+            return rng.choice(INI_KEYS) + rng.choice(INI_DELIMITERS) + rng.choice(INI_VALUES)
+        return rng.choice(INI_OTHER)
+    newline = rng.choice(["\n", "\n", "\r\n", "\r"])
+    lines = ([rng.choice(INI_SECTIONS)] if rng.random() < 0.9 else []) + \
+        [line() for _ in range(rng.randrange(1, 12))]
+    return newline.join(lines) + (newline if rng.random() < 0.8 else "")
+
+
+INI_PYTHON = r"""
+import configparser, io, json, sys
+for text in json.load(sys.stdin):
+    cp = configparser.ConfigParser()  # as fileConfig makes it; a file is read with universal newlines
+    try:
+        cp.read_file(io.StringIO(text, newline=None), source="<string>")
+    except Exception as e:
+        print(json.dumps(f"error: {type(e).__name__}: {e}\n"))
+        continue
+    out = ""
+    for s in cp.sections():
+        out += f"[{s}]\n"
+        for k in cp.options(s):
+            try:
+                out += f"  {k} = {cp.get(s, k)}\n"
+            except Exception as e:
+                out += f"  {k} ! {type(e).__name__}: {e}\n"
+    print(json.dumps(out))
+"""
+
+
+def test_configparser_reads_as_pythons():
+    """Every section, option, value and interpolation fileConfig's parser reads, and
+    every refusal, as configparser's for the same file: random files from a fixed seed
+    (OSFS_CONFIG_DOCS=N for more)."""
+    rng = random.Random(20261129)
+    texts = [random_ini(rng) for _ in range(int(os.environ.get("OSFS_CONFIG_DOCS", "600")))]
+    r = subprocess.run([sys.executable, "-c", INI_PYTHON], input=json.dumps(texts), text=True,
+                       capture_output=True, check=True)
+    want = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(want) == len(texts)
+    differ = []
+    for text, expected in zip(texts, want):
+        got = subprocess.run([INI_DUMP], input=text.encode(), capture_output=True, check=True)
+        if got.stdout.decode() != expected:
+            differ.append((text, expected, got.stdout.decode()))
+    assert not differ, f"{len(differ)} of {len(texts)} differ; the first: {differ[0]}"

@@ -165,7 +165,9 @@ def osfs_describe(m, d):
                    "format": f["format"] if f else None, "datefmt": f.get("datefmt") if f else None,
                    "style": f["style"] if f else None})
     level = root["level"]
-    return {"level": int(levels.get(level, level.replace("Level ", ""))), "handlers": hs}
+    if not isinstance(level, int):  # a name, or a number the readback gives as it is
+        level = int(levels.get(level, level.replace("Level ", "")))
+    return {"level": level, "handlers": hs}
 
 
 def test_basic_config_equals_pythons(fresh, tmp_path):

@@ -230,7 +230,11 @@ static int make_handler(struct basic *c)
 	char name[64];
 	pick_name(c, OBJ_HANDLERS, name, sizeof name, &c->replaced[0]);
 	c->made = obj_new(name);
-	int err = c->made ? build_handler(log_reg.objects, name, spec, &c->made->handler) : -ENOMEM;
+	struct conv cv;
+	conv_init(&cv, spec);
+	struct build_ctx b = {.cv = &cv, .o = log_reg.objects, .document = 0};
+	int err = c->made ? build_handler(&b, name, spec, &c->made->handler) : -ENOMEM;
+	conv_free(&cv);
 	cJSON_Delete(spec);
 	if (!err && !(c->add = calloc(1, sizeof *c->add)))
 		err = -ENOMEM;
@@ -441,13 +445,16 @@ int log_basic_config(const char *doc)
 		}
 		acted = !err && (c.force || root->nhandlers == 0);
 	}
-	if (acted && !(err = plan(&c))) {
+	/* the handler made opens its file only once everything is accepted */
+	if (acted && !(err = plan(&c)) && !(err = c.made ? handlers_commit(&c.made->handler, 1) : 0)) {
 		pthread_rwlock_wrlock(&log_lock);
 		err = swap_in(&c);
 		pthread_rwlock_unlock(&log_lock);
 		if (!err) {
 			c.made = c.fmt = NULL; /* the set has them now */
 			let_go(&c);
+		} else if (c.made) {
+			handlers_uncommit(&c.made->handler, 1);
 		}
 	}
 	pthread_mutex_unlock(&log_config_lock);

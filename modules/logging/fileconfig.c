@@ -130,6 +130,7 @@ static int match_arguments(const struct handler_class *cls, const cJSON *args, c
 	if (!py_is_dict(kwargs))
 		return py_error("TypeError", "%s() argument after ** must be a mapping, not %s", qual,
 				py_type_name(kwargs));
+	kwargs = py_deref(kwargs); /* a name for a dict (an alias): its items */
 	cJSON *items = build_iterate(args, &err);
 	if (err)
 		return err;
@@ -144,6 +145,14 @@ static int match_arguments(const struct handler_class *cls, const cJSON *args, c
 	}
 	/* NullHandler's one parameter is Handler's level */
 	int null = strcmp(cls->name, "logging.NullHandler") == 0;
+	int ours = 0; /* the parameters osfs takes: Python's first ones (not HTTPHandler's context) */
+	while (cls->params && cls->params[ours])
+		ours++;
+	if (!null && n > ours) {
+		cJSON_Delete(items);
+		return osfs_refuse(ENOTSUP, "%s: osfs takes %d positional arguments, not %d", init,
+				   ours, n);
+	}
 	int i = 0;
 	for (const cJSON *c = items->child; c; c = c->next, i++) {
 		const char *param = null ? "level" : cls->params[i];
@@ -152,7 +161,7 @@ static int match_arguments(const struct handler_class *cls, const cJSON *args, c
 	cJSON_Delete(items);
 	for (const cJSON *k = kwargs->child; k; k = k->next) {
 		int known = 0;
-		for (int p = 0; p < nparams && !known && !null; p++)
+		for (int p = 0; p < nparams && p < ours && !known && !null; p++)
 			known = strcmp(cls->params[p], k->string) == 0;
 		known |= null && strcmp(k->string, "level") == 0;
 		if (!known)

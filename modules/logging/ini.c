@@ -34,20 +34,26 @@ static size_t space_at(const char *p, const char *end)
 	return wide ? (size_t)(q - p) : 0;
 }
 
+/* str.rstrip() of [s, *e). */
+static void rstrip(const char *s, const char **e)
+{
+	while (*e > s) {
+		const char *p = *e - 1;
+		while (p > s && ((unsigned char)*p & 0xc0) == 0x80)
+			p--;
+		if (!space_at(p, *e))
+			break;
+		*e = p;
+	}
+}
+
 /* str.strip() of [*s, *e). */
 static void strip(const char **s, const char **e)
 {
 	size_t n;
 	while (*s < *e && (n = space_at(*s, *e)))
 		*s += n;
-	while (*e > *s) {
-		const char *p = *e - 1;
-		while (p > *s && ((unsigned char)*p & 0xc0) == 0x80)
-			p--;
-		if (!space_at(p, *e))
-			break;
-		*e = p;
-	}
+	rstrip(*s, e);
 }
 
 static int entry_add(struct ini *ini, const char *section, const char *key, const char *value)
@@ -125,7 +131,7 @@ int ini_read(struct ini *ini, const char *text)
 		strip(&s, &e);
 		int comment = s < e && (*s == '#' || *s == ';');
 		if (s == e || comment) { /* an empty line joins the value, a comment is dropped */
-			struct ini_entry *v = cursect && optname ? find(ini, cursect, optname) : NULL;
+			struct ini_entry *v = cursect && optname && *optname ? find(ini, cursect, optname) : NULL;
 			if (!comment && v && v->value) {
 				char *grown = realloc(v->value, strlen(v->value) + 2);
 				if (!grown) {
@@ -138,7 +144,7 @@ int ini_read(struct ini *ini, const char *text)
 			continue;
 		}
 		size_t indent = (size_t)(s - line);
-		struct ini_entry *v = cursect && optname ? find(ini, cursect, optname) : NULL;
+		struct ini_entry *v = cursect && optname && *optname ? find(ini, cursect, optname) : NULL;
 		if (v && v->value && indent > indent_level) { /* a continuation line */
 			size_t had = strlen(v->value);
 			char *grown = realloc(v->value, had + (size_t)(e - s) + 2);
@@ -215,9 +221,8 @@ int ini_read(struct ini *ini, const char *text)
 	/* _join_multiline_values: trailing empty lines go (rstrip) */
 	for (size_t i = 0; !err && i < ini->n; i++) {
 		char *v = ini->e[i].value;
-		const char *s = v, *e = v + strlen(v);
-		const char *keep = e;
-		strip(&s, &keep);
+		const char *keep = v + strlen(v);
+		rstrip(v, &keep);
 		v[keep - v] = '\0';
 	}
 	if (!err && errors.len)
