@@ -181,6 +181,58 @@ int osfs_proc_affinity(pid_t tid, struct osfs_buf *out, int *count)
 	return err ? osfs_refuse(err, "sched_getaffinity(%d): %s", (int)tid, strerror(err)) : 0;
 }
 
+/* A field of /proc/PID/limits: "unlimited" or a number. */
+static int limit_field(const char **p, rlim_t *v)
+{
+	*p += strspn(*p, " ");
+	if (strncmp(*p, "unlimited", 9) == 0) {
+		*p += 9;
+		*v = RLIM_INFINITY;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(*p, &end, 10);
+	if (end == *p || errno)
+		return -EIO;
+	*p = end;
+	*v = (rlim_t)n;
+	return 0;
+}
+
+int osfs_getrlimit(pid_t pid, int resource, struct rlimit *lim)
+{
+	if (prlimit(pid, (enum __rlimit_resource)resource, NULL, lim) == 0)
+		return 0;
+	if (errno != EPERM)
+		return -errno;
+	/* Another user's process, and no CAP_SYS_RESOURCE (a container's root, an
+	 * unprivileged owner): its limits file is readable by all.  A header line,
+	 * then one line a resource in the kernel's order, its name in 26 columns. */
+	char path[64], text[4096];
+	snprintf(path, sizeof path, "/proc/%d/limits", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, text, sizeof text - 1);
+	int err = n < 0 ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	text[n] = '\0';
+	const char *p = text;
+	for (int line = 0; p && line <= resource; line++)
+		if ((p = strchr(p, '\n')))
+			p++;
+	const char *eol = p ? strchr(p, '\n') : NULL;
+	if (!eol || eol - p < 26)
+		return -EIO;
+	p += 26;
+	if (limit_field(&p, &lim->rlim_cur) || limit_field(&p, &lim->rlim_max))
+		return -EIO;
+	return 0;
+}
+
 /* resource.getrlimit(): soft and hard, -1 for no limit (RLIM_INFINITY). */
 int osfs_proc_rlimit(pid_t pid, const char *name, struct osfs_kv *out)
 {
@@ -190,8 +242,9 @@ int osfs_proc_rlimit(pid_t pid, const char *name, struct osfs_kv *out)
 	if (!e)
 		return osfs_refuse(ENOENT, "unknown resource limit '%s'", name);
 	struct rlimit lim;
-	if (prlimit(pid, (enum __rlimit_resource)e->value, NULL, &lim) < 0)
-		return osfs_refuse(errno, "prlimit(%d, %s): %s", (int)pid, name, strerror(errno));
+	int err = osfs_getrlimit(pid, e->value, &lim);
+	if (err)
+		return osfs_refuse(-err, "getrlimit(%d, %s): %s", (int)pid, name, strerror(-err));
 	osfs_kv_int(out, "soft", lim.rlim_cur == RLIM_INFINITY ? -1 : (long long)lim.rlim_cur);
 	osfs_kv_int(out, "hard", lim.rlim_max == RLIM_INFINITY ? -1 : (long long)lim.rlim_max);
 	return 0;

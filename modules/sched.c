@@ -38,9 +38,7 @@ static int same_owner(const struct osfs_proc *caller, const struct osfs_proc *ta
 static rlim_t rlimit_of(pid_t pid, int resource)
 {
 	struct rlimit lim;
-	if (prlimit(pid, (enum __rlimit_resource)resource, NULL, &lim) < 0)
-		return 0;
-	return lim.rlim_cur;
+	return osfs_getrlimit(pid, resource, &lim) ? 0 : lim.rlim_cur;
 }
 
 /* is_nice_reduction(): may the target's nice go down to `nice` by RLIMIT_NICE? */

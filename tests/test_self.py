@@ -246,3 +246,31 @@ def test_missing_caller_variable(fresh):
         fresh.read("os", "self", "environ", "NO_SUCH_VARIABLE_HERE")
     assert e.value.errno == errno.ENOENT
     assert fresh.errors() == []  # a name that does not exist: ENOENT, no line
+
+
+RLIMITS_AS_SEEN = r"""
+import json, os, resource, sys
+mnt = sys.argv[1]
+out = {}
+for name in sorted(n for n in dir(resource) if n.startswith("RLIMIT_")):
+    soft, hard = resource.getrlimit(getattr(resource, name))
+    with open(os.path.join(mnt, "os", "self", "rlimit", name)) as f:
+        out[name] = [f"soft={soft}\nhard={hard}\n", f.read()]
+print(json.dumps(out))
+"""
+
+
+def test_rlimit_of_another_users_process(make_mount):
+    """A second user's own limits, as resource.getrlimit gives them in its process,
+    whether or not the daemon may prlimit() that process (root without
+    CAP_SYS_RESOURCE, an unprivileged owner with allow_other)."""
+    m = make_mount("-oallow_other", public=True)
+    r = subprocess.run(["prlimit", "--nofile=123:456", "--core=0:unlimited", "--",
+                        "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        sys.executable, "-c", RLIMITS_AS_SEEN, m.path],
+                       capture_output=True, text=True, check=True)
+    seen = json.loads(r.stdout)
+    assert seen["RLIMIT_NOFILE"][0] == "soft=123\nhard=456\n"
+    for name, (python, ours) in seen.items():
+        assert ours == python, name
+    assert m.errors() == []

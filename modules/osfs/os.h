@@ -157,6 +157,10 @@ int osfs_proc_cmdline(pid_t pid, struct osfs_buf *out);
 int osfs_proc_link(pid_t pid, const char *which, struct osfs_buf *out);
 int osfs_proc_affinity(pid_t tid, struct osfs_buf *out, int *count);
 int osfs_proc_rlimit(pid_t pid, const char *name, struct osfs_kv *out);
+/* prlimit(pid, resource) to read, or where that is not permitted (another user's
+ * process without CAP_SYS_RESOURCE), /proc/PID/limits: 0 or -errno. */
+struct rlimit;
+int osfs_getrlimit(pid_t pid, int resource, struct rlimit *lim);
 
 /* The daemon's own environment store (os.environ): a copy of the daemon's
  * environment at start, changed only through these calls. */
