@@ -856,3 +856,34 @@ def test_configparser_reads_as_pythons():
         if got.stdout.decode() != expected:
             differ.append((text, expected, got.stdout.decode()))
     assert not differ, f"{len(differ)} of {len(texts)} differ; the first: {differ[0]}"
+
+
+def test_file_encodings_taken_as_codecs_names_them(fresh, tmp_path):
+    """A FileHandler's encoding is taken where codecs.lookup names it UTF-8 (any
+    alias, any spelling encodings' search normalizes), refused otherwise: every alias
+    Python has, in random spellings (fixed seed)."""
+    import codecs
+    import encodings.aliases
+    rng = random.Random(7)
+    names = sorted(set(encodings.aliases.aliases) | set(encodings.aliases.aliases.values()))
+    spelled = []
+    for name in names:
+        spelled.append(name)
+        spelled.append("".join(c.upper() if rng.random() < 0.5 else c for c in name)
+                       .replace("_", rng.choice(["-", " ", "_", "--"])))
+    for name in spelled:
+        try:
+            want = codecs.lookup(name).name == "utf-8"
+        except LookupError:
+            want = False
+        doc = json.dumps({"version": 1, "handlers": {"f": {
+            "class": "logging.FileHandler", "filename": str(tmp_path / "e.log"), "encoding": name}}})
+        fd = os.open(fresh.p("logging", "config"), os.O_RDWR)
+        try:
+            os.write(fd, doc.encode())
+            reply = os.read(fd, 65536).decode()
+        except OSError as e:
+            reply = str(e)
+        finally:
+            os.close(fd)
+        assert reply.startswith("ok") == want, (name, reply)

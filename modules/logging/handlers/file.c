@@ -1,6 +1,7 @@
 /* logging.FileHandler: filename, mode ('a', 'w' or 'x'), encoding (UTF-8), delay
  * and errors, as Python takes them; the records of a write are one write() to the
  * file.  The walk that opens it safely is here too (see file.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -248,6 +249,36 @@ int kwarg_int(const cJSON *kwargs, const char *key, long long dflt, long long *o
 	return 0;
 }
 
+/* Whether codecs.lookup(name) is UTF-8: the name normalized as encodings'
+ * search function does it (lowercased, each run of characters other than letters,
+ * digits and '.' one '_', none at the ends), then utf_8 or one of its aliases. */
+static int is_utf8_name(const char *name)
+{
+	static const char *const names[] = {"utf_8", "u8", "utf", "utf8", "utf8_ucs2", "utf8_ucs4",
+					    "cp65001"};
+	char norm[32];
+	size_t n = 0;
+	int gap = 0;
+	for (const char *p = name; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (isalnum(c) || c == '.') {
+			if (gap && n)
+				norm[n++] = '_';
+			gap = 0;
+			norm[n++] = (char)tolower(c);
+		} else {
+			gap = 1;
+		}
+		if (n >= sizeof norm - 2)
+			return 0;
+	}
+	norm[n] = '\0';
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(norm, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 int file_setup(struct file *f, const cJSON *kwargs, int append_only)
 {
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(kwargs, "filename");
@@ -263,9 +294,7 @@ int file_setup(struct file *f, const cJSON *kwargs, int append_only)
 		    : strcmp(m, "x") == 0 ? O_WRONLY | O_CREAT | O_EXCL : -1;
 	if (flags < 0)
 		return osfs_refuse(EINVAL, "mode '%s': expected a, w or x", m);
-	if (enc && !cJSON_IsNull(enc) && (!cJSON_IsString(enc) ||
-					  (strcasecmp(enc->valuestring, "utf-8") != 0 &&
-					   strcasecmp(enc->valuestring, "utf8") != 0)))
+	if (enc && !cJSON_IsNull(enc) && (!cJSON_IsString(enc) || !is_utf8_name(enc->valuestring)))
 		return osfs_refuse(EINVAL, "encoding: osfs writes UTF-8 only");
 	f->path = log_absolute(name->valuestring);
 	if (!f->path)
