@@ -84,8 +84,10 @@ static void take_field(struct received *x, size_t f, const struct pyval *v)
 {
 	void *p = field(&x->r, fields[f].offset);
 	long long i = v->type == PV_INT || v->type == PV_BOOL ? v->i
-		      : v->type == PV_FLOAT                    ? (long long)v->f
-							       : 0;
+		      : v->type == PV_FLOAT && v->f > -9223372036854775808.0 &&
+				  v->f < 9223372036854775808.0 /* else no int field holds it (NaN too) */
+			  ? (long long)v->f
+			  : 0;
 	switch (fields[f].keep) {
 	case K_STR:
 		*(const char **)p = v->type == PV_STR ? v->s : "";

@@ -872,10 +872,12 @@ static cJSON *number_result(struct ev *e, double x, int is_float)
 
 static cJSON *repeat(struct ev *e, const cJSON *seq, const cJSON *times)
 {
-	long long n = (long long)num(times);
+	double d = num(times);
 	size_t unit = cJSON_IsString(seq) ? strlen(seq->valuestring) : (size_t)cJSON_GetArraySize(seq);
-	if (n > 0 && unit && (unsigned long long)n * unit > MAX_REPEAT) {
-		fail(e, osfs_refuse(E2BIG, "a repetition of %lld: osfs makes values of at most %d", n,
+	/* an empty one stays empty however often; a count is compared before it is cast */
+	long long n = !unit || !(d > 0) ? 0 : d > MAX_REPEAT ? MAX_REPEAT + 1LL : (long long)d;
+	if (n > 0 && (unsigned long long)n > MAX_REPEAT / unit) {
+		fail(e, osfs_refuse(E2BIG, "a repetition of %.0f: osfs makes values of at most %d", d,
 				    MAX_REPEAT));
 		return NULL;
 	}
