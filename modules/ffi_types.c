@@ -102,12 +102,34 @@ static const struct ftype fundamental[] = {
 };
 #define NFUNDAMENTAL (sizeof fundamental / sizeof fundamental[0])
 
-const struct ftype *ftype_fundamental(const char *name, size_t len)
+/* C's own spellings of them, where one word says it (<stdint.h>, <stddef.h>,
+ * <wchar.h>, _Bool, unsigned and signed alone); C's several-word names (unsigned
+ * long) are spelled as one here (ulong), since a blank ends an argument. */
+static const struct {
+	const char *c, *ours;
+} c_spellings[] = {
+	{"int8_t", "int8"},     {"int16_t", "int16"},     {"int32_t", "int32"},
+	{"int64_t", "int64"},   {"uint8_t", "uint8"},     {"uint16_t", "uint16"},
+	{"uint32_t", "uint32"}, {"uint64_t", "uint64"},   {"intptr_t", "intptr"},
+	{"uintptr_t", "uintptr"}, {"wchar_t", "wchar"},   {"_Bool", "bool"},
+	{"unsigned", "uint"},   {"signed", "int"},
+};
+
+static const struct ftype *fundamental_named(const char *name, size_t len)
 {
 	for (size_t i = 0; i < NFUNDAMENTAL; i++)
 		if (strlen(fundamental[i].name) == len && memcmp(fundamental[i].name, name, len) == 0)
 			return &fundamental[i];
 	return NULL;
+}
+
+const struct ftype *ftype_fundamental(const char *name, size_t len)
+{
+	const struct ftype *t = fundamental_named(name, len);
+	for (size_t i = 0; !t && i < sizeof c_spellings / sizeof c_spellings[0]; i++)
+		if (strlen(c_spellings[i].c) == len && memcmp(c_spellings[i].c, name, len) == 0)
+			t = fundamental_named(c_spellings[i].ours, strlen(c_spellings[i].ours));
+	return t;
 }
 
 const char *ftype_fundamental_name(size_t i)
@@ -333,6 +355,14 @@ int ftype_parse(struct fparser *p, const struct ftype **out)
 		const char *name = p->s;
 		p->s += n;
 		err = named(p, name, n, out);
+	}
+	/* C's pointer spelling: char* is a string (c_char_p), wchar_t* a wide one
+	 * (c_wchar_p), any other T* (and char**) a pointer (c_void_p) */
+	for (int stars = 0; !err && *fskip(p->s) == '*'; stars++) {
+		p->s = fskip(p->s) + 1;
+		enum fkind k = stars ? FK_PTR : (*out)->kind;
+		*out = ftype_fundamental(k == FK_CHAR ? "str" : k == FK_WCHAR ? "wstr" : "ptr",
+					 k == FK_CHAR ? 3 : k == FK_WCHAR ? 4 : 3);
 	}
 	while (!err && *fskip(p->s) == '[') {
 		p->s = fskip(p->s);

@@ -570,3 +570,35 @@ def test_short_names_none_and_rtld_global(ffi):
     assert call.ok("None zlibVersion str")["ret"] == shown(z.zlibVersion())  # a new worker loads it again
     call.ok("libc.so.6 getpid int")
     assert m.read("ffi", "libraries").splitlines() == ["libm.so.6", "libz.so.1", "None", "libc.so.6"]
+
+
+C_SPELLINGS = ["int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t",
+               "uint64_t", "intptr_t", "uintptr_t", "wchar_t", "_Bool", "unsigned", "signed",
+               "int*", "void*", "char*", "char**", "wchar_t*", "double*"]
+
+
+def test_c_spellings_as_the_c_compiler_lays_them_out(ffi, tmp_path):
+    """A type as a C header spells it, where one word (and its stars) says it: size,
+    alignment and signedness as the C compiler has them; char* answers as a string
+    (c_char_p), any other pointer as an address."""
+    m, call = ffi
+    src = tmp_path / "c.c"
+    src.write_text("#include <stdio.h>\n#include <stdint.h>\n#include <wchar.h>\n#include <time.h>\n"
+                   "int main(void) {\n" + "".join(
+                       f'printf("%zu %zu\\n", sizeof({n}), _Alignof({n}));\n' for n in C_SPELLINGS)
+                   + "}\n")
+    subprocess.run(["cc", "-o", str(tmp_path / "c"), str(src)], check=True)
+    lines = subprocess.run([str(tmp_path / "c")], capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    for name, line in zip(C_SPELLINGS, lines):
+        size, align = line.split()
+        assert m.read("ffi", "sizeof", name) == size + "\n", name
+        assert m.read("ffi", "alignment", name) == align + "\n", name
+        assert m.read("ffi", "sizeof", f"struct{{char c; {name} a}}") == \
+            str(int(align) + max(int(size), int(align))) + "\n", name
+    libc.strerror.restype = ctypes.c_char_p
+    assert call.ok("libc.so.6 strerror char* int:2")["ret"] == shown(libc.strerror(2))
+    libc.getenv.restype = ctypes.c_char_p
+    assert call.ok('libc.so.6 getenv char* char*:"PATH"')["ret"] == shown(libc.getenv(b"PATH"))
+    assert call.ok("libc.so.6 abs int32_t int32_t:-5")["ret"] == "5"
+    assert call.ok("libc.so.6 labs long intptr_t:-7")["ret"] == "7"
