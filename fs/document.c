@@ -41,15 +41,9 @@ static int apply_document(struct handle *h, const struct req *rq)
 	return err;
 }
 
-static pid_t process_of(pid_t tid)
-{
-	struct osfs_proc p;
-	return osfs_proc_read(tid, &p) == 0 ? p.pid : tid;
-}
-
 static int document_open(struct handle *h, int flags, const struct req *rq)
 {
-	h->opened_by = process_of(rq->tid);
+	h->opened_by = kind_process_of(rq->tid);
 	return 0;
 }
 
@@ -109,7 +103,7 @@ static int document_flush(struct handle *h, const struct req *rq)
 {
 	if (!h->pending.len || !h->who)
 		return 0;
-	pid_t closer = process_of(rq->tid);
+	pid_t closer = kind_process_of(rq->tid);
 	if (closer != h->opened_by || closer != h->written_by ||
 	    osfs_proc_holds(closer, (uintptr_t)h->ino) != 0)
 		return 0;

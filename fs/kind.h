@@ -55,5 +55,7 @@ void kind_forget_writer(struct osfs_ident *who);
 /* The request of whoever wrote h's pending bytes, for what is done with them later
  * (at close, or when another process writes on). */
 struct req kind_writer_req(const struct handle *h);
+/* The process (thread group) of a thread, or the thread's id if it is gone. */
+pid_t kind_process_of(pid_t tid);
 
 #endif

@@ -66,6 +66,12 @@ void kind_forget_writer(struct osfs_ident *who)
 	osfs_ident_put(who);
 }
 
+pid_t kind_process_of(pid_t tid)
+{
+	struct osfs_proc p;
+	return osfs_proc_read(tid, &p) == 0 ? p.pid : tid;
+}
+
 struct req kind_writer_req(const struct handle *h)
 {
 	struct req r = h->opener;
@@ -249,7 +255,7 @@ int node_attr_varies(const struct node *n)
 
 int node_wants_flush(const struct node *n)
 {
-	return kinds[n->kind]->flush != NULL;
+	return kinds[n->kind]->flush != NULL && (n->kind != KIND_RECORDS || (n->flags & NODE_ACTS));
 }
 
 int node_list_varies(const struct node *dir)

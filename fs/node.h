@@ -132,6 +132,8 @@ struct node {
  * answers, so that recursive readers (grep -r, cp -r) meet no refusal they did not
  * cause; named, it answers or refuses as always.  On a row, or a directory's each. */
 #define NODE_MAYBE 0x10u
+#define NODE_ACTS 0x40u  /* a record stream whose lines act (os/kill): its writer's close()
+			  * takes a last partial line and fails with its refusal */
 #define NODE_KEPT 0x20u  /* a computed entry that goes only by an rmdir or unlink through
 			  * the mount (a logger): the kernel may keep its name */
 
@@ -161,6 +163,9 @@ struct dir {
 	{.name = (n), .kind = KIND_TRANSACTION, .mode = 0666, .call = (fn), .doc = (doc_)}
 #define RECORDS_ROW(n, fn, mode_, doc_) \
 	{.name = (n), .kind = KIND_RECORDS, .mode = (mode_), .take = (fn), .doc = (doc_)}
+#define ACTION_ROW(n, fn, mode_, doc_)                                                          \
+	{.name = (n), .kind = KIND_RECORDS, .mode = (mode_), .flags = NODE_ACTS, .take = (fn),   \
+	 .doc = (doc_)}
 #define DOCUMENT_ROW(n, show_, apply_, complete_, undo_, doc_)                                 \
 	{.name = (n), .kind = KIND_DOCUMENT, .mode = 0644, .show = (show_), .apply = (apply_), \
 	 .complete = (complete_), .undo = (undo_), .doc = (doc_)}
@@ -221,8 +226,9 @@ int node_ignores_truncate(const struct node *n); /* settings and record streams 
 /* Its attributes change while it stays (a setting's, a document's or a log's
  * mtime, a log's size): the kernel must ask again each time. */
 int node_attr_varies(const struct node *n);
-/* Documents apply what is pending when their writer closes (FUSE flush), so
- * that the close() of a refused document fails; no other kind needs a flush. */
+/* Documents, and record streams whose lines act (NODE_ACTS), take what is pending
+ * when their writer closes (FUSE flush), so that the close() of a refused one
+ * fails; nothing else asks for a flush. */
 int node_wants_flush(const struct node *n);
 
 /* Finds NAME in directory `dir` (its inode gives rq->arg): the row, and whether it

@@ -564,8 +564,9 @@ static void osfs_write(fuse_req_t r, fuse_ino_t ino, const char *buf, size_t siz
 	put_handle(h);
 }
 
-/* A close() of a document (the only kind opened without noflush): a document
- * refused now fails that close(), which release could not. */
+/* A close() of a document or of a record stream whose lines act (the only ones
+ * opened without noflush): a refusal now fails that close(), which release
+ * could not. */
 static void osfs_flush(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct inode *in = I(ino);

@@ -110,6 +110,21 @@ static int records_write(struct handle *h, const char *data, size_t size, const 
 	return lines_taken(h, &r, take_data(h, data, size, &r));
 }
 
+/* At a close() of a row whose lines act (os/kill), by the process that wrote the
+ * pending partial line, of its last descriptor of the file: the line is taken now,
+ * and its refusal fails that close(), as a document's does.  Other closes (a child
+ * that inherited the descriptor and exits) leave it for release.  Loggers' streams
+ * ask for no flush: a FUSE request fewer per record from the shell. */
+static int records_flush(struct handle *h, const struct req *rq)
+{
+	if (!h->pending.len || !h->who)
+		return 0;
+	pid_t closer = kind_process_of(rq->tid);
+	if (closer != h->who->pid || osfs_proc_holds(closer, (uintptr_t)h->ino) != 0)
+		return 0;
+	return take_pending(h);
+}
+
 static int records_release(struct handle *h)
 {
 	int err = h->pending.len && h->who ? take_pending(h) : 0;
@@ -123,5 +138,6 @@ const struct kind_ops records_kind = {
 	.type = S_IFREG,
 	.open = records_open,
 	.write = records_write,
+	.flush = records_flush,
 	.release = records_release,
 };

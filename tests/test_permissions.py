@@ -59,3 +59,21 @@ def test_a_second_user(make_mount, stranger, sleeper):
     r = as_user(stranger, f'sleep 60 & echo "$! TERM" > {m.p("os", "kill")}; wait $!; echo $?')
     assert r.returncode == 0 and r.stdout == f"{128 + signal.SIGTERM}\n", r.stderr
     assert m.unmount() == 0
+
+
+def test_a_refused_kill_fails_its_close(make_mount, stranger, sleeper):
+    """A last line without a newline acts at its writer's close(), and a refusal
+    fails that close() (coreutils' printf checks it); a child that inherited the
+    descriptor and exits does not end the shell's unfinished line."""
+    m = make_mount("-o", "allow_other", public=True)
+    kill = m.p("os", "kill")
+    r = as_user(stranger, f'/usr/bin/printf "{sleeper.pid} TERM" > {kill}')
+    assert r.returncode != 0 and "Operation not permitted" in r.stderr, r
+    assert sleeper.poll() is None
+    r = as_user(stranger, f'sleep 60 & /usr/bin/printf "$! TERM" > {kill} && wait $!; echo $?')
+    assert r.returncode == 0 and r.stdout == f"{128 + signal.SIGTERM}\n", r
+    # the shell's own line, across a child that exits holding descriptor 3
+    r = as_user(stranger, f'sleep 60 & exec 3>{kill}; printf "$!" >&3; /bin/true; '
+                          f'printf " TERM" >&3; exec 3>&-; wait $!; echo $?')
+    assert r.returncode == 0 and r.stdout == f"{128 + signal.SIGTERM}\n", r
+    assert not [line for line in m.errors() if "os/kill" in line and "EINVAL" in line]
