@@ -250,7 +250,9 @@ int node_ignores_truncate(const struct node *n)
 
 int node_attr_varies(const struct node *n)
 {
-	return n->kind == KIND_SETTING || n->kind == KIND_DOCUMENT || n->kind == KIND_LOG;
+	return n->kind == KIND_SETTING || n->kind == KIND_DOCUMENT || n->kind == KIND_LOG ||
+	       (n->flags & NODE_FOLLOWS) ||
+	       (n->kind == KIND_DIR && n->dir && (n->dir->create || n->dir->remove));
 }
 
 int node_wants_flush(const struct node *n)

@@ -134,6 +134,8 @@ struct node {
 #define NODE_MAYBE 0x10u
 #define NODE_ACTS 0x40u  /* a record stream whose lines act (os/kill): its writer's close()
 			  * takes a last partial line and fails with its refusal */
+#define NODE_FOLLOWS 0x80u /* a value that shows what is set through other files of its
+			    * module (os/environ.json): it changed when the module did */
 #define NODE_KEPT 0x20u  /* a computed entry that goes only by an rmdir or unlink through
 			  * the mount (a logger): the kernel may keep its name */
 

@@ -213,6 +213,26 @@ def test_settings_and_documents_carry_their_change_time(fresh, tmp_path):
     assert os.stat(fresh.p("errno", "ENOENT")).st_mtime < os.stat(stamp).st_mtime  # values: the mount's
 
 
+def test_environ_views_carry_their_change_time(fresh, tmp_path):
+    """Setting, adding or removing a variable changes os/environ/ (its listing) and
+    os/environ.json with it: find -newer and make see them."""
+    stamp = tmp_path / "stamp"
+    stamp.touch()
+    time.sleep(1.1)
+    views = [fresh.p("os", "environ"), fresh.p("os", "environ.json")]
+    for change in (f"echo v > '{fresh.p('os', 'environ', 'OSFS_T')}'",
+                   f"rm '{fresh.p('os', 'environ', 'OSFS_T')}'"):
+        assert subprocess.run(["find", *views, "-maxdepth", "0", "-newer", str(stamp)],
+                              capture_output=True, text=True).stdout == ""
+        subprocess.run(["sh", "-c", change], check=True)
+        newer = subprocess.run(["find", *views, "-maxdepth", "0", "-newer", str(stamp)],
+                               capture_output=True, text=True).stdout.split()
+        assert newer == views, change
+        time.sleep(1.1)
+        stamp.touch()
+        time.sleep(1.1)
+
+
 def test_make_sees_a_changed_setting(fresh, tmp_path):
     (tmp_path / "Makefile").write_text(
         f"out: {fresh.p('time', 'tz')} {fresh.p('logging', 'config')}\n"

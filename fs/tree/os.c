@@ -385,7 +385,7 @@ static const struct node os_rows[] = {
 	 .data = "json", .doc = "os.statvfs: write PATH, read its fields as JSON"},
 	{.name = "environ", .kind = KIND_DIR, .mode = 0700, .dir = &environ_dir,
 	 .doc = "os.environ of the daemon: environ/NAME; create to add, rm to unset"},
-	{.name = "environ.json", .kind = KIND_VALUE, .mode = 0400, .flags = NODE_JSON,
+	{.name = "environ.json", .kind = KIND_VALUE, .mode = 0400, .flags = NODE_JSON | NODE_FOLLOWS,
 	 .fields = environ_fields, .doc = "os.environ of the daemon as JSON"},
 	DIR_ROW("self", self_dir, "the calling process, as /proc/self shows it"),
 	DIR_ROW("proc", proc_dir, "other processes by id: proc/PID/ pgid sid nice cpu_affinity sched"),
