@@ -843,9 +843,9 @@ for text in json.load(sys.stdin):
 def test_configparser_reads_as_pythons():
     """Every section, option, value and interpolation fileConfig's parser reads, and
     every refusal, as configparser's for the same file: random files from a fixed seed
-    (OSFS_CONFIG_DOCS=N for more)."""
+    (OSFS_INI_FILES=N for more than 600)."""
     rng = random.Random(20261129)
-    texts = [random_ini(rng) for _ in range(int(os.environ.get("OSFS_CONFIG_DOCS", "600")))]
+    texts = [random_ini(rng) for _ in range(int(os.environ.get("OSFS_INI_FILES", "600")))]
     r = subprocess.run([sys.executable, "-c", INI_PYTHON], input=json.dumps(texts), text=True,
                        capture_output=True, check=True)
     want = [json.loads(line) for line in r.stdout.splitlines()]
