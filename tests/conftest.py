@@ -68,6 +68,15 @@ class Mount:
         with open(self.p(*parts), "rb") as f:
             return f.read().decode()
 
+    def write(self, path, text):
+        """Writes text to the node at path ("a/b/c") in one write(), as a script's
+        echo does, and closes it (a refusal raises OSError)."""
+        fd = os.open(self.p(*path.split("/")), os.O_WRONLY)
+        try:
+            os.write(fd, text.encode())
+        finally:
+            os.close(fd)
+
     def errors(self):
         return self.read("errors").splitlines()
 

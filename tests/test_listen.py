@@ -22,13 +22,6 @@ PY = "/usr/bin/python3"
 KEY = b"0123456789abcdef-the-test-key\n"
 
 
-def write(m, path, text):
-    fd = os.open(m.p(*path.split("/")), os.O_WRONLY)
-    try:
-        os.write(fd, text.encode())
-    finally:
-        os.close(fd)
-
 
 def stats(m):
     return {k: int(v) for k, v in (line.split("=") for line in m.read("logging", "listen_stats").split())}
@@ -182,7 +175,7 @@ def test_listener_equals_pythons(make_mount, keyfile, tmp_path):
                 wait_for(m, "unverified", unverified)
             for level, msg in records:
                 py.do(f"log {level} {msg}")
-                write(m, f"logging/loggers/compiler.parser/{level}", msg + "\n")
+                m.write(f"logging/loggers/compiler.parser/{level}", msg + "\n")
     finally:
         py.close()
     for name in ("dict.log", "ini.log"):
@@ -212,17 +205,17 @@ def test_unverified_opt_out_takes_cpythons_test_sender(make_mount, tmp_path):
     assert m.read("logging", "listen_key") == "none\n"
     send(port_of(m), dict_config(tmp_path / "a.log", "%(message)s!").encode())
     wait_for(m, "applied", 1)
-    write(m, "logging/loggers/compiler.parser/info", "json\n")
+    m.write("logging/loggers/compiler.parser/info", "json\n")
     send(port_of(m), INI.format(logfile=str(tmp_path / "b.log")).encode())
     wait_for(m, "applied", 2)
-    write(m, "logging/loggers/compiler.parser/info", "ini\n")
+    m.write("logging/loggers/compiler.parser/info", "ini\n")
     assert (tmp_path / "a.log").read_text() == "json!\n"
     assert (tmp_path / "b.log").read_text() == "INFO ++ ini\n"
     # a configuration with an error changes nothing, and says so
     send(port_of(m), b'{"version": 1, "handlers": {"h": {"class": "logging.Nope"}}}')
     wait_for(m, "failed", 1)
     assert "Unable to configure handler 'h'" in m.errors()[-1]  # Python's ValueError
-    write(m, "logging/loggers/compiler.parser/info", "still ini\n")
+    m.write("logging/loggers/compiler.parser/info", "still ini\n")
     assert (tmp_path / "b.log").read_text().endswith("INFO ++ still ini\n")
 
 
@@ -230,7 +223,7 @@ def test_a_key_is_required(make_mount, fresh, tmp_path, keyfile):
     m = fresh
     assert m.read("logging", "listen") == "\n"
     with pytest.raises(OSError) as e:
-        write(m, "logging/listen", "0\n")
+        m.write("logging/listen", "0\n")
     assert e.value.errno == errno.EACCES
     assert "needs a key" in m.errors()[-1]
     loose = tmp_path / "loose.key"
@@ -243,17 +236,17 @@ def test_a_key_is_required(make_mount, fresh, tmp_path, keyfile):
     for path, err in [(loose, errno.EPERM), (short, errno.EINVAL), (tmp_path / "link.key", errno.ELOOP),
                       (tmp_path / "missing.key", errno.ENOENT)]:
         with pytest.raises(OSError) as e:
-            write(m, "logging/listen_key", f"{path}\n")
+            m.write("logging/listen_key", f"{path}\n")
         assert e.value.errno == err, path
-    write(m, "logging/listen_key", f"{keyfile}\n")
-    write(m, "logging/listen", "127.0.0.1:0\n")
+    m.write("logging/listen_key", f"{keyfile}\n")
+    m.write("logging/listen", "127.0.0.1:0\n")
     assert m.read("logging", "listen").startswith("127.0.0.1:")
     with pytest.raises(OSError) as e:  # not while it runs
-        write(m, "logging/listen_key", "\n")
+        m.write("logging/listen_key", "\n")
     assert e.value.errno == errno.EBUSY
     for bad in ("host.example:1", "1.2.3.4:99999", "x", "[::1]"):
         with pytest.raises(OSError) as e:
-            write(m, "logging/listen", bad + "\n")
+            m.write("logging/listen", bad + "\n")
         assert e.value.errno == errno.EINVAL, bad
     assert m.read("logging", "listen").startswith("127.0.0.1:")  # a refused address changes nothing
     st = os.stat(m.p("logging", "listen_key"))
@@ -290,7 +283,7 @@ def test_hostile_peers_are_bounded(make_mount, keyfile, tmp_path):
     send(port, signed(dict_config(tmp_path / "ok.log", "%(message)s"), KEY))
     wait_for(m, "applied", 1)
     assert time.monotonic() - t0 < 2
-    write(m, "logging/loggers/app/warning", "records are not held\n")
+    m.write("logging/loggers/app/warning", "records are not held\n")
     # too many at once: the ones past the bound are closed at once
     many = [socket.create_connection(("127.0.0.1", port)) for _ in range(12)]
     wait_for(m, "busy", 4)
@@ -312,7 +305,7 @@ def test_stop_is_prompt(make_mount, keyfile):
     port = port_of(m)
     idle = socket.create_connection(("127.0.0.1", port))  # an open connection does not hold it
     t0 = time.monotonic()
-    write(m, "logging/listen", "\n")
+    m.write("logging/listen", "\n")
     took = time.monotonic() - t0
     assert took < 0.1, took
     assert m.read("logging", "listen") == "\n"
@@ -322,7 +315,7 @@ def test_stop_is_prompt(make_mount, keyfile):
     assert idle.recv(1) == b""
     idle.close()
     # started again (a new port), then the daemon stops with it running
-    write(m, "logging/listen", "0\n")
+    m.write("logging/listen", "0\n")
     port = port_of(m)
     socket.create_connection(("127.0.0.1", port)).close()
     idle = socket.create_connection(("127.0.0.1", port))
@@ -345,5 +338,5 @@ def test_ipv6_loopback(make_mount, keyfile, tmp_path):
     os.mkdir(m.p("logging", "loggers", "compiler.parser"))
     send(port_of(m), signed(dict_config(tmp_path / "v6.log", "v6 %(message)s"), KEY), host="::1")
     wait_for(m, "applied", 1)
-    write(m, "logging/loggers/compiler.parser/info", "x\n")
+    m.write("logging/loggers/compiler.parser/info", "x\n")
     assert (tmp_path / "v6.log").read_text() == "v6 x\n"

@@ -54,13 +54,6 @@ TYPED_FORMAT = ("%", "%(f).2f %(b)s %(none)s %(lst)s %(obj)s %(f)r %(custom)r", 
                 {"f": 0.0, "b": False, "none": 1, "lst": [], "obj": {}, "custom": ""})
 
 
-def write(m, path, text):
-    fd = os.open(m.p(*path.split("/")), os.O_WRONLY)
-    try:
-        os.write(fd, text.encode())
-    finally:
-        os.close(fd)
-
 
 def config(m, doc):
     """Writes a dictConfig document; returns the outcome line."""
@@ -100,10 +93,10 @@ def test_formats_equal_pythons(fresh, tmp_path):
              "", "  leading space"]
     lines = {"debug": plain[:3], "info": plain[3:], "critical": ["last"]}
     for level, msgs in lines.items():
-        write(fresh, f"logging/loggers/app.sub/{level}", "".join(m + "\n" for m in msgs))
-    write(fresh, "logging/loggers/app.sub/warning",
+        fresh.write(f"logging/loggers/app.sub/{level}", "".join(m + "\n" for m in msgs))
+    fresh.write("logging/loggers/app.sub/warning",
           "".join(json.dumps(s) + "\n" for s in STRUCTURED))
-    write(fresh, "logging/loggers/app.sub/log", "ERROR via log\n25 numeric level\n")
+    fresh.write("logging/loggers/app.sub/log", "ERROR via log\n25 numeric level\n")
     transported = (tmp_path / "t.log").read_text().splitlines()
     assert len(transported) == 3 + 4 + 1 + 3 + 2  # every record arrived once
     records = []
@@ -184,7 +177,7 @@ def test_levels_filters_propagation_equal_pythons(fresh, tmp_path):
         os.mkdir(fresh.p("logging", "loggers", name))
     assert config(fresh, doc) == (None, "ok\n")
     for name, level, msg in records:
-        write(fresh, f"logging/loggers/{name}/{level.lower()}", msg + "\n")
+        fresh.write(f"logging/loggers/{name}/{level.lower()}", msg + "\n")
     for f in ("ALL", "ERRS", "AB"):
         assert (ours / f).read_text() == (theirs / f).read_text(), f
     assert (ours / "ALL").read_text()  # the scenario really emits something
@@ -200,17 +193,17 @@ def test_disable_and_logger_files(fresh, tmp_path):
     assert fresh.read("logging", "loggers", "app", "level") == "DEBUG\n"
     assert fresh.read("logging", "loggers", "app", "handlers") == "h\n"
     assert os.readlink(os.path.join(d, "parent")) == "../root"
-    write(fresh, "logging/disable", "INFO\n")
-    write(fresh, "logging/loggers/app/info", "dropped\n")
-    write(fresh, "logging/loggers/app/warning", "kept\n")
-    write(fresh, "logging/disable", "NOTSET\n")
+    fresh.write("logging/disable", "INFO\n")
+    fresh.write("logging/loggers/app/info", "dropped\n")
+    fresh.write("logging/loggers/app/warning", "kept\n")
+    fresh.write("logging/disable", "NOTSET\n")
     subprocess.run(["bash", "-c", f"echo WARNING >> {d}/level"], check=True)
     assert fresh.read("logging", "loggers", "app", "effective_level") == "WARNING\n"
-    write(fresh, "logging/loggers/app/info", "below level\n")
-    write(fresh, "logging/loggers/app/disabled", "yes\n")
-    write(fresh, "logging/loggers/app/error", "disabled logger\n")
-    write(fresh, "logging/loggers/app/disabled", "0\n")
-    write(fresh, "logging/loggers/app/error", "back\n")
+    fresh.write("logging/loggers/app/info", "below level\n")
+    fresh.write("logging/loggers/app/disabled", "yes\n")
+    fresh.write("logging/loggers/app/error", "disabled logger\n")
+    fresh.write("logging/loggers/app/disabled", "0\n")
+    fresh.write("logging/loggers/app/error", "back\n")
     assert log.read_text() == "kept\nback\n"
     stats = dict(l.split("=") for l in fresh.read("logging", "stats").splitlines())
     assert stats["records"] == "5" and stats["emitted"] == "2" and stats["dropped"] == "3"
@@ -226,7 +219,7 @@ def test_custom_level_names(fresh, tmp_path):
     config(fresh, {"version": 1, "formatters": {"f": {"format": "%(levelname)s:%(levelno)s:%(message)s"}},
                    "handlers": {"h": {"class": "logging.FileHandler", "filename": str(log), "formatter": "f"}},
                    "loggers": {"n": {"level": "NOTICE", "handlers": ["h"]}}})
-    write(fresh, "logging/loggers/n/log", "NOTICE custom\nINFO below\n35 plain number\n")
+    fresh.write("logging/loggers/n/log", "NOTICE custom\nINFO below\n35 plain number\n")
     assert log.read_text() == "NOTICE:25:custom\nLevel 35:35:plain number\n"
     os.unlink(fresh.p("logging", "levels", "NOTICE"))
     assert "NOTICE" not in os.listdir(fresh.p("logging", "levels"))
@@ -243,28 +236,28 @@ def test_objects_by_mkdir_and_files(fresh, tmp_path):
     os.mkdir(L("filters", "webonly"))
     # format and style validate together: one alone would not be a valid formatter
     with pytest.raises(OSError) as e:
-        write(fresh, "logging/formatters/short/format", "{levelname}/{message}\n")
+        fresh.write("logging/formatters/short/format", "{levelname}/{message}\n")
     assert e.value.errno == errno.EINVAL
-    write(fresh, "logging/formatters/short/config",
+    fresh.write("logging/formatters/short/config",
           json.dumps({"format": "{levelname}/{message}", "style": "{"}))
     assert fresh.read("logging", "formatters", "short", "style") == "{\n"
-    write(fresh, "logging/formatters/short/format", "{levelname}/{message}\n")  # now valid
+    fresh.write("logging/formatters/short/format", "{levelname}/{message}\n")  # now valid
     log = tmp_path / "web.log"
-    write(fresh, "logging/handlers/out/config",
+    fresh.write("logging/handlers/out/config",
           json.dumps({"class": "logging.FileHandler", "filename": str(log)}))
     assert fresh.read("logging", "handlers", "out", "class") == "logging.FileHandler\n"
     assert fresh.read("logging", "handlers", "out", "filename") == f"{log}\n"
-    write(fresh, "logging/handlers/out/formatter", "short\n")
-    write(fresh, "logging/filters/webonly/name", "web\n")
-    write(fresh, "logging/handlers/out/filters", "webonly\n")
-    write(fresh, "logging/loggers/web/handlers", "out\n")
-    write(fresh, "logging/loggers/web/warning", "via files\n")
+    fresh.write("logging/handlers/out/formatter", "short\n")
+    fresh.write("logging/filters/webonly/name", "web\n")
+    fresh.write("logging/handlers/out/filters", "webonly\n")
+    fresh.write("logging/loggers/web/handlers", "out\n")
+    fresh.write("logging/loggers/web/warning", "via files\n")
     assert log.read_text() == "WARNING/via files\n"
     with pytest.raises(OSError) as e:
         os.rmdir(L("handlers", "out"))
     assert e.value.errno == errno.EBUSY
     assert "'out' is still used by 'web'" in fresh.errors()[-1]
-    write(fresh, "logging/loggers/web/handlers", "\n")
+    fresh.write("logging/loggers/web/handlers", "\n")
     os.rmdir(L("handlers", "out"))
     os.rmdir(L("loggers", "web"))
     assert "web" not in os.listdir(L("loggers"))
@@ -314,7 +307,7 @@ def test_bad_config_changes_nothing(fresh, tmp_path, doc, message):
         assert outcome.startswith("error: EINVAL: ") and message in outcome, outcome
     assert message in "\n".join(fresh.errors()[-2:])
     assert fresh.read("logging", "config") == before
-    write(fresh, "logging/loggers/root/info", "still configured\n")
+    fresh.write("logging/loggers/root/info", "still configured\n")
     assert log.read_text() == "still configured\n"
 
 
@@ -325,7 +318,7 @@ def test_refusals_of_files(fresh):
     assert r.returncode == 1 and "Invalid argument" in r.stderr
     assert "logging/loggers/app/level EINVAL: unknown level 'LOUD'" in fresh.errors()[-1]
     with pytest.raises(OSError) as e:
-        write(fresh, "logging/loggers/app/handlers", "ghost\n")
+        fresh.write("logging/loggers/app/handlers", "ghost\n")
     assert e.value.errno == errno.ENOENT
     with pytest.raises(OSError) as e:
         os.mkdir(fresh.p("logging", "loggers", "app"))
@@ -334,10 +327,10 @@ def test_refusals_of_files(fresh):
         os.rmdir(fresh.p("logging", "loggers", "root"))
     assert e.value.errno == errno.EPERM
     with pytest.raises(OSError) as e:
-        write(fresh, "logging/loggers/app/log", "LOUD message\n")
+        fresh.write("logging/loggers/app/log", "LOUD message\n")
     assert e.value.errno == errno.EINVAL
     with pytest.raises(OSError) as e:
-        write(fresh, "logging/loggers/app/info", '{"msg": "x", "process": 1}\n')
+        fresh.write("logging/loggers/app/info", '{"msg": "x", "process": 1}\n')
     assert e.value.errno == errno.EINVAL
     assert "Attempt to overwrite 'process' in LogRecord" in fresh.errors()[-1]
 
@@ -348,14 +341,14 @@ def test_failing_handler(fresh, tmp_path):
         "full": {"class": "logging.StreamHandler", "stream": "/dev/full"},
         "good": {"class": "logging.FileHandler", "filename": str(good)}},
         "root": {"handlers": ["full", "good"]}})
-    write(fresh, "logging/loggers/root/error", "one\n")  # succeeds: counted and logged
+    fresh.write("logging/loggers/root/error", "one\n")  # succeeds: counted and logged
     assert good.read_text() == "one\n"
     assert "logging/handlers/full ENOSPC: write: No space left on device" in fresh.errors()[-1]
     stats = dict(l.split("=") for l in fresh.read("logging", "stats").splitlines())
     assert stats["handler_errors"] == "1" and stats["handler.full.errors"] == "1"
-    write(fresh, "logging/raise_exceptions", "on\n")
+    fresh.write("logging/raise_exceptions", "on\n")
     with pytest.raises(OSError) as e:
-        write(fresh, "logging/loggers/root/error", "two\n")
+        fresh.write("logging/loggers/root/error", "two\n")
     assert e.value.errno == errno.EIO
     assert good.read_text() == "one\ntwo\n"  # the other handler still got it
 
@@ -427,8 +420,8 @@ def test_incremental_and_existing_loggers(fresh, tmp_path):
     assert fresh.read("logging", "handlers", "h", "level") == "ERROR\n"
     assert fresh.read("logging", "loggers", "keep", "level") == "INFO\n"
     assert fresh.read("logging", "loggers", "keep", "propagate") == "0\n"
-    write(fresh, "logging/loggers/keep/warning", "below the handler\n")
-    write(fresh, "logging/loggers/keep/error", "kept\n")
+    fresh.write("logging/loggers/keep/warning", "below the handler\n")
+    fresh.write("logging/loggers/keep/error", "kept\n")
     assert log.read_text() == "kept\n"
     err, out = config(fresh, {"version": 1, "incremental": True, "handlers": {"nope": {"level": "INFO"}}})
     assert err == errno.EINVAL and "No handler found with name 'nope'" in out
@@ -446,9 +439,9 @@ def test_file_handler_mode_delay_and_null(fresh, tmp_path):
         "n": {"class": "logging.NullHandler"}},
         "root": {"handlers": ["w", "d", "n"]}}) == (None, "ok\n")
     assert w.read_text() == "" and not d.exists()  # 'w' truncates; delay opens on first record
-    write(fresh, "logging/loggers/root/error", "first\n")
+    fresh.write("logging/loggers/root/error", "first\n")
     assert w.read_text() == "first\n" and d.read_text() == "first\n"
-    write(fresh, "logging/handlers/d/flush", "now\n")
+    fresh.write("logging/handlers/d/flush", "now\n")
     stats = dict(l.split("=") for l in fresh.read("logging", "stats").splitlines())
     assert stats["handler.n.emitted"] == "1" and stats["handler_errors"] == "0"
     # a relative filename starts where osfs was started, as Python's does at its cwd
@@ -508,7 +501,7 @@ def test_tree_equals_pythons(fresh):
                                       "loggers": {name: {"level": level}}}) == (None, "ok\n")
             else:
                 os.mkdir(fresh.p("logging", "loggers", name))
-                write(fresh, f"logging/loggers/{name}/level", f"{level}\n")
+                fresh.write(f"logging/loggers/{name}/level", f"{level}\n")
             alive[name] = level
         if step % 60 == 59:
             check()

@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from conftest import OSFS
+from conftest import OSFS, Mount
 
 
 def config(m, doc, node="config"):
@@ -35,13 +35,6 @@ def config(m, doc, node="config"):
     finally:
         os.close(fd)
 
-
-def write(m, path, text):
-    fd = os.open(m.p(*path.split("/")), os.O_WRONLY)
-    try:
-        os.write(fd, text.encode())
-    finally:
-        os.close(fd)
 
 
 def stats(m):
@@ -138,17 +131,17 @@ def test_racing_changes_never_crash(fresh, tmp_path):
         ("rmdir filter", lambda: os.rmdir(L("filters", "x"))),
         ("rmdir handler", lambda: os.rmdir(L("handlers", "m"))),
         ("mkdir formatter", lambda: os.mkdir(L("formatters", "f"))),
-        ("set format", lambda: write(fresh, "logging/formatters/f/format", "%(message)s!\n")),
-        ("set level", lambda: write(fresh, "logging/handlers/h/level", "INFO\n")),
-        ("set handler config", lambda: write(fresh, "logging/handlers/q/config",
+        ("set format", lambda: fresh.write("logging/formatters/f/format", "%(message)s!\n")),
+        ("set level", lambda: fresh.write("logging/handlers/h/level", "INFO\n")),
+        ("set handler config", lambda: fresh.write("logging/handlers/q/config",
                                              json.dumps({"class": "logging.NullHandler"}))),
         ("mkdir a.b", lambda: os.mkdir(L("loggers", "a.b"))),
         ("rmdir a.b", lambda: os.rmdir(L("loggers", "a.b"))),
         ("mkdir a", lambda: os.mkdir(L("loggers", "a"))),
         ("rmdir a", lambda: os.rmdir(L("loggers", "a"))),
-        ("set handlers", lambda: write(fresh, "logging/loggers/a/handlers", "h\n")),
-        ("record", lambda: write(fresh, "logging/loggers/a.b.c/error", "r1\nr2\n")),
-        ("record root", lambda: write(fresh, "logging/loggers/root/error", "r\n")),
+        ("set handlers", lambda: fresh.write("logging/loggers/a/handlers", "h\n")),
+        ("record", lambda: fresh.write("logging/loggers/a.b.c/error", "r1\nr2\n")),
+        ("record root", lambda: fresh.write("logging/loggers/root/error", "r\n")),
         ("read config", lambda: json.loads(fresh.read("logging", "config"))),
         ("effective", lambda: fresh.read("logging", "loggers", "a.b.c", "effective_level")),
     ]
@@ -184,7 +177,7 @@ def test_fifo_target_is_refused_at_once(make_mount, tmp_path):
         i = 0
         while not done.is_set():
             t = time.monotonic()
-            write(m, "logging/loggers/other/info", f"meanwhile {i}\n")
+            m.write("logging/loggers/other/info", f"meanwhile {i}\n")
             slowest[0] = max(slowest[0], time.monotonic() - t)
             i += 1
 
@@ -219,7 +212,7 @@ def test_fifo_target_is_refused_at_once(make_mount, tmp_path):
         **handler("g", "logging.FileHandler", filename=str(good))),
         "loggers": {"other": {"level": "INFO", "handlers": ["f", "g"]}}}) is None
     start = time.monotonic()
-    write(m, "logging/loggers/other/error", "to the fifo\n")
+    m.write("logging/loggers/other/error", "to the fifo\n")
     assert time.monotonic() - start < 1.0
     assert stats(m)["handler.f.errors"] == "1"
     assert "to the fifo" in good.read_text() and "meanwhile 0" in good.read_text()
@@ -258,6 +251,8 @@ def blackhole(tmp_path):
         def errors(self):
             return self.read("errors").splitlines()
 
+        write = Mount.write
+
     m = M()
     m.proc = proc
     deadline = time.monotonic() + 10
@@ -291,7 +286,7 @@ def test_resolver_that_never_answers(blackhole, tmp_path):
         i = 0
         while not done.is_set():
             t = time.monotonic()
-            write(m, "logging/loggers/other/info", f"meanwhile {i}\n")
+            m.write("logging/loggers/other/info", f"meanwhile {i}\n")
             m.read("logging", "config")
             slowest[0] = max(slowest[0], time.monotonic() - t)
             i += 1
@@ -369,7 +364,7 @@ def test_a_write_holds_at_most_the_timeout(fresh, tarpit):
 
     def writer(key, stream, n):
         start = time.monotonic()
-        write(fresh, f"logging/loggers/{stream}", "".join(f"r{i}\n" for i in range(n)))
+        fresh.write(f"logging/loggers/{stream}", "".join(f"r{i}\n" for i in range(n)))
         took[key] = time.monotonic() - start
 
     # two files of the logger (the kernel takes writes to one file one at a time)
@@ -408,7 +403,7 @@ def test_planted_symlinks_are_not_followed(fresh, stranger, shared_dirs, tmp_pat
             assert config(fresh, {"version": 1, "handlers": handler(
                 "h", cls, filename=link, delay=True),
                 "loggers": {"app": {"level": "INFO", "handlers": ["h"]}}}) is None
-            write(fresh, "logging/loggers/app/error", "attacker's line\n")
+            fresh.write("logging/loggers/app/error", "attacker's line\n")
             assert stats(fresh)["handler.h.errors"] == "1", cls
             assert "ELOOP" in fresh.errors()[-1]
         assert config(fresh, {"version": 1, "handlers": handler(
@@ -434,7 +429,7 @@ def test_planted_symlinks_are_not_followed(fresh, stranger, shared_dirs, tmp_pat
     assert config(fresh, {"version": 1, "handlers": handler(
         "h", "logging.FileHandler", filename=str(tmp_path / "via.log")),
         "loggers": {"app": {"level": "INFO", "handlers": ["h"]}}}) is None
-    write(fresh, "logging/loggers/app/error", "through the owner's link\n")
+    fresh.write("logging/loggers/app/error", "through the owner's link\n")
     assert (tmp_path / "real.log").read_text() == "through the owner's link\n"
     with open(secret) as f:
         assert f.read() == "root only\n"
@@ -455,11 +450,11 @@ def test_reopen_and_rotation_do_not_follow(fresh, stranger, shared_dirs, cls):
     os.mkdir(fresh.p("logging", "loggers", "app"))
     assert config(fresh, {"version": 1, "handlers": handler("h", cls, **kw),
                           "loggers": {"app": {"level": "INFO", "handlers": ["h"]}}}) is None
-    write(fresh, "logging/loggers/app/error", "first line, before the swap\n")
+    fresh.write("logging/loggers/app/error", "first line, before the swap\n")
     r = as_user(stranger, f'rm -f "{base}" && ln -s "{secret}" "{base}"')
     assert r.returncode == 0, r.stderr
     time.sleep(1.1)  # the timed one's second has passed
-    write(fresh, "logging/loggers/app/error", "second line, after the swap\n")
+    fresh.write("logging/loggers/app/error", "second line, after the swap\n")
     with open(secret) as f:
         assert f.read() == "root only\n"
     if "Timed" in cls:  # the link was rotated away, by name, and base made anew
@@ -491,11 +486,11 @@ def test_full_disk_loses_nothing_and_glues_nothing(fresh, tmp_path, per_write):
             for _ in range(per_write):
                 lines.append(f"record {n:05d} " + "y" * rnd.randrange(200, 1800) + " end\n")
                 n += 1
-            write(fresh, "logging/loggers/root/error", "".join(lines))  # every write succeeds
+            fresh.write("logging/loggers/root/error", "".join(lines))  # every write succeeds
         assert any("ENOSPC" in line for line in fresh.errors())
         filler.unlink()  # room again: the next records go on, each on a line of its own
         for _ in range(3):
-            write(fresh, "logging/loggers/root/error", f"record {n:05d} after end\n")
+            fresh.write("logging/loggers/root/error", f"record {n:05d} after end\n")
             n += 1
         s = stats(fresh)
         lines = log.read_text().split("\n")
@@ -524,7 +519,7 @@ def test_credentials_are_the_owners(make_mount, tmp_path, stranger):
             "credentials": ["poster", password]}
     assert config(m, {"version": 1, "handlers": {"mail": smtp, "web": http},
                       "root": {"handlers": ["mail", "web"]}}) is None
-    write(m, "logging/loggers/root/error", "fails to send\n")  # errors lines are written
+    m.write("logging/loggers/root/error", "fails to send\n")  # errors lines are written
     visible = {
         "config": m.read("logging", "config"),
         "mail/config": m.read("logging", "handlers", "mail", "config"),
@@ -542,8 +537,8 @@ def test_credentials_are_the_owners(make_mount, tmp_path, stranger):
     assert password in saved and stat.S_IMODE(os.stat(state).st_mode) == 0o600
     # what was read back, written back: the redacted password stands for the real one
     assert config(m, visible["config"]) is None
-    write(m, "logging/handlers/mail/config", visible["mail/config"])
-    write(m, "logging/handlers/web/level", "ERROR\n")
+    m.write("logging/handlers/mail/config", visible["mail/config"])
+    m.write("logging/handlers/web/level", "ERROR\n")
     assert json.loads(state.read_text())["logging"]["handlers"]["mail"]["credentials"] == \
         ["mailer", password]
     assert json.loads(state.read_text())["logging"]["handlers"]["web"]["credentials"] == \
@@ -572,7 +567,7 @@ def test_timed_rotation_bounds(fresh, tmp_path):
         assert config(fresh, {"version": 1, "handlers": handler(
             "t", "logging.handlers.TimedRotatingFileHandler", filename=str(log), when=when,
             interval=10**18, backupCount=10**18), "root": {"handlers": ["t"]}}) is None
-        write(fresh, "logging/loggers/root/error", f"{when}\n")
+        fresh.write("logging/loggers/root/error", f"{when}\n")
     assert log.read_text() == "S\nD\nMIDNIGHT\nW6\n"
 
 
@@ -613,7 +608,7 @@ def test_syslog_facility_like_pythons(fresh, facility):
                                                   address=["127.0.0.1", port], facility=facility,
                                                   formatter="f"),
                               "root": {"handlers": ["s"]}}) is None
-        write(fresh, "logging/loggers/root/error", "big facility\n")
+        fresh.write("logging/loggers/root/error", "big facility\n")
         assert rx.recv(1000) == theirs
     finally:
         rx.close()
@@ -641,7 +636,7 @@ def test_queue_is_bounded(make_mount, tarpit):
     start = time.monotonic()
     total = 0
     for _ in range(40):
-        write(m, "logging/loggers/root/error", "".join(f"r{total + i} " + "z" * 300 + "\n"
+        m.write("logging/loggers/root/error", "".join(f"r{total + i} " + "z" * 300 + "\n"
                                                       for i in range(500)))
         total += 500
     assert time.monotonic() - start < 10  # nobody waited for the stuck target
