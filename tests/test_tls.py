@@ -101,7 +101,7 @@ class PKI:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(*self.cert(name))
         if want_client:
-            ctx.verify_mode = ssl.CERT_OPTIONAL
+            ctx.verify_mode = ssl.CERT_REQUIRED if want_client == "required" else ssl.CERT_OPTIONAL
             ctx.load_verify_locations(self.ca)
         return ctx
 
@@ -281,6 +281,7 @@ def test_https_verify_off_and_capath(fresh, pki, https):
     got = json.loads(fresh.read("logging", "handlers", "h", "config"))
     assert got["."] == {"tls_capath": pki.capath}
     assert got["credentials"] == ["user", "<redacted>"]
+    assert "." not in os.listdir(fresh.p("logging", "handlers", "h"))  # no file named "."
 
 
 def test_tls_files_refused_when_unreadable(fresh, pki, https):
@@ -305,6 +306,41 @@ def test_mount_wide_cafile(make_mount, pki, https):
     finally:
         assert m.unmount() == 0
     m.check_output()
+
+
+def test_tls_attributes_kept_in_state(make_mount, pki, https, tmp_path):
+    """The '.' attributes are part of the configuration the state file keeps."""
+    s = https()
+    state = tmp_path / "state.json"
+    m = make_mount("-o", f"state={state}")
+    try:
+        configure(m, http_handler(s.server_address[1], **{".": {"tls_cafile": pki.ca}}))
+    finally:
+        assert m.unmount() == 0
+    assert json.loads(state.read_text())["logging"]["handlers"]["h"]["."] == {"tls_cafile": pki.ca}
+    m = make_mount("-o", f"state={state}")
+    try:
+        log(m, "after restart")
+        assert wait_for(lambda: len(s.seen) == 1), m.errors()
+    finally:
+        assert m.unmount() == 0
+    m.check_output()
+
+
+def test_client_certificate_required(fresh, pki, smtpd):
+    """A server that wants a client certificate and gets none: no mail, an errors line."""
+    port, keep = smtpd(want_client="required")
+    configure(fresh, smtp_handler(port, [], **{".": {"tls_cafile": pki.ca}}))
+    log(fresh)
+    last = fresh.errors()[-1]
+    # TLS 1.3 says so after the handshake: libcurl sees the connection end
+    assert f"logging/handlers/h ECONNREFUSED: mail to smtp://127.0.0.1:{port}/" in last, last
+    assert keep.got == []
+    configure(fresh, smtp_handler(port, [pki.cert("client")[1], pki.cert("client")[0]],
+                                  **{".": {"tls_cafile": pki.ca}}))
+    log(fresh)
+    assert wait_for(lambda: len(keep.got) == 1), fresh.errors()
+    assert keep.got[0]["peer"] == {"commonName": "osfs client"}
 
 
 def test_mount_wide_cafile_unreadable(tmp_path):
