@@ -143,8 +143,10 @@ def no_secret_anywhere(m):
 
 class Requests(http.server.BaseHTTPRequestHandler):
     def _take(self, body):
+        peer = self.connection.getpeercert()
         self.server.seen.append({"method": self.command, "path": self.path, "body": body,
-                                 "headers": dict(self.headers)})
+                                 "headers": dict(self.headers),
+                                 "peer": dict(x[0] for x in peer["subject"]) if peer else None})
         self.send_response(200)
         self.end_headers()
 
@@ -174,9 +176,9 @@ class TLSServer(http.server.ThreadingHTTPServer):
 def https(pki):
     servers = []
 
-    def start(cert="server"):
+    def start(cert="server", want_client=False):
         s = TLSServer(("127.0.0.1", 0), Requests)
-        s.context, s.seen, s.refused = pki.server_context(cert), [], 0
+        s.context, s.seen, s.refused = pki.server_context(cert, want_client), [], 0
         threading.Thread(target=s.serve_forever, daemon=True).start()
         servers.append(s)
         return s
@@ -227,6 +229,56 @@ def test_https_like_pythons(fresh, pki, https, method):
     else:
         assert "/log?x=1&" + without_task == theirs["path"]
     no_secret_anywhere(fresh)
+
+
+def test_https_credentials_grid(fresh, pki, https):
+    """Random user names and passwords (a fixed seed): colons, spaces, any Unicode;
+    the Authorization header Python's handler sends, byte for byte."""
+    import random
+    rng = random.Random(20261129)
+    alphabet = "abcXYZ019 :@%+&=/é中😀\"'"
+    s = https()
+    port = s.server_address[1]
+    ctx = ssl.create_default_context(cafile=pki.ca)
+    for i in range(12):
+        user = "".join(rng.choice(alphabet) for _ in range(rng.randint(0 if i else 1, 8)))
+        password = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        before = len(s.seen)
+        configure(fresh, dict(http_handler(port, credentials=[user, password]),
+                              **{".": {"tls_cafile": pki.ca}}))
+        log(fresh, f"case {i}")
+        py = logging.handlers.HTTPHandler(f"127.0.0.1:{port}", "/log", secure=True,
+                                          credentials=(user, password), context=ctx)
+        py.handle(logging.makeLogRecord({"msg": f"case {i}"}))
+        assert wait_for(lambda: len(s.seen) == before + 2), (i, fresh.errors()[-1:])
+        ours, theirs = s.seen[before:]
+        assert ours["headers"]["Authorization"] == theirs["headers"]["Authorization"], (user, password)
+
+
+def test_https_client_certificate(fresh, pki, https):
+    """tls_certfile and tls_keyfile: the certificate Python's context gives with
+    load_cert_chain; none given, the server that requires one gets nothing."""
+    s = https(want_client="required")
+    port = s.server_address[1]
+    cert, key = pki.cert("client")
+    ctx = ssl.create_default_context(cafile=pki.ca)
+    ctx.load_cert_chain(cert, key)
+    py = logging.handlers.HTTPHandler(f"127.0.0.1:{port}", "/log", secure=True, context=ctx)
+    py.handle(logging.makeLogRecord({"msg": "python's"}))
+    assert len(s.seen) == 1
+    configure(fresh, http_handler(port, **{".": {"tls_cafile": pki.ca, "tls_certfile": cert,
+                                                   "tls_keyfile": key}}))
+    log(fresh, "ours")
+    assert wait_for(lambda: len(s.seen) == 2), fresh.errors()
+    assert s.seen[0]["peer"] == s.seen[1]["peer"] == {"commonName": "osfs client"}
+    configure(fresh, http_handler(port, **{".": {"tls_cafile": pki.ca}}))
+    log(fresh, "no certificate")
+    last = fresh.errors()[-1]
+    assert f"logging/handlers/h ECONNREFUSED: HTTP to https://127.0.0.1:{port}/log?x=1: " in last
+    assert len(s.seen) == 2
+    with pytest.raises(OSError):
+        configure(fresh, http_handler(port, **{".": {"tls_keyfile": key}}))
+    assert "tls_keyfile: ValueError: certfile must be specified" in fresh.errors()[-1]
 
 
 def python_verifies(pki, port, cafile):
@@ -409,7 +461,7 @@ def smtpd(pki):
         def factory(self):
             return Recording(self.handler, **self.SMTP_kwargs)
 
-    def start(cert="server", want_client=False):
+    def start(cert="server", want_client=False, exclude=()):
         probe = socket.socket()
         probe.bind(("127.0.0.1", 0))  # aiosmtpd checks its own port: it cannot be 0
         port = probe.getsockname()[1]
@@ -417,7 +469,8 @@ def smtpd(pki):
         keep = Keep()
         c = Controlled(keep, hostname="127.0.0.1", port=port,
                        tls_context=pki.server_context(cert, want_client), require_starttls=True,
-                       authenticator=check, auth_require_tls=True)
+                       authenticator=check, auth_require_tls=True,
+                       auth_exclude_mechanism=list(exclude))
         c.start()
         controllers.append(c)
         return port, keep
@@ -492,6 +545,19 @@ def test_starttls_like_pythons(fresh, pki, smtpd, secure):
     msg = email.message_from_bytes(ours["content"], policy=email.policy.default)
     assert msg.get_content().rstrip() == "ERROR disk fülL"
     no_secret_anywhere(fresh)
+
+
+def test_starttls_auth_login(fresh, pki, smtpd):
+    """A server that offers AUTH LOGIN only: the user name in the command, as smtplib."""
+    port, keep = smtpd(exclude=["PLAIN"])
+    assert python_mail(port, (), "x") is None
+    configure(fresh, smtp_handler(port, [], **{".": {"tls_cafile": pki.ca}}))
+    log(fresh, "x")
+    assert wait_for(lambda: len(keep.got) == 2), fresh.errors()
+    theirs, ours = keep.got
+    assert ("AUTH", "LOGIN " + base64.b64encode(b"mailer").decode()) in theirs["log"]
+    assert upper_options(ours["log"]) == upper_options(theirs["log"])
+    assert ours["login"] == theirs["login"]
 
 
 @pytest.mark.parametrize("cert,ca,reason", FAILURES)

@@ -30,11 +30,12 @@ struct http {
 };
 
 /* Python's context (an ssl.SSLContext) has no JSON form: refused as unknown;
- * the '.' attributes tls_cafile, tls_capath and tls_verify stand for it. */
+ * the '.' attributes tls_cafile, tls_capath, tls_verify, and tls_certfile and
+ * tls_keyfile (a client certificate: load_cert_chain) stand for it. */
 static const char *const params[] = {"host", "url", "method", "secure", "credentials", NULL};
 static const struct handler_attr attrs[] = {
-	{"tls_cafile", ATTR_STR, 1}, {"tls_capath", ATTR_STR, 1}, {"tls_verify", ATTR_TRUTH, 1},
-	{NULL, 0, 0}};
+	{"tls_cafile", ATTR_STR, 1},   {"tls_capath", ATTR_STR, 1}, {"tls_verify", ATTR_TRUTH, 1},
+	{"tls_certfile", ATTR_STR, 1}, {"tls_keyfile", ATTR_STR, 1}, {NULL, 0, 0}};
 
 /* urllib.parse.quote_plus */
 static void quote_plus(const char *s, struct osfs_buf *out)

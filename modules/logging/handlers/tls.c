@@ -56,11 +56,26 @@ int tls_take(struct tls *t, const cJSON *kwargs)
 	const cJSON *capath = cJSON_GetObjectItemCaseSensitive(kwargs, "tls_capath");
 	const cJSON *verify = cJSON_GetObjectItemCaseSensitive(kwargs, "tls_verify");
 	t->verify = !verify || cJSON_IsTrue(verify);
+	const cJSON *certfile = cJSON_GetObjectItemCaseSensitive(kwargs, "tls_certfile");
+	const cJSON *keyfile = cJSON_GetObjectItemCaseSensitive(kwargs, "tls_keyfile");
+	const struct {
+		const cJSON *given;
+		const char *what;
+		char **path;
+	} files[] = {
+		{cafile, "tls_cafile", &t->cafile},
+		{capath, "tls_capath", &t->capath},
+		{certfile, "tls_certfile", &t->certfile},
+		{keyfile, "tls_keyfile", &t->keyfile},
+	};
+	if (cJSON_IsString(keyfile) && *keyfile->valuestring &&
+	    !(cJSON_IsString(certfile) && *certfile->valuestring))
+		return osfs_refuse(EINVAL, "tls_keyfile: ValueError: certfile must be specified "
+				   "(load_cert_chain's rule: tls_certfile too)");
 	int err = 0;
-	if (cJSON_IsString(cafile) && *cafile->valuestring)
-		err = readable_path("tls_cafile", cafile->valuestring, &t->cafile);
-	if (!err && cJSON_IsString(capath) && *capath->valuestring)
-		err = readable_path("tls_capath", capath->valuestring, &t->capath);
+	for (size_t i = 0; i < sizeof files / sizeof files[0] && !err; i++)
+		if (cJSON_IsString(files[i].given) && *files[i].given->valuestring)
+			err = readable_path(files[i].what, files[i].given->valuestring, files[i].path);
 	return err;
 }
 

@@ -4,7 +4,8 @@
  * or the handler's own: the attributes tls_cafile, tls_capath and tls_verify,
  * set by dictConfig's '.' key, where a Python config keeps them harmlessly
  * (Python's `context` is an object no document can hold).  A client
- * certificate where SMTPHandler's secure tuple names one. */
+ * certificate where SMTPHandler's secure tuple names one, or HTTPHandler's
+ * tls_certfile and tls_keyfile (the context's load_cert_chain). */
 #ifndef OSFS_LOGGING_TLS_H
 #define OSFS_LOGGING_TLS_H
 
@@ -18,7 +19,8 @@ struct tls {
 	char error[CURL_ERROR_SIZE]; /* libcurl's words for the last failure */
 };
 
-/* The '.' attributes of that name: 0, or -errno after osfs_refuse(). */
+/* The '.' attributes tls_cafile, tls_capath, tls_verify (and, where the class
+ * takes them, tls_certfile, tls_keyfile): 0, or -errno after osfs_refuse(). */
 int tls_take(struct tls *t, const cJSON *kwargs);
 /* SMTPHandler's secure, as Python 3.12 reads it: secure[0] the keyfile,
  * secure[1] the certfile (IndexError: None), ssl._create_stdlib_context's rule. */
