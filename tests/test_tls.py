@@ -596,6 +596,17 @@ def test_starttls_failures(fresh, pki, smtpd):
     with pytest.raises(OSError):
         configure(fresh, smtp_handler(port, [key]))
     assert "secure: ValueError: certfile must be specified" in fresh.errors()[-1]
+    # secure as Python indexes it: True is not subscriptable; "" is () (IndexError: None)
+    assert isinstance(python_mail(port, True, "x"), TypeError)
+    with pytest.raises(OSError):
+        configure(fresh, smtp_handler(port, True))
+    assert "secure: TypeError: 'bool' object is not subscriptable" in fresh.errors()[-1]
+    assert python_mail(port, "", "x") is None and len(keep.got) == 1
+    configure(fresh, smtp_handler(port, "", **{".": {"tls_cafile": pki.ca}}))
+    log(fresh, "x")
+    assert wait_for(lambda: len(keep.got) == 2), fresh.errors()
+    assert upper_options(keep.got[0]["log"]) == upper_options(keep.got[1]["log"])
+    keep.got.clear()
     # a password that is not ASCII: smtplib's UnicodeEncodeError, refused here
     err = python_mail(port, (), "x")
     assert err is None and len(keep.got) == 1

@@ -17,21 +17,6 @@
 /* The mount's trust, -o tls_cafile / tls_capath: set once at start. */
 static char *mount_cafile, *mount_capath;
 
-static int readable_path(const char *what, const char *given, char **out);
-
-int log_set_tls_trust(const char *cafile, const char *capath)
-{
-	free(mount_cafile);
-	free(mount_capath);
-	mount_cafile = mount_capath = NULL;
-	int err = 0;
-	if (cafile && *cafile)
-		err = readable_path("tls_cafile", cafile, &mount_cafile);
-	if (!err && capath && *capath)
-		err = readable_path("tls_capath", capath, &mount_capath);
-	return err;
-}
-
 /* A path the handler reads at every connection: absolute (from where osfs was
  * started, as filename is), and readable now, so a typo is refused at once. */
 static int readable_path(const char *what, const char *given, char **out)
@@ -48,6 +33,19 @@ static int readable_path(const char *what, const char *given, char **out)
 	close(fd);
 	*out = path;
 	return 0;
+}
+
+int log_set_tls_trust(const char *cafile, const char *capath)
+{
+	free(mount_cafile);
+	free(mount_capath);
+	mount_cafile = mount_capath = NULL;
+	int err = 0;
+	if (cafile && *cafile)
+		err = readable_path("tls_cafile", cafile, &mount_cafile);
+	if (!err && capath && *capath)
+		err = readable_path("tls_capath", capath, &mount_capath);
+	return err;
 }
 
 int tls_take(struct tls *t, const cJSON *kwargs)
