@@ -85,6 +85,9 @@ class PKI:
             key, cert = _issue(ca_key, ca, f"osfs {name}", [ip] if False else sans, days, client)
             _write_key(d / f"{name}.key", key)
             (d / f"{name}.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        other_key, other = _issue(None, None, "another CA", days=(-2, 60))
+        self.other_ca = str(d / "other-ca.pem")  # trusts nothing the servers show
+        (d / "other-ca.pem").write_bytes(other.public_bytes(serialization.Encoding.PEM))
         (d / "client-combined.pem").write_bytes((d / "client.pem").read_bytes() +
                                                 (d / "client.key").read_bytes())
         os.mkdir(d / "capath")  # a c_rehash directory: HASH.0 -> the CA
@@ -347,14 +350,21 @@ def test_tls_files_refused_when_unreadable(fresh, pki, https):
     assert "tls_cafile must be a str" in fresh.errors()[-1]
 
 
-def test_mount_wide_cafile(make_mount, pki, https):
-    """-o tls_cafile: the trust of every handler that names none."""
+@pytest.mark.parametrize("option", ["tls_cafile", "tls_capath"])
+def test_mount_wide_trust(make_mount, pki, https, option):
+    """-o tls_cafile / tls_capath: the trust of every handler that names none; a
+    handler's own tls_cafile replaces it."""
     s = https()
-    m = make_mount("-o", f"tls_cafile={pki.ca}")
+    m = make_mount("-o", f"{option}={pki.ca if option == 'tls_cafile' else pki.capath}")
     try:
         configure(m, http_handler(s.server_address[1]))
         log(m, "mount trust")
         assert wait_for(lambda: len(s.seen) == 1), m.errors()
+        configure(m, http_handler(s.server_address[1], **{".": {"tls_cafile": pki.other_ca}}))
+        log(m, "the handler's own")
+        assert "unable to get local issuer certificate" in m.errors()[-1]
+        assert "tls_cafile names a CA" not in m.errors()[-1]
+        assert len(s.seen) == 1
     finally:
         assert m.unmount() == 0
     m.check_output()
