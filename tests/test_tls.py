@@ -442,6 +442,11 @@ def smtpd(pki):
                              "login": session.auth_data})
             return "250 OK"
 
+    class NoAuth(Keep):
+        async def handle_EHLO(self, server, session, envelope, hostname, responses):
+            session.host_name = hostname  # what aiosmtpd does only without this hook
+            return [r for r in responses if not r.upper().startswith("250-AUTH")]
+
     def check(server, session, envelope, mechanism, auth_data):
         ok = auth_data.login == b"mailer" and auth_data.password == SMTP_PASSWORD.encode()
         return AuthResult(success=ok, handled=False)
@@ -471,12 +476,12 @@ def smtpd(pki):
         def factory(self):
             return Recording(self.handler, **self.SMTP_kwargs)
 
-    def start(cert="server", want_client=False, exclude=()):
+    def start(cert="server", want_client=False, exclude=(), no_auth=False):
         probe = socket.socket()
         probe.bind(("127.0.0.1", 0))  # aiosmtpd checks its own port: it cannot be 0
         port = probe.getsockname()[1]
         probe.close()
-        keep = Keep()
+        keep = NoAuth() if no_auth else Keep()
         c = Controlled(keep, hostname="127.0.0.1", port=port,
                        tls_context=pki.server_context(cert, want_client), require_starttls=True,
                        authenticator=check, auth_require_tls=True,
@@ -632,6 +637,21 @@ def test_starttls_failures(fresh, pki, smtpd):
         assert "pässword" not in last
     finally:
         SMTP_PASSWORD = ascii_one
+    assert keep.got == []
+
+
+def test_auth_not_offered(fresh, pki, smtpd):
+    """STARTTLS but no AUTH in the EHLO answer: smtplib.login's SMTPNotSupportedError
+    (libcurl alone would send the mail unauthenticated); no mail either way."""
+    port, keep = smtpd(no_auth=True)
+    err = python_mail(port, (), "x")
+    assert type(err).__name__ == "SMTPNotSupportedError"
+    assert str(err) == "SMTP AUTH extension not supported by server."
+    configure(fresh, smtp_handler(port, [], **{".": {"tls_cafile": pki.ca}}))
+    log(fresh)
+    last = fresh.errors()[-1]
+    assert f"logging/handlers/h EPROTO: mail to smtp://127.0.0.1:{port}/" in last, last
+    assert "SMTP AUTH extension not supported by server" in last
     assert keep.got == []
 
 

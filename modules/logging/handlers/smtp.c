@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "../internal.h"
@@ -204,11 +205,34 @@ static int smtp_open(struct log_handler *h, const cJSON *kwargs)
 struct upload {
 	const char *p;
 	size_t left;
+	/* credentials given: smtplib.login fails unless the server offers AUTH,
+	 * where libcurl would send the mail unauthenticated; so the answers to
+	 * EHLO are watched, and the mail is stopped at DATA if none offered it */
+	int need_auth, ehlo_lines, auth_offered, refused;
 };
+
+/* The session as libcurl logs it: each EHLO starts afresh (smtplib forgets what
+ * it knew), and an answer line past the first naming AUTH (AUTH, AUTH=...: what
+ * has_extn("auth") finds) offers it. */
+static int watch(CURL *c, curl_infotype type, char *data, size_t size, void *user)
+{
+	struct upload *u = user;
+	if (type == CURLINFO_HEADER_OUT && size >= 5 && strncasecmp(data, "EHLO ", 5) == 0)
+		u->ehlo_lines = u->auth_offered = 0;
+	else if (type == CURLINFO_HEADER_IN && size >= 4 && memcmp(data, "250", 3) == 0 &&
+		 (data[3] == '-' || data[3] == ' ') && u->ehlo_lines++ > 0 && size >= 8 &&
+		 strncasecmp(data + 4, "AUTH", 4) == 0 && (size == 8 || strchr(" =\r\n", data[8])))
+		u->auth_offered = 1;
+	return 0;
+}
 
 static size_t feed(char *buf, size_t size, size_t n, void *user)
 {
 	struct upload *u = user;
+	if (u->need_auth && !u->auth_offered) {
+		u->refused = 1;
+		return CURL_READFUNC_ABORT;
+	}
 	size_t len = size * n < u->left ? size * n : u->left;
 	memcpy(buf, u->p, len);
 	u->p += len;
@@ -249,7 +273,7 @@ static int smtp_emit(struct log_handler *h, struct log_emit *e)
 		mail(m, e->text + start, len, &msg);
 		if ((err = osfs_buf_error(&msg)))
 			break;
-		struct upload u = {msg.data, msg.len};
+		struct upload u = {msg.data, msg.len, m->user && *m->user, 0, 0, 0};
 		CURL *c = m->curl;
 		curl_easy_reset(c);
 		curl_easy_setopt(c, CURLOPT_URL, m->url);
@@ -275,8 +299,16 @@ static int smtp_emit(struct log_handler *h, struct log_emit *e)
 		if (m->secure)
 			curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
 		tls_setopt(&m->tls, c);
+		if (u.need_auth) {
+			curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, watch);
+			curl_easy_setopt(c, CURLOPT_DEBUGDATA, &u);
+			curl_easy_setopt(c, CURLOPT_VERBOSE, 1L); /* what calls watch */
+		}
 		CURLcode rc = curl_easy_perform(c);
-		if (rc != CURLE_OK) {
+		if (u.refused)
+			err = osfs_refuse(EPROTO, "mail to %s: SMTP AUTH extension not supported by "
+					  "server (smtplib.login's refusal: no mail sent)", m->url);
+		else if (rc != CURLE_OK) {
 			char what[600];
 			snprintf(what, sizeof what, "mail to %s", m->url);
 			err = tls_refuse(&m->tls, rc, what);
