@@ -405,6 +405,26 @@ def test_client_certificate_required(fresh, pki, smtpd):
     assert keep.got[0]["peer"] == {"commonName": "osfs client"}
 
 
+def test_https_context(fresh, pki, https):
+    """context: None is Python's default (taken); an SSLContext cannot be in a
+    document (refused, naming what stands for it); with secure false, Python's
+    ValueError -- each as Python's HTTPHandler says it."""
+    s = https()
+    port = s.server_address[1]
+    configure(fresh, http_handler(port, context=None, **{".": {"tls_cafile": pki.ca}}))
+    log(fresh, "context None")
+    assert wait_for(lambda: len(s.seen) == 1), fresh.errors()
+    with pytest.raises(ValueError) as e:
+        logging.handlers.HTTPHandler("h", "/", secure=False, context=ssl.create_default_context())
+    with pytest.raises(OSError):
+        configure(fresh, http_handler(port, secure=False, context={"cafile": pki.ca}))
+    assert f"ValueError: {e.value}" in fresh.errors()[-1]
+    with pytest.raises(OSError):
+        configure(fresh, http_handler(port, context={"cafile": pki.ca}))
+    assert "context: an ssl.SSLContext has no form in a document; the '.' attributes " \
+        "tls_cafile" in fresh.errors()[-1]
+
+
 def test_mount_wide_cafile_unreadable(tmp_path):
     import subprocess
     from conftest import OSFS

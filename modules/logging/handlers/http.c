@@ -29,10 +29,11 @@ struct http {
 	struct tls tls;
 };
 
-/* Python's context (an ssl.SSLContext) has no JSON form: refused as unknown;
+/* Python's context (an ssl.SSLContext) has no JSON form: only None is taken;
  * the '.' attributes tls_cafile, tls_capath, tls_verify, and tls_certfile and
  * tls_keyfile (a client certificate: load_cert_chain) stand for it. */
-static const char *const params[] = {"host", "url", "method", "secure", "credentials", NULL};
+static const char *const params[] = {"host", "url", "method", "secure", "credentials", "context",
+				     NULL};
 static const struct handler_attr attrs[] = {
 	{"tls_cafile", ATTR_STR, 1},   {"tls_capath", ATTR_STR, 1}, {"tls_verify", ATTR_TRUTH, 1},
 	{"tls_certfile", ATTR_STR, 1}, {"tls_keyfile", ATTR_STR, 1}, {NULL, 0, 0}};
@@ -96,6 +97,12 @@ static int http_open(struct log_handler *h, const cJSON *kwargs)
 		return osfs_refuse(EINVAL, "method must be GET or POST");
 	t->post = m[0] == 'P';
 	int secure = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(kwargs, "secure"));
+	const cJSON *context = cJSON_GetObjectItemCaseSensitive(kwargs, "context");
+	if (context && !cJSON_IsNull(context))
+		return osfs_refuse(EINVAL, !secure ? "ValueError: context parameter only makes sense "
+				   "with secure=True" : "context: an ssl.SSLContext has no form in a "
+				   "document; the '.' attributes tls_cafile, tls_capath, tls_verify, "
+				   "tls_certfile and tls_keyfile stand for it");
 	if (asprintf(&t->url, "%s://%s%s", secure ? "https" : "http", host->valuestring,
 		     url->valuestring) < 0)
 		return -ENOMEM;
