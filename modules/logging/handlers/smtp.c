@@ -221,7 +221,8 @@ static int watch(CURL *c, curl_infotype type, char *data, size_t size, void *use
 		u->ehlo_lines = u->auth_offered = 0;
 	else if (type == CURLINFO_HEADER_IN && size >= 4 && memcmp(data, "250", 3) == 0 &&
 		 (data[3] == '-' || data[3] == ' ') && u->ehlo_lines++ > 0 && size >= 8 &&
-		 strncasecmp(data + 4, "AUTH", 4) == 0 && (size == 8 || strchr(" =\r\n", data[8])))
+		 strncasecmp(data + 4, "AUTH", 4) == 0 &&
+		 (size == 8 || (data[8] && strchr(" =\r\n", data[8]))))
 		u->auth_offered = 1;
 	return 0;
 }

@@ -13,9 +13,9 @@
 #include <cjson/cJSON.h>
 
 struct tls {
-	char *cafile, *capath;     /* whom to trust; NULL: the mount's, else the system's */
-	char *certfile, *keyfile;  /* the client's certificate and key; NULL: none */
-	int verify;                /* check the server's certificate and name (1 unless told) */
+	char *cafile, *capath;       /* whom to trust; NULL: the mount's, else the system's */
+	char *certfile, *keyfile;    /* the client's certificate and key; NULL: none */
+	int verify;                  /* check the server's certificate and name (1 unless told) */
 	char error[CURL_ERROR_SIZE]; /* libcurl's words for the last failure */
 };
 
