@@ -34,6 +34,7 @@ struct options {
 	char *logging_config;
 	char *escape;
 	char *logging_listen, *logging_listen_key;
+	char *tls_cafile, *tls_capath;
 	int ffi;
 	int ffi_timeout;
 	int ffi_memory;
@@ -45,6 +46,8 @@ static const struct fuse_opt option_spec[] = {
 	{"escape=%s", offsetof(struct options, escape), 0},
 	{"logging_listen=%s", offsetof(struct options, logging_listen), 0},
 	{"logging_listen_key=%s", offsetof(struct options, logging_listen_key), 0},
+	{"tls_cafile=%s", offsetof(struct options, tls_cafile), 0},
+	{"tls_capath=%s", offsetof(struct options, tls_capath), 0},
 	{"ffi", offsetof(struct options, ffi), 1},
 	{"ffi_timeout=%d", offsetof(struct options, ffi_timeout), 0},
 	{"ffi_memory=%d", offsetof(struct options, ffi_memory), 0},
@@ -130,6 +133,9 @@ static const char usage[] =
 	"  -o logging_listen_key=FILE|none\n"
 	"                   the HMAC-SHA256 key (FILE's bytes, mode 0600) the listener verifies\n"
 	"                   with; none: configurations are taken unverified\n"
+	"  -o tls_cafile=FILE, -o tls_capath=DIR\n"
+	"                   the CAs SMTPHandler (STARTTLS) and HTTPHandler (https) verify\n"
+	"                   servers with, unless a handler names its own (default: the system's)\n"
 	"  -o escape=others|all\n"
 	"                   whose records have their control characters escaped (\\n, \\x1b):\n"
 	"                   users other than the owner (the default), or everyone's\n"
@@ -165,6 +171,11 @@ int main(int argc, char *argv[])
 	char cwd[4096];
 	if (getcwd(cwd, sizeof cwd)) /* before daemonizing moves us to / */
 		log_set_base_dir(cwd);
+	if (log_set_tls_trust(mine.tls_cafile, mine.tls_capath) != 0) { /* relative: to cwd */
+		fprintf(stderr, "osfs: %s\n", osfs_refusal());
+		status = 2;
+		goto out_args;
+	}
 	if (mine.ffi) {
 		char exe[4096];
 		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -282,6 +293,8 @@ out_args:
 	free(mine.escape);
 	free(mine.logging_listen);
 	free(mine.logging_listen_key);
+	free(mine.tls_cafile);
+	free(mine.tls_capath);
 	free(opts.mountpoint);
 	fuse_opt_free_args(&args);
 	return status;

@@ -333,7 +333,8 @@ static int kwargs_of(const char *id, cJSON **out)
 
 static int is_common(const char *key)
 {
-	static const char *const common[] = {"class", "level", "formatter", "filters"};
+	/* and "." (the attributes set after construction): shown in config, not a file */
+	static const char *const common[] = {"class", "level", "formatter", "filters", "."};
 	for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
 		if (strcmp(common[i], key) == 0)
 			return 1;

@@ -1,7 +1,8 @@
 /* logging.handlers.HTTPHandler: urlencode(record.__dict__) by GET (in the URL) or
  * POST (a form body), as Python sends it, through libcurl.  The host is resolved
  * when the handler is made (in bounded time) and pinned, so no record waits on
- * DNS; a write spends at most the timeout on its records, all of them together. */
+ * DNS; a write spends at most the timeout on its records, all of them together.
+ * https verifies the server as Python's default context does (tls.h). */
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
@@ -15,6 +16,7 @@
 #include "curl_lib.h"
 #include "net.h"
 #include "osfs/refuse.h"
+#include "tls.h"
 
 #define TIMEOUT_MS 5000
 
@@ -24,10 +26,17 @@ struct http {
 	char *url;  /* scheme://host/url */
 	int post;
 	char *userpwd;
+	struct tls tls;
 };
 
-/* Python's context (an ssl.SSLContext) has no JSON form: refused as unknown. */
-static const char *const params[] = {"host", "url", "method", "secure", "credentials", NULL};
+/* Python's context (an ssl.SSLContext) has no JSON form: only None is taken;
+ * the '.' attributes tls_cafile, tls_capath, tls_verify, and tls_certfile and
+ * tls_keyfile (a client certificate: load_cert_chain) stand for it. */
+static const char *const params[] = {"host", "url", "method", "secure", "credentials", "context",
+				     NULL};
+static const struct handler_attr attrs[] = {
+	{"tls_cafile", ATTR_STR, 1},   {"tls_capath", ATTR_STR, 1}, {"tls_verify", ATTR_TRUTH, 1},
+	{"tls_certfile", ATTR_STR, 1}, {"tls_keyfile", ATTR_STR, 1}, {NULL, 0, 0}};
 
 /* urllib.parse.quote_plus */
 static void quote_plus(const char *s, struct osfs_buf *out)
@@ -88,6 +97,12 @@ static int http_open(struct log_handler *h, const cJSON *kwargs)
 		return osfs_refuse(EINVAL, "method must be GET or POST");
 	t->post = m[0] == 'P';
 	int secure = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(kwargs, "secure"));
+	const cJSON *context = cJSON_GetObjectItemCaseSensitive(kwargs, "context");
+	if (context && !cJSON_IsNull(context))
+		return osfs_refuse(EINVAL, !secure ? "ValueError: context parameter only makes sense "
+				   "with secure=True" : "context: an ssl.SSLContext has no form in a "
+				   "document; the '.' attributes tls_cafile, tls_capath, tls_verify, "
+				   "tls_certfile and tls_keyfile stand for it");
 	if (asprintf(&t->url, "%s://%s%s", secure ? "https" : "http", host->valuestring,
 		     url->valuestring) < 0)
 		return -ENOMEM;
@@ -97,6 +112,9 @@ static int http_open(struct log_handler *h, const cJSON *kwargs)
 		    asprintf(&t->userpwd, "%s:%s", u->valuestring, p->valuestring) < 0)
 			return osfs_refuse(EINVAL, "credentials: [user, password]");
 	}
+	int taken = tls_take(&t->tls, kwargs);
+	if (taken)
+		return taken;
 	/* host[:port] as http.client reads it, resolved now and pinned for libcurl */
 	char name[256];
 	snprintf(name, sizeof name, "%s", host->valuestring);
@@ -166,6 +184,7 @@ static int http_emit(struct log_handler *h, struct log_emit *e)
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 		curl_stoppable(c);
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+		tls_setopt(&t->tls, c);
 		if (t->post)
 			curl_easy_setopt(c, CURLOPT_POSTFIELDS, data);
 		if (t->userpwd) {
@@ -173,10 +192,11 @@ static int http_emit(struct log_handler *h, struct log_emit *e)
 			curl_easy_setopt(c, CURLOPT_USERPWD, t->userpwd);
 		}
 		CURLcode rc = curl_easy_perform(c);
-		if (rc != CURLE_OK)
-			err = osfs_refuse(rc == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT : ECONNREFUSED,
-					  "HTTP to %s: %s", t->url, curl_easy_strerror(rc));
-		else
+		if (rc != CURLE_OK) {
+			char what[600];
+			snprintf(what, sizeof what, "HTTP to %s", t->url);
+			err = tls_refuse(&t->tls, rc, what);
+		} else
 			e->sent = i + 1;
 		free(url);
 		free(data);
@@ -194,12 +214,14 @@ static void http_close(struct log_handler *h)
 	curl_slist_free_all(t->resolve);
 	free(t->url);
 	free(t->userpwd);
+	tls_free(&t->tls);
 	free(t);
 }
 
 const struct handler_class http_handler = {
 	.name = "logging.handlers.HTTPHandler",
 	.params = params,
+	.attrs = attrs,
 	.open = http_open,
 	.emit = http_emit,
 	.render = http_render,

@@ -1,7 +1,8 @@
 /* logging.handlers.SMTPHandler: one mail per record, the one Python's handler
  * sends (mail.h: EmailMessage's headers and body, smtplib's envelope and EHLO
  * name), sent through libcurl, one connection a mail as smtplib makes it;
- * STARTTLS and login when credentials and secure are given.  The mail host and
+ * STARTTLS and login when credentials and secure are given (tls.h: the server
+ * verified, a client certificate if secure names one).  The mail host and
  * the EHLO name are found when the handler is made (within the timeout) and
  * kept; the timeout bounds a whole write, all its mails together. */
 #include <arpa/inet.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "../internal.h"
@@ -17,6 +19,7 @@
 #include "net.h"
 #include "osfs/refuse.h"
 #include "osfs/time.h"
+#include "tls.h"
 
 struct smtp {
 	CURL *curl;
@@ -24,6 +27,7 @@ struct smtp {
 	struct curl_slist *rcpt, *resolve;
 	char *user, *password;
 	int secure;
+	struct tls tls;
 	long timeout_ms;
 };
 
@@ -31,7 +35,8 @@ static const char *const params[] = {"mailhost", "fromaddr", "toaddrs", "subject
 				     "secure", "timeout", NULL};
 static const struct handler_attr attrs[] = {
 	{"subject", ATTR_STR, 1}, {"fromaddr", ATTR_STR, 1}, {"toaddrs", ATTR_STRLIST, 1},
-	{"timeout", ATTR_NUMBER, 1}, {NULL, 0, 0}};
+	{"timeout", ATTR_NUMBER, 1}, {"tls_cafile", ATTR_STR, 1}, {"tls_capath", ATTR_STR, 1},
+	{"tls_verify", ATTR_TRUTH, 1}, {NULL, 0, 0}};
 
 /* The envelope's addresses, as smtplib.send_message parses them from the From
  * and To headers: "<addr>", one entry each. */
@@ -63,6 +68,14 @@ static int header_value(const char *what, const char *v)
 		return osfs_refuse(EINVAL, "%s: ValueError: Header values may not contain linefeed or "
 				   "carriage return characters (Python fails on it at every record)", what);
 	return 0;
+}
+
+static int ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
 }
 
 /* The URL path is the EHLO name libcurl gives: socket.getfqdn() as smtplib finds it. */
@@ -146,11 +159,21 @@ static int smtp_open(struct log_handler *h, const cJSON *kwargs)
 		const cJSON *u = cJSON_GetArrayItem(cred, 0), *p = cJSON_GetArrayItem(cred, 1);
 		if (!cJSON_IsString(u) || !cJSON_IsString(p))
 			return osfs_refuse(EINVAL, "credentials: [user, password]");
+		/* smtplib encodes what AUTH sends as ASCII; the values stay unsaid */
+		const char *bad = !ascii(u->valuestring) ? "user name" : !ascii(p->valuestring)
+			? "password" : NULL;
+		if (bad)
+			return osfs_refuse(EINVAL, "credentials: UnicodeEncodeError: smtplib sends the %s "
+					   "as ASCII (Python fails on it at every record)", bad);
 		m->user = strdup(u->valuestring);
 		m->password = strdup(p->valuestring);
 	}
 	/* `if self.username: if self.secure is not None: starttls` */
 	m->secure = secure && !cJSON_IsNull(secure) && m->user && *m->user;
+	if (m->secure && (err = tls_client_cert(&m->tls, secure)))
+		return err;
+	if ((err = tls_take(&m->tls, kwargs)))
+		return err;
 	m->timeout_ms = 5000;
 	if (cJSON_IsNumber(timeout)) /* in range for the cast: up to about 24 days */
 		m->timeout_ms = timeout->valuedouble <= 0 ? 1
@@ -182,11 +205,35 @@ static int smtp_open(struct log_handler *h, const cJSON *kwargs)
 struct upload {
 	const char *p;
 	size_t left;
+	/* credentials given: smtplib.login fails unless the server offers AUTH,
+	 * where libcurl would send the mail unauthenticated; so the answers to
+	 * EHLO are watched, and the mail is stopped at DATA if none offered it */
+	int need_auth, ehlo_lines, auth_offered, refused;
 };
+
+/* The session as libcurl logs it: each EHLO starts afresh (smtplib forgets what
+ * it knew), and an answer line past the first naming AUTH (AUTH, AUTH=...: what
+ * has_extn("auth") finds) offers it. */
+static int watch(CURL *c, curl_infotype type, char *data, size_t size, void *user)
+{
+	struct upload *u = user;
+	if (type == CURLINFO_HEADER_OUT && size >= 5 && strncasecmp(data, "EHLO ", 5) == 0)
+		u->ehlo_lines = u->auth_offered = 0;
+	else if (type == CURLINFO_HEADER_IN && size >= 4 && memcmp(data, "250", 3) == 0 &&
+		 (data[3] == '-' || data[3] == ' ') && u->ehlo_lines++ > 0 && size >= 8 &&
+		 strncasecmp(data + 4, "AUTH", 4) == 0 &&
+		 (size == 8 || (data[8] && strchr(" =\r\n", data[8]))))
+		u->auth_offered = 1;
+	return 0;
+}
 
 static size_t feed(char *buf, size_t size, size_t n, void *user)
 {
 	struct upload *u = user;
+	if (u->need_auth && !u->auth_offered) {
+		u->refused = 1;
+		return CURL_READFUNC_ABORT;
+	}
 	size_t len = size * n < u->left ? size * n : u->left;
 	memcpy(buf, u->p, len);
 	u->p += len;
@@ -227,7 +274,7 @@ static int smtp_emit(struct log_handler *h, struct log_emit *e)
 		mail(m, e->text + start, len, &msg);
 		if ((err = osfs_buf_error(&msg)))
 			break;
-		struct upload u = {msg.data, msg.len};
+		struct upload u = {msg.data, msg.len, m->user && *m->user, 0, 0, 0};
 		CURL *c = m->curl;
 		curl_easy_reset(c);
 		curl_easy_setopt(c, CURLOPT_URL, m->url);
@@ -248,13 +295,25 @@ static int smtp_emit(struct log_handler *h, struct log_emit *e)
 			curl_easy_setopt(c, CURLOPT_USERNAME, m->user);
 			curl_easy_setopt(c, CURLOPT_PASSWORD, m->password);
 		}
+		/* smtplib.login sends the first response with AUTH, as SASL-IR does */
+		curl_easy_setopt(c, CURLOPT_SASL_IR, 1L);
 		if (m->secure)
 			curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+		tls_setopt(&m->tls, c);
+		if (u.need_auth) {
+			curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, watch);
+			curl_easy_setopt(c, CURLOPT_DEBUGDATA, &u);
+			curl_easy_setopt(c, CURLOPT_VERBOSE, 1L); /* what calls watch */
+		}
 		CURLcode rc = curl_easy_perform(c);
-		if (rc != CURLE_OK)
-			err = osfs_refuse(rc == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT : ECONNREFUSED,
-					  "mail to %s: %s", m->url, curl_easy_strerror(rc));
-		else
+		if (u.refused)
+			err = osfs_refuse(EPROTO, "mail to %s: SMTP AUTH extension not supported by "
+					  "server (smtplib.login's refusal: no mail sent)", m->url);
+		else if (rc != CURLE_OK) {
+			char what[600];
+			snprintf(what, sizeof what, "mail to %s", m->url);
+			err = tls_refuse(&m->tls, rc, what);
+		} else
 			e->sent = i + 1;
 		osfs_buf_free(&msg);
 	}
@@ -277,6 +336,7 @@ static void smtp_close(struct log_handler *h)
 	free(m->to_header);
 	free(m->user);
 	free(m->password);
+	tls_free(&m->tls);
 	free(m);
 }
 

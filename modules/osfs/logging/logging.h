@@ -35,6 +35,9 @@ int log_init(void);
 /* Where relative filenames in a configuration start: the directory the program
  * was started in (a daemon moves to /), as Python resolves them against its own. */
 void log_set_base_dir(const char *dir);
+/* The CAs SMTPHandler and HTTPHandler trust unless a handler names its own
+ * (-o tls_cafile=FILE, -o tls_capath=DIR; NULL: the system's). */
+int log_set_tls_trust(const char *cafile, const char *capath); /* 0, or -errno: refused */
 void log_fini(void);
 /* The daemon stops: from now on handlers have budget_ms to deliver what they hold
  * (queues, a MemoryHandler's buffer, a receiver that is slow), then every wait ends
