@@ -56,7 +56,15 @@ class Shell:
 
 
 def requests_of(m, shell, command, releases):
-    """The requests a command of shell makes (a RELEASE comes after, from no process)."""
+    """The requests a command of shell makes (a RELEASE comes after, from no process).
+    Counted from when every file opened before is released: a late RELEASE of an
+    earlier command is not this one's."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        before = [op for op, pid in REQUEST.findall(m.output())]
+        if before.count("OPEN") + before.count("CREATE") <= before.count("RELEASE"):
+            break
+        time.sleep(0.02)
     mark = len(m.output())
     shell.run(command)
     deadline = time.monotonic() + 10
