@@ -470,10 +470,9 @@ static int share(struct shared *sh, const char *logger, const struct log_caller 
 		sh->relative_created = t.relative_created;
 		sh->now = t.created_ns;
 		sh->key++;
-		sh->filename = base_name(caller->exe);
+		sh->filename = base_name(caller->exe); /* "" unless a record may show it */
 		osfs_buf_reset(&sh->module);
-		osfs_buf_puts(&sh->module, sh->filename); /* the executable, read only when
-		                                                a record may show it */
+		osfs_buf_puts(&sh->module, sh->filename);
 		char *dot = sh->module.data ? strrchr(sh->module.data, '.') : NULL;
 		if (dot && dot != sh->module.data)
 			*dot = '\0';
