@@ -55,10 +55,44 @@ static int take_pending(struct handle *h)
  * write, and the rest of the write is not taken.  A line past NODE_LINE_MAX is
  * refused, and so is every later write that carries bytes of it, up to its
  * newline (one errors line for it). */
+#define CHUNK 32768 /* whole lines copied at once, on the stack */
+_Static_assert(CHUNK <= NODE_LINE_MAX, "a chunk's lines are never too long");
+
+/* The bytes of data's first whole lines that fit in one chunk (0: the first line
+ * is longer, or unfinished). */
+static size_t whole_lines(const char *data, size_t size)
+{
+	const char *nl = memrchr(data, '\n', size < CHUNK ? size : CHUNK);
+	return nl ? (size_t)(nl - data) + 1 : 0;
+}
+
+/* Takes the whole lines of data[0, span) (span <= CHUNK, ending in a newline): one
+ * copy for them all, each line ended in place (a line per copy would cost more
+ * than taking it). */
+static int take_lines(struct handle *h, const char *data, size_t span, const struct req *rq)
+{
+	char chunk[CHUNK];
+	memcpy(chunk, data, span);
+	int err = 0;
+	for (char *line = chunk, *end = chunk + span; !err && line < end;) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		*nl = '\0';
+		err = h->node->take(line, &h->state, rq);
+		line = nl + 1;
+	}
+	return err;
+}
+
 static int take_data(struct handle *h, const char *data, size_t size, const struct req *rq)
 {
 	int err = 0;
 	for (size_t at = 0; !err && at < size;) {
+		size_t span = h->pending.len || h->overlong ? 0 : whole_lines(data + at, size - at);
+		if (span) {
+			err = take_lines(h, data + at, span, rq);
+			at += span;
+			continue;
+		}
 		const char *nl = memchr(data + at, '\n', size - at);
 		size_t len = nl ? (size_t)(nl - data) - at : size - at;
 		if (h->overlong) {

@@ -119,24 +119,30 @@ static int take_record(const char *line, void **state, const struct req *rq)
 		return -ENOMEM;
 	const struct osfs_ident *who = rq->who;
 	int level = (int)(intptr_t)rq->node->data;
-	w->caller = (struct log_caller){.pid = who->pid, .tid = who->tid, .uid = who->fsuid,
-					.exe = who->exe ? who->exe : ""};
-	memcpy(w->caller.comm, who->comm, sizeof w->caller.comm);
+	if (!w->batch) { /* a write's records share their writer: told once */
+		w->caller = (struct log_caller){.pid = who->pid, .tid = who->tid, .uid = who->fsuid,
+						.exe = who->exe ? who->exe : ""};
+		memcpy(w->caller.comm, who->comm, sizeof w->caller.comm);
+		if (escaped(who)) {
+			struct osfs_buf comm = {0};
+			escape_text(who->comm, &comm);
+			snprintf(w->caller.comm, sizeof w->caller.comm, "%s", comm.data ? comm.data : "");
+			osfs_buf_free(&comm);
+			osfs_buf_reset(&w->exe);
+			escape_text(w->caller.exe, &w->exe);
+			w->caller.exe = w->exe.data ? w->exe.data : "";
+			if (osfs_buf_error(&w->exe))
+				return -ENOMEM;
+		}
+		if (!(w->batch = log_batch_begin()))
+			return -ENOMEM;
+	}
 	if (escaped(who)) {
-		struct osfs_buf comm = {0};
-		escape_text(who->comm, &comm);
-		snprintf(w->caller.comm, sizeof w->caller.comm, "%s", comm.data ? comm.data : "");
-		osfs_buf_free(&comm);
-		osfs_buf_reset(&w->exe);
-		escape_text(w->caller.exe, &w->exe);
-		w->caller.exe = w->exe.data ? w->exe.data : "";
 		line = escape_line(line, level, &w->line);
-		if (osfs_buf_error(&w->line) || osfs_buf_error(&w->exe))
+		if (osfs_buf_error(&w->line))
 			return -ENOMEM;
 	}
 	w->lineno++;
-	if (!w->batch && !(w->batch = log_batch_begin()))
-		return -ENOMEM;
 	return log_emit(rq->arg, level, line, w->lineno, &w->caller, w->batch);
 }
 

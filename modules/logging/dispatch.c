@@ -152,6 +152,7 @@ struct log_batch {
 		struct log_out *rec;   /* where each record ends in text, and its level */
 		size_t records, cap;
 		pid_t pid;
+		struct log_fmt_memo memo; /* the write's shared part, formatted once */
 	} *out;
 	size_t n, cap;
 	size_t hint; /* records meet a logger's handlers in the same order each time */
@@ -164,6 +165,20 @@ struct log_batch {
 		const struct log_formatter *f;
 		size_t out, start, len;
 	} same;
+	/* What the lines of one write share (log_emit): they were written at one
+	 * moment, by one writer, to one logger, so these are found, read and named
+	 * once for the write, not per line. */
+	struct shared {
+		const char *logger;              /* log_emit's, as given (NULL: none yet) */
+		const struct log_caller *caller;
+		struct log_logger *l;
+		int64_t now;
+		int level, levelno_set, pass;    /* the level named and judged last */
+		struct osfs_buf levelname, module;
+		const char *filename, *standard;
+		double created, msecs, relative_created;
+		unsigned long key;               /* changes with any of the above */
+	} shared;
 };
 
 struct log_batch *batch_new(void)
@@ -248,9 +263,12 @@ int batch_emit(struct log_batch *b)
 		}
 		handler_unref(o->h);
 		osfs_buf_free(&o->text);
+		log_fmt_memo_free(&o->memo);
 		free(o->rec);
 	}
 	free(b->out);
+	osfs_buf_free(&b->shared.levelname);
+	osfs_buf_free(&b->shared.module);
 	free(b);
 	return result;
 }
@@ -308,8 +326,10 @@ static const char *standard_name(const char *name)
 	return NULL;
 }
 
-/* Handler.handle: filters, then the formatted record joins the batch. */
-static int handle(struct log_handler *h, struct log_record *r, struct log_batch *b)
+/* Handler.handle: filters, then the formatted record joins the batch.  key: the
+ * record is a plain line made from the batch's shared part (0: it is not). */
+static int handle(struct log_handler *h, struct log_record *r, struct log_batch *b,
+		  unsigned long key)
 {
 	if (!filters_pass(h->filters, h->nfilters, r->name))
 		return 0;
@@ -343,7 +363,7 @@ static int handle(struct log_handler *h, struct log_record *r, struct log_batch 
 			const struct batch_out *from = &b->out[b->same.out];
 			osfs_buf_add(&o->text, from->text.data + b->same.start, b->same.len);
 		} else {
-			int err = log_format(f, r, &o->text);
+			int err = log_format_shared(f, r, &o->text, &o->memo, key);
 			if (err) { /* Python's handleError: this record is not emitted, the rest go on */
 				o->text.len = mark;
 				if (o->text.data)
@@ -358,10 +378,13 @@ static int handle(struct log_handler *h, struct log_record *r, struct log_batch 
 		}
 		if (h->terminator) /* StreamHandler.terminator, set by the '.' key */
 			osfs_buf_puts(&o->text, h->terminator);
+		else if (o->text.len + 1 < o->text.cap)
+			o->text.data[o->text.len++] = '\n', o->text.data[o->text.len] = '\0';
 		else
 			osfs_buf_putc(&o->text, '\n');
 	}
-	o->rec[o->records++] = (struct log_out){o->text.len, r->levelno, standard_name(r->levelname)};
+	const char *standard = key ? b->shared.standard : standard_name(r->levelname);
+	o->rec[o->records++] = (struct log_out){o->text.len, r->levelno, standard};
 	o->pid = (pid_t)r->process;
 	return 0;
 }
@@ -377,7 +400,7 @@ int handler_handle(struct log_handler *h, const struct log_record *r, struct log
 	struct log_record copy = *r; /* formatting sets asctime on it for a moment */
 	b->record++;
 	handing_on++;
-	int err = handle(h, &copy, b);
+	int err = handle(h, &copy, b, 0);
 	handing_on--;
 	return err;
 }
@@ -401,7 +424,8 @@ void objects_drain(struct log_objects *o)
 
 /* Logger.callHandlers: up the tree while propagate holds; lastResort if none.
  * (Inlined in both callers: it is the record path.) */
-static inline __attribute__((always_inline)) int call_handlers(struct log_logger *l, struct log_record *r, struct log_batch *b)
+static inline __attribute__((always_inline)) int call_handlers(struct log_logger *l, struct log_record *r, struct log_batch *b,
+							      unsigned long key)
 {
 	int found = 0, err = 0;
 	for (struct log_logger *c = l; c; c = c->propagate ? c->parent : NULL) {
@@ -409,7 +433,7 @@ static inline __attribute__((always_inline)) int call_handlers(struct log_logger
 			struct log_handler *h = c->handlers[i]->handler;
 			found++;
 			if (r->levelno >= h->level) {
-				int e = handle(h, r, b);
+				int e = handle(h, r, b, key);
 				err = err ? err : e;
 			}
 		}
@@ -425,6 +449,59 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* The batch's shared part for this logger and writer: the logger found, the
+ * time read, and what the writer's executable gives (pathname, filename,
+ * module), once for the batch. */
+static int share(struct shared *sh, const char *logger, const struct log_caller *caller)
+{
+	if (sh->logger != logger) {
+		sh->l = registry_logger(logger);
+		if (!sh->l)
+			return osfs_refuse(ENOENT, "no logger named '%s'", logger);
+		sh->logger = logger;
+		sh->levelno_set = 0;
+		sh->key++;
+	}
+	if (sh->caller != caller) {
+		struct log_record t = {0};
+		log_record_set_time(&t, now_ns(), start_ns);
+		sh->created = t.created;
+		sh->msecs = t.msecs;
+		sh->relative_created = t.relative_created;
+		sh->now = t.created_ns;
+		sh->key++;
+		sh->filename = base_name(caller->exe); /* "" unless a record may show it */
+		osfs_buf_reset(&sh->module);
+		osfs_buf_puts(&sh->module, sh->filename);
+		char *dot = sh->module.data ? strrchr(sh->module.data, '.') : NULL;
+		if (dot && dot != sh->module.data)
+			*dot = '\0';
+		if (osfs_buf_error(&sh->module))
+			return -ENOMEM;
+		sh->caller = caller;
+	}
+	return 0;
+}
+
+/* The level's name and whether a record of it passes the logger (disable, the
+ * effective level, the logger's disabled flag and filters), once per level. */
+static int share_level(struct shared *sh, int level)
+{
+	if (sh->levelno_set && sh->level == level)
+		return 0;
+	osfs_buf_reset(&sh->levelname);
+	log_level_name(level, &sh->levelname);
+	sh->standard = standard_name(sh->levelname.data ? sh->levelname.data : "");
+	sh->key++;
+	struct log_logger *l = sh->l;
+	sh->pass = !(__atomic_load_n(&disable_level, __ATOMIC_RELAXED) >= level ||
+		     level < effective_level(l) || l->disabled ||
+		     !filters_pass(l->filters, l->nfilters, sh->logger));
+	sh->level = level;
+	sh->levelno_set = 1;
+	return osfs_buf_error(&sh->levelname);
+}
+
 int log_emit(const char *logger, int level, const char *line, long lineno,
 	     const struct log_caller *caller, struct log_batch *batch)
 {
@@ -438,7 +515,9 @@ int log_emit(const char *logger, int level, const char *line, long lineno,
 		err = log_level_parse(word, &level);
 		r.msg = line + len + strspn(line + len, " \t");
 	}
-	const char *start = r.msg + strspn(r.msg, " \t");
+	const char *start = r.msg;
+	while (*start == ' ' || *start == '\t')
+		start++;
 	if (!err && *start == '{') {
 		err = log_record_from_json(&r, start, &levelname_json);
 		if (err == 1)
@@ -447,55 +526,44 @@ int log_emit(const char *logger, int level, const char *line, long lineno,
 			err = log_level_parse(levelname_json, &level);
 	}
 	__atomic_add_fetch(&stats.taken, 1, __ATOMIC_RELAXED);
-	if (err) {
-		log_record_free_extra(&r);
-		free(levelname_json);
-		return err;
-	}
-	struct osfs_buf levelname = {0};
-	log_level_name(level, &levelname);
-	struct log_batch *own = batch ? NULL : log_batch_begin();
+	struct log_batch *own = err || batch ? NULL : log_batch_begin();
 	struct log_batch *b = batch ? batch : own;
-	if (!b) {
-		osfs_buf_free(&levelname);
-		log_record_free_extra(&r);
-		free(levelname_json);
-		return -ENOMEM;
-	}
-	struct log_logger *l = registry_logger(logger);
-	if (!l) {
-		err = osfs_refuse(ENOENT, "no logger named '%s'", logger);
-	} else if (disable_level >= level || level < effective_level(l) || l->disabled ||
-		   !filters_pass(l->filters, l->nfilters, logger)) {
+	if (!err && !b)
+		err = -ENOMEM;
+	struct shared *sh = b ? &b->shared : NULL;
+	if (!err)
+		err = share(sh, logger, caller);
+	if (!err)
+		err = share_level(sh, level);
+	if (err) {
+	} else if (!sh->pass) {
 		__atomic_add_fetch(&stats.dropped, 1, __ATOMIC_RELAXED);
 	} else {
 		r.levelno = level;
-		r.levelname = levelname.data ? levelname.data : "";
+		r.levelname = sh->levelname.data ? sh->levelname.data : "";
 		r.pathname = caller->exe;
-		r.filename = base_name(caller->exe);
-		char module[4096];
-		module[0] = '\0';
-		if (*r.filename) /* the executable is read only when a record may show it */
-			snprintf(module, sizeof module, "%.4000s", r.filename);
-		char *dot = strrchr(module, '.');
-		if (dot && dot != module)
-			*dot = '\0';
-		r.module = module;
+		r.filename = sh->filename;
+		r.module = sh->module.data ? sh->module.data : "";
 		r.process = caller->pid;
 		r.thread = caller->tid;
 		r.process_name = r.thread_name = caller->comm;
 		r.osfs_uid = caller->uid;
-		log_record_set_time(&r, now_ns(), start_ns);
+		r.created_ns = sh->now;
+		r.created = sh->created;
+		r.msecs = sh->msecs;
+		r.relative_created = sh->relative_created;
 		b->record++;
-		err = call_handlers(l, &r, b);
+		err = call_handlers(sh->l, &r, b, *start == '{' ? 0 : sh->key);
 	}
 	if (own) {
 		int end = log_batch_end(own);
 		err = err ? err : end;
 	}
-	osfs_buf_free(&levelname);
-	log_record_free_extra(&r);
-	free(levelname_json);
+	if (__builtin_expect(levelname_json || r.extra || r.json_msg || r.json_message ||
+			     r.json_msg_value, 0)) {
+		log_record_free_extra(&r);
+		free(levelname_json);
+	}
 	return err;
 }
 
@@ -515,7 +583,7 @@ int log_handle_record(const char *logger, struct log_record *r, struct log_batch
 		return 0;
 	}
 	b->record++;
-	return call_handlers(l, r, b);
+	return call_handlers(l, r, b, 0);
 }
 
 unsigned log_caller_needs(const char *logger)

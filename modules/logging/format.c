@@ -579,6 +579,107 @@ static int run_direct(const struct log_formatter *f, const struct log_record *r,
 	return err ? err : osfs_buf_error(out);
 }
 
+/* ---- a memo: the program run once over what a write's records share ---- */
+
+/* Piece i is the memo's text from the end of piece i-1 to end, then the field
+ * vary (NULL after the last). */
+struct log_fmt_piece {
+	size_t end;
+	const struct fmt_op *vary;
+};
+
+/* What differs between the lines of one write: the message and its number. */
+static int varies(const struct fmt_op *op)
+{
+	return (op->direct == 's' && op->offset == offsetof(struct log_record, msg)) ||
+	       (op->direct == 'l' && op->offset == offsetof(struct log_record, lineno));
+}
+
+static int memo_piece(struct log_fmt_memo *m, const struct fmt_op *vary)
+{
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 4;
+		struct log_fmt_piece *p = realloc(m->pieces, cap * sizeof *p);
+		if (!p)
+			return -ENOMEM;
+		m->pieces = p;
+		m->cap = cap;
+	}
+	m->pieces[m->n++] = (struct log_fmt_piece){m->text.len, vary};
+	return 0;
+}
+
+static int memo_build(struct log_fmt_memo *m, const struct log_formatter *f,
+		      const struct log_record *r, unsigned long key)
+{
+	m->f = NULL;
+	m->n = 0;
+	osfs_buf_reset(&m->text);
+	const char *asctime = NULL;
+	size_t asctime_len = 0;
+	struct osfs_buf big = {0};
+	char ms[4];
+	int err = 0;
+	if (f->uses_time) {
+		err = asctime_base(f, r, &big, &asctime, &asctime_len);
+		put_msecs(ms, r);
+	}
+	for (size_t i = 0; !err && i < f->prog.n; i++) {
+		const struct fmt_op *op = &f->prog.ops[i];
+		if (op->kind == OP_LIT) {
+			put(&m->text, op->text, op->len);
+		} else if (op->direct == 'a') {
+			put(&m->text, asctime, asctime_len);
+			if (!(f->datefmt && *f->datefmt))
+				put(&m->text, ms, 4);
+		} else if (varies(op)) {
+			err = memo_piece(m, op);
+		} else {
+			put_direct(op, r, &m->text);
+		}
+	}
+	osfs_buf_free(&big);
+	if (!err)
+		err = memo_piece(m, NULL);
+	if (!err)
+		err = osfs_buf_error(&m->text);
+	if (!err) {
+		m->f = f;
+		m->key = key;
+	}
+	return err;
+}
+
+int log_format_shared(const struct log_formatter *f, struct log_record *r, struct osfs_buf *out,
+		      struct log_fmt_memo *m, unsigned long key)
+{
+	if (!key || !f->simple || f->defaults_error || r->nodd || r->json_msg || r->message_error ||
+	    r->exc_text || r->stack_info)
+		return log_format(f, r, out);
+	if (m->key != key || m->f != f) {
+		int err = memo_build(m, f, r, key);
+		if (err)
+			return err;
+	}
+	size_t from = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct log_fmt_piece *p = &m->pieces[i];
+		if (p->end > from)
+			put(out, m->text.data + from, p->end - from);
+		from = p->end;
+		if (p->vary)
+			put_direct(p->vary, r, out);
+	}
+	return osfs_buf_error(out);
+}
+
+void log_fmt_memo_free(struct log_fmt_memo *m)
+{
+	osfs_buf_free(&m->text);
+	free(m->pieces);
+	*m = (struct log_fmt_memo){0};
+}
+
 /* Formatter.format's tail: the traceback's text (exc_text, formatException's
  * output cached), then the stack's, each on a line of its own. */
 int log_format_tail(const struct log_record *r, struct osfs_buf *out, size_t mark)

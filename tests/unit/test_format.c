@@ -123,11 +123,56 @@ static void test_direct_fields(void)
 	}
 }
 
+/* A write's records formatted from a memo (log_format_shared) read as each
+ * formatted alone: random formats of direct fields and literals, several records
+ * that differ in message and line number under one key, then a new key. */
+static void test_shared_memo(void)
+{
+	static const char *const pieces[] = {
+	    "%(name)s", "%(message)s", "%(levelname)s", "%(pathname)s", "%(module)s", "%(lineno)d",
+	    "%(lineno)s", "%(process)d", "%(thread)s", "%(asctime)s", "%(threadName)s", " ", "|",
+	    "%%", "ä", "-x-"};
+	static const char *const msgs[] = {"", "request 1 served", "naïve ☃", "%s {x} $y", "  "};
+	int agree = 1;
+	for (int i = 0; i < 2000 && agree; i++) {
+		char fmt[256] = "";
+		for (int k = (int)(next() % 7); k >= 0; k--)
+			strcat(fmt, pieces[next() % (sizeof pieces / sizeof pieces[0])]);
+		strcat(fmt, pieces[next() % 11]); /* a field at least: no field fails validation */
+		struct log_formatter *f =
+		    log_formatter_new(fmt, next() % 3 ? NULL : "%H:%M:%S", '%', NULL, 1);
+		struct log_fmt_memo m = {0};
+		struct log_record r = {.name = "app.db", .levelname = "INFO", .levelno = 20,
+				       .pathname = "/usr/bin/sh", .filename = "sh", .module = "sh",
+				       .thread = 7, .process = 42, .thread_name = "w", .process_name = "w"};
+		for (int k = 0; k < 6 && f && agree; k++) {
+			if (k == 3) /* a new write: another moment, another level */
+				r.levelname = "ERROR", r.levelno = 40;
+			log_record_set_time(&r, 1700000000123456789LL + (k >= 3) * 1500000000LL,
+					    1699999999000000000LL);
+			r.msg = msgs[next() % (sizeof msgs / sizeof msgs[0])];
+			r.lineno = (long)(next() % 100000);
+			struct osfs_buf a = {0}, b = {0};
+			osfs_buf_puts(&b, "kept>"); /* the memo appends, as to a batch's text */
+			agree &= log_format(f, &r, &a) == 0;
+			agree &= log_format_shared(f, &r, &b, &m, k < 3 ? 1 : 2) == 0;
+			agree &= a.len + 5 == b.len && memcmp(a.data ? a.data : "", b.data + 5, a.len) == 0;
+			osfs_buf_free(&a);
+			osfs_buf_free(&b);
+		}
+		CHECK(f != NULL);
+		log_fmt_memo_free(&m);
+		log_formatter_free(f);
+	}
+	CHECK(agree);
+}
+
 int main(void)
 {
 	test_bigint_bases();
 	test_float_to_int();
 	test_fixed_fast_path();
 	test_direct_fields();
+	test_shared_memo();
 	return check_summary();
 }

@@ -77,7 +77,9 @@ int log_batch_end(struct log_batch *b); /* emits, then frees b */
 /* Records: a line written to loggers/NAME/LEVEL.  level < 0: the line is
  * "LEVEL message" (the log file).  A line that is a JSON object is a structured
  * record.  Returns 0 when every handler that was due took it (errors are counted
- * and logged; with raise_exceptions they fail the write with -EIO). */
+ * and logged; with raise_exceptions they fail the write with -EIO).  The lines of
+ * one batch are one write's: they share their moment (one clock read), and a
+ * logger or caller given again by the same pointer is taken as unchanged. */
 int log_emit(const char *logger, int level, const char *line, long lineno,
 	     const struct log_caller *caller, struct log_batch *batch);
 /* What of its writer a record of this logger may show now (LOG_CALLER_* of
