@@ -357,6 +357,27 @@ def test_followers(fresh, argv):
     assert p.stderr.read() == ""
 
 
+def test_tail_f_joining_a_stream_already_flowing(fresh):
+    """tail -f opened while another reader has made the file grow: from then on."""
+    other = opened(fresh, "root")
+    try:
+        write_records(fresh, "root", "error", [f"early {i}" for i in range(500)])
+        assert os.stat(fresh.p("logging", "loggers", "root", "tail")).st_size > 8192
+        p = subprocess.Popen(["tail", "-f", fresh.p("logging", "loggers", "root", "tail")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(0.5)
+            for i in range(3):
+                write_records(fresh, "root", "error", [f"late {i}"])
+                assert p.stdout.readline() == f"ERROR:root:late {i}\n"
+        finally:
+            p.terminate()
+            p.wait()
+        assert p.stderr.read() == ""
+    finally:
+        os.close(other)
+
+
 def test_head_returns_after_three(fresh):
     p = subprocess.Popen(["head", "-n", "3", fresh.p("logging", "loggers", "root", "tail")],
                          stdout=subprocess.PIPE, text=True)
