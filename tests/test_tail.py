@@ -192,6 +192,25 @@ def test_tail_formatter(fresh):
     assert open(tf).read() == "\n"
 
 
+def test_records_handed_in_whole(fresh):
+    """logging/handle (Logger.handle of a received record): the tail shows it as
+    Python's handler would, args merged, below the level too (handle skips it)."""
+    os.mkdir(fresh.p("logging", "loggers", "app"))
+    fd = opened(fresh, "root")
+    try:
+        recs = [{"name": "app", "levelno": 40, "levelname": "ERROR", "msg": "from %s",
+                 "args": ["web1"]},
+                {"name": "app", "levelno": 10, "levelname": "DEBUG", "msg": "quiet"}]
+        with open(fresh.p("logging", "handle"), "w") as f:
+            f.write("".join(json.dumps(r) + "\n" for r in recs))
+        fmt = logging.Formatter(BASIC)
+        want = [fmt.format(logging.makeLogRecord(dict(r, args=tuple(r.get("args", ())))))
+                for r in recs]
+        assert drain(fd).splitlines() == want
+    finally:
+        os.close(fd)
+
+
 # ---- losses ------------------------------------------------------------------
 
 def test_slow_reader_loses_oldest_counted_exactly(fresh):
