@@ -436,8 +436,11 @@ def test_less_follow(fresh):
         assert read_screen(b"ERROR:root:seen by less"), screen[-500:]
         write_records(fresh, "root", "critical", ["and the next"])
         assert read_screen(b"CRITICAL:root:and the next"), screen[-500:]
-        os.write(master, b"\x03")  # Ctrl-C: out of follow mode
-        time.sleep(0.3)
+        for _ in range(3):  # Ctrl-C: out of follow mode, to less's prompt
+            os.write(master, b"\x03")
+            if read_screen(b"(END)", 2.0):
+                break
+        assert b"(END)" in screen, screen[-500:]
         os.write(master, b"q")
         assert wait_for(lambda: os.waitpid(pid, os.WNOHANG)[0] == pid, 5)
         pid = 0
