@@ -8,7 +8,6 @@ epoll loop); reads wait without a worker thread, Ctrl-C ends them, a slow reader
 losses are counted exactly, and a stop with waiting readers is prompt and clean."""
 import errno
 import fcntl
-import io
 import json
 import logging
 import logging.config
@@ -24,7 +23,6 @@ import time
 
 import pytest
 
-from conftest import Mount
 
 BUFFER = 256 << 10  # LOG_TAIL_BUFFER
 BASIC = logging.BASIC_FORMAT
@@ -32,6 +30,16 @@ BASIC = logging.BASIC_FORMAT
 
 def default_sigint():
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def spawn(*args, **kw):
+    """A reader process, killed after 30 s: a read that never ends fails the test
+    (its readline gets the end) instead of hanging the suite."""
+    p = subprocess.Popen(*args, **kw)
+    t = threading.Timer(30, p.kill)
+    t.daemon = True
+    t.start()
+    return p
 
 
 def opened(m, logger, nonblock=False):
@@ -256,7 +264,7 @@ def test_losses_while_reading(fresh):
 # ---- waiting, interrupting, polling ------------------------------------------
 
 def test_cat_waits_and_ctrl_c_ends_it(fresh):
-    p = subprocess.Popen(["cat", fresh.p("logging", "loggers", "root", "tail")],
+    p = spawn(["cat", fresh.p("logging", "loggers", "root", "tail")],
                          stdout=subprocess.PIPE, preexec_fn=default_sigint)
     try:
         time.sleep(0.3)
@@ -282,7 +290,7 @@ def test_cat_waits_and_ctrl_c_ends_it(fresh):
 def test_reads_do_not_hold_worker_threads(make_mount):
     """More waiting readers than the daemon has threads: it still answers."""
     m = make_mount("-o", "max_threads=2,max_idle_threads=1")
-    ps = [subprocess.Popen(["cat", m.p("logging", "loggers", "root", "tail")],
+    ps = [spawn(["cat", m.p("logging", "loggers", "root", "tail")],
                            stdout=subprocess.PIPE) for _ in range(12)]
     try:
         time.sleep(0.5)
@@ -340,7 +348,7 @@ def test_many_readers_each_get_everything(fresh):
 def test_bash_read_loop_loses_nothing(fresh):
     """bash's read takes a chunk and seeks back to the end of the line it used:
     the bytes after it are given again."""
-    p = subprocess.Popen(["bash", "-c", 'n=0; while read -r l; do echo "$l"; n=$((n+1)); '
+    p = spawn(["bash", "-c", 'n=0; while read -r l; do echo "$l"; n=$((n+1)); '
                           '[ $n = 50 ] && exit; done < ' + fresh.p("logging", "loggers", "root", "tail")],
                          stdout=subprocess.PIPE, text=True)
     try:
@@ -358,7 +366,7 @@ def test_bash_read_loop_loses_nothing(fresh):
 @pytest.mark.parametrize("argv", [["tail", "-f"], ["tail", "-F"], ["tail", "-n", "0", "-f"],
                                   ["grep", "--line-buffered", "ERROR"]])
 def test_followers(fresh, argv):
-    p = subprocess.Popen(argv + [fresh.p("logging", "loggers", "root", "tail")],
+    p = spawn(argv + [fresh.p("logging", "loggers", "root", "tail")],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         time.sleep(0.5)
@@ -382,7 +390,7 @@ def test_tail_f_joining_a_stream_already_flowing(fresh):
     try:
         write_records(fresh, "root", "error", [f"early {i}" for i in range(500)])
         assert os.stat(fresh.p("logging", "loggers", "root", "tail")).st_size > 8192
-        p = subprocess.Popen(["tail", "-f", fresh.p("logging", "loggers", "root", "tail")],
+        p = spawn(["tail", "-f", fresh.p("logging", "loggers", "root", "tail")],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             time.sleep(0.5)
@@ -398,7 +406,7 @@ def test_tail_f_joining_a_stream_already_flowing(fresh):
 
 
 def test_head_returns_after_three(fresh):
-    p = subprocess.Popen(["head", "-n", "3", fresh.p("logging", "loggers", "root", "tail")],
+    p = spawn(["head", "-n", "3", fresh.p("logging", "loggers", "root", "tail")],
                          stdout=subprocess.PIPE, text=True)
     try:
         time.sleep(0.3)
@@ -486,7 +494,7 @@ def test_owner_only_by_default_and_chmod(make_mount):
         assert r.returncode != 0
         os.chmod(tail, 0o444)
         assert os.stat(tail).st_mode & 0o777 == 0o444
-        p = subprocess.Popen(["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}",
+        p = spawn(["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}",
                               "--clear-groups", "cat", tail], stdout=subprocess.PIPE)
         try:
             time.sleep(0.5)
@@ -505,8 +513,8 @@ def test_owner_only_by_default_and_chmod(make_mount):
 def test_stop_with_waiting_readers(make_mount, how):
     m = make_mount()
     tail = m.p("logging", "loggers", "root", "tail")
-    cats = [subprocess.Popen(["cat", tail], stdout=subprocess.DEVNULL) for _ in range(4)]
-    poller = subprocess.Popen(["/usr/bin/python3", "-c",
+    cats = [spawn(["cat", tail], stdout=subprocess.DEVNULL) for _ in range(4)]
+    poller = spawn(["/usr/bin/python3", "-c",
                                f"import os,select; fd=os.open({tail!r}, os.O_RDONLY); "
                                "p=select.poll(); p.register(fd, select.POLLIN); print(p.poll())"])
     try:
