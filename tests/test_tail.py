@@ -345,6 +345,25 @@ def test_many_readers_each_get_everything(fresh):
             os.close(fd)
 
 
+def test_readers_count_against_the_uids_share(fresh):
+    """Each reader's buffer (256 KiB) and last read (128 KiB) count against its
+    uid's 64 MiB from its open: the open past it is refused, and a close gives back."""
+    share, each = 64 << 20, BUFFER + (128 << 10)
+    fds = []
+    try:
+        with pytest.raises(OSError) as e:
+            for _ in range(share // each + 2):
+                fds.append(opened(fresh, "root"))
+        assert e.value.errno == errno.ENOBUFS
+        assert share // each - 2 <= len(fds) <= share // each
+        os.close(fds.pop())
+        fds.append(opened(fresh, "root"))
+    finally:
+        for fd in fds:
+            os.close(fd)
+    assert any(" ENOBUFS: " in line for line in fresh.errors())
+
+
 def test_bash_read_loop_loses_nothing(fresh):
     """bash's read takes a chunk and seeks back to the end of the line it used:
     the bytes after it are given again."""
