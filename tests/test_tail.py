@@ -219,6 +219,29 @@ def test_records_handed_in_whole(fresh):
         os.close(fd)
 
 
+def test_tail_formatter_kept_in_the_state_file(make_mount, tmp_path):
+    state = tmp_path / "state.json"
+    m = make_mount("-o", f"state={state}")
+    os.mkdir(m.p("logging", "loggers", "svc"))
+    with open(m.p("logging", "config"), "w") as f:
+        json.dump({"version": 1, "formatters": {"short": {"format": "%(name)s| %(message)s"}},
+                   "loggers": {"svc": {"level": "INFO"}}}, f)
+    with open(m.p("logging", "loggers", "svc", "tail_formatter"), "w") as f:
+        f.write("short\n")
+    assert json.loads(state.read_text())["tail_formatters"] == {"svc": "short"}
+    assert m.unmount() == 0
+    m = make_mount("-o", f"state={state}")
+    assert m.read("logging", "loggers", "svc", "tail_formatter") == "short\n"
+    fd = opened(m, "svc")
+    try:
+        write_records(m, "svc", "info", ["kept"])
+        assert drain(fd) == "svc| kept\n"
+    finally:
+        os.close(fd)
+    assert m.unmount() == 0
+    m.check_output()
+
+
 # ---- losses ------------------------------------------------------------------
 
 def test_slow_reader_loses_oldest_counted_exactly(fresh):

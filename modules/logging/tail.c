@@ -372,7 +372,19 @@ int log_tail_formatter_set(const char *logger, const char *formatter)
 		err = osfs_refuse(ENOMEM, "out of memory");
 	}
 	pthread_mutex_unlock(&tails);
+	if (!err)
+		changed(); /* the state file keeps it */
 	return err;
+}
+
+void log_tail_formatters(void (*emit)(void *ctx, const char *logger, const char *formatter),
+			 void *ctx)
+{
+	pthread_mutex_lock(&tails);
+	for (struct chan *c = chans; c; c = c->next)
+		if (c->formatter)
+			emit(ctx, c->logger, c->formatter);
+	pthread_mutex_unlock(&tails);
 }
 
 void log_tail_fini(void)

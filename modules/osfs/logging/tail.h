@@ -50,6 +50,10 @@ void log_tail_extent(const char *logger, uint64_t *end, struct timespec *changed
 int log_tail_formatter_get(const char *logger, struct osfs_buf *out);
 int log_tail_formatter_set(const char *logger, const char *formatter);
 
+/* Calls emit for each logger whose tail_formatter is set (the state file keeps them). */
+void log_tail_formatters(void (*emit)(void *ctx, const char *logger, const char *formatter),
+			 void *ctx);
+
 /* Readers open: the record path's one check. */
 extern unsigned log_tail_readers;
 
