@@ -12,8 +12,8 @@
 
 #include "internal.h"
 #include "osfs/errno.h"
-#include "osfs/logging/tail.h"
 #include "osfs/fmt.h"
+#include "osfs/logging/tail.h"
 #include "osfs/refuse.h"
 
 static int disable_level;    /* logging.disable() */
