@@ -136,8 +136,12 @@ int live_read(fuse_req_t req, struct handle *h, size_t size, off_t off, int flag
 		if (!w) {
 			err = ENOMEM;
 		} else {
-			*w = (struct waiter){.prev = parked.prev, .next = &parked, .req = req,
-					     .lv = lv, .size = size, .off = off};
+			*w = (struct waiter){.prev = parked.prev,
+			                     .next = &parked,
+			                     .req = req,
+			                     .lv = lv,
+			                     .size = size,
+			                     .off = off};
 			parked.prev->next = w;
 			parked.prev = w;
 		}

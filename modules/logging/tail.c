@@ -90,6 +90,11 @@ static void chan_tidy(struct chan *c)
 	free(c);
 }
 
+static size_t least(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
 static void rec_put(struct tail_rec *r)
 {
 	if (__atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) == 0)
@@ -99,7 +104,8 @@ static void rec_put(struct tail_rec *r)
 size_t log_tail_ready(const struct log_tail *t)
 {
 	size_t notice = t->notice_len ? t->notice_len - t->notice_at
-			: t->dropped ? (size_t)snprintf(NULL, 0, LOG_TAIL_NOTICE, t->dropped) : 0;
+	                : t->dropped  ? (size_t)snprintf(NULL, 0, LOG_TAIL_NOTICE, t->dropped)
+	                              : 0;
 	return t->bytes - t->partial + notice;
 }
 
@@ -177,7 +183,7 @@ size_t log_tail_take(struct log_tail *t, char *out, size_t size)
 	while (got < size) {
 		if (t->n && t->partial) { /* the rest of a record begun */
 			struct tail_rec *r = t->q[t->head];
-			size_t k = r->len - t->partial < size - got ? r->len - t->partial : size - got;
+			size_t k = least(r->len - t->partial, size - got);
 			memcpy(out + got, r->text + t->partial, k);
 			got += k;
 			t->partial += k;
@@ -188,15 +194,14 @@ size_t log_tail_take(struct log_tail *t, char *out, size_t size)
 			continue;
 		}
 		if (t->dropped && !t->notice_len) {
-			t->notice_len = (size_t)snprintf(t->notice, sizeof t->notice, LOG_TAIL_NOTICE,
-							 t->dropped);
+			t->notice_len = (size_t)snprintf(t->notice, sizeof t->notice,
+			                                 LOG_TAIL_NOTICE, t->dropped);
 			t->notice_at = 0;
 			t->dropped = 0;
 			t->lost = 0;
 		}
 		if (t->notice_len) {
-			size_t k = t->notice_len - t->notice_at < size - got ? t->notice_len - t->notice_at
-									    : size - got;
+			size_t k = least(t->notice_len - t->notice_at, size - got);
 			memcpy(out + got, t->notice + t->notice_at, k);
 			got += k;
 			t->notice_at += k;
@@ -207,7 +212,7 @@ size_t log_tail_take(struct log_tail *t, char *out, size_t size)
 		if (!t->n || (got && t->q[t->head]->len > size - got))
 			break; /* whole records, unless the first is longer than the read */
 		struct tail_rec *r = t->q[t->head];
-		size_t k = r->len < size - got ? r->len : size - got;
+		size_t k = least(r->len, size - got);
 		memcpy(out + got, r->text, k);
 		got += k;
 		if (k == r->len)
@@ -351,10 +356,12 @@ int log_tail_formatter_set(const char *logger, const char *formatter)
 {
 	pthread_rwlock_rdlock(&log_lock);
 	int err = !registry_logger(logger) ? osfs_refuse(ENOENT, "no logger named '%s'", logger)
-		  : *formatter && !objects_get(log_reg.objects, OBJ_FORMATTERS, formatter)
-		      ? osfs_refuse(ENOENT, "no formatter named '%s' (formatters/ lists them; "
-						"empty: logging.BASIC_FORMAT)", formatter)
-		      : 0;
+	          : *formatter && !objects_get(log_reg.objects, OBJ_FORMATTERS, formatter)
+	              ? osfs_refuse(ENOENT,
+	                            "no formatter named '%s' (formatters/ lists them; "
+	                            "empty: logging.BASIC_FORMAT)",
+	                            formatter)
+	              : 0;
 	pthread_rwlock_unlock(&log_lock);
 	char *name = !err && *formatter ? strdup(formatter) : NULL;
 	if (!err && *formatter && !name)
@@ -378,7 +385,7 @@ int log_tail_formatter_set(const char *logger, const char *formatter)
 }
 
 void log_tail_formatters(void (*emit)(void *ctx, const char *logger, const char *formatter),
-			 void *ctx)
+                         void *ctx)
 {
 	pthread_mutex_lock(&tails);
 	for (struct chan *c = chans; c; c = c->next)

@@ -67,13 +67,14 @@ int main(void)
 			for (int i = 0; i < burst; i++) {
 				char line[96];
 				snprintf(line, sizeof line, "r %lu%.*s", written, rand() % 40,
-					 "                                        ");
+				         "                                        ");
 				if (log_emit("root", 20, line, 0, &caller, NULL) != 0)
 					CHECK(0);
 				written++;
 			}
 			log_tail_lock(t);
-			size_t want = (size_t)(rand() % 3 == 0 ? 1 + rand() % 30 : 1 + rand() % 70000);
+			size_t want =
+			    (size_t)(rand() % 3 == 0 ? 1 + rand() % 30 : 1 + rand() % 70000);
 			if (len + want + 1 > cap)
 				got = realloc(got, cap = 2 * (len + want + 1));
 			len += log_tail_take(t, got + len, want);

@@ -52,7 +52,7 @@ int log_tail_formatter_set(const char *logger, const char *formatter);
 
 /* Calls emit for each logger whose tail_formatter is set (the state file keeps them). */
 void log_tail_formatters(void (*emit)(void *ctx, const char *logger, const char *formatter),
-			 void *ctx);
+                         void *ctx);
 
 /* Readers open: the record path's one check. */
 extern unsigned log_tail_readers;
