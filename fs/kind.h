@@ -21,6 +21,7 @@ struct kind_ops {
 extern const struct kind_ops records_kind; /* records.c */
 extern const struct kind_ops document_kind; /* document.c */
 extern const struct kind_ops log_kind;      /* log.c */
+extern const struct kind_ops live_kind;     /* live.c */
 
 int kind_reading(int flags);
 /* Written text arrives as bytes: refuses a NUL, which cannot be part of a value. */

@@ -219,6 +219,7 @@ static const struct kind_ops *const kinds[KIND_COUNT] = {
 	[KIND_STREAM] = &stream_kind,
 	[KIND_LINK] = &link_kind,
 	[KIND_LOG] = &log_kind, /* log.c */
+	[KIND_LIVE] = &live_kind, /* live.c */
 };
 
 const char *node_kind_name(const struct node *n)
@@ -252,7 +253,8 @@ int node_attr_varies(const struct node *n)
 {
 	return n->kind == KIND_SETTING || n->kind == KIND_DOCUMENT || n->kind == KIND_LOG ||
 	       (n->flags & NODE_FOLLOWS) ||
-	       (n->kind == KIND_DIR && n->dir && (n->dir->create || n->dir->remove));
+	       (n->kind == KIND_DIR && n->dir && (n->dir->create || n->dir->remove)) ||
+	       n->kind == KIND_LIVE;
 }
 
 int node_wants_flush(const struct node *n)
@@ -326,7 +328,8 @@ static void emit_computed(void *ctx, const char *name)
 int node_list(const struct node *dir, const struct req *rq, entry_fn *emit, void *ctx)
 {
 	for (const struct node *r = dir->dir->rows; r && r->name; r++)
-		if ((!r->visible || r->visible(rq)) && (!(r->flags & NODE_MAYBE) || answers(r, NULL, 0, rq)))
+		if (!(r->flags & NODE_UNLISTED) && (!r->visible || r->visible(rq)) &&
+		    (!(r->flags & NODE_MAYBE) || answers(r, NULL, 0, rq)))
 			emit(ctx, r->name, r);
 	if (!dir->dir->list)
 		return 0;
@@ -379,6 +382,16 @@ int node_stat(const struct node *n, const struct req *rq, struct stat *st)
 		uint64_t end;
 		struct timespec last;
 		src->extent(&end, &last);
+		st->st_size = (off_t)end;
+		st->st_blocks = (blkcnt_t)((end + 511) / 512);
+		if (last.tv_sec)
+			st->st_mtim = st->st_ctim = last;
+	}
+	if (n->kind == KIND_LIVE) { /* the bytes given so far: see live.c */
+		const struct live_source *src = n->data;
+		uint64_t end;
+		struct timespec last;
+		src->extent(rq->arg, &end, &last);
 		st->st_size = (off_t)end;
 		st->st_blocks = (blkcnt_t)((end + 511) / 512);
 		if (last.tv_sec)

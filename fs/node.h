@@ -26,6 +26,7 @@ enum node_kind {
 	KIND_DOCUMENT,    /* writes accumulate into one document, applied all or nothing */
 	KIND_LINK,        /* a symbolic link; show() gives the target */
 	KIND_LOG,         /* a log that only grows: reads follow what is added (tail -f) */
+	KIND_LIVE,        /* records as they come: each reader its own buffer; reads wait */
 	KIND_COUNT,
 };
 
@@ -89,6 +90,21 @@ struct log_source {
 	uint64_t (*read)(uint64_t pos, size_t size, struct osfs_buf *out);
 };
 
+/* A live stream (KIND_LIVE, the row's data): each open file is a reader with a
+ * buffer of its own, filled by writers, which wake() it (reader locked) when it
+ * had nothing and has now.  live.c keeps its waiting reads under its lock. */
+struct live_source {
+	int (*open)(const char *arg, void (*wake)(void *ctx), void *ctx, void **reader);
+	void (*close)(void *reader);
+	void (*lock)(void *reader);
+	void (*unlock)(void *reader);
+	size_t (*ready)(const void *reader);
+	size_t (*take)(void *reader, char *out, size_t size);
+	/* As a log's: the bytes given since it was first opened, and when it last grew. */
+	void (*extent)(const char *arg, uint64_t *end, struct timespec *changed);
+	size_t reserve; /* what one reader may hold: counted against its opener's share */
+};
+
 /* How a change is undone when the state file cannot be saved: save() shows what
  * restore() takes back.  A setting without one uses its own show and store. */
 struct undo {
@@ -136,6 +152,9 @@ struct node {
 			  * takes a last partial line and fails with its refusal */
 #define NODE_FOLLOWS 0x80u /* a value that shows what is set through other files of its
 			    * module (os/environ.json): it changed when the module did */
+/* Found by name, never listed: what only waits (a live stream) is not met by a
+ * recursive reader (grep -r, cp -r, find -exec cat) that did not ask for it. */
+#define NODE_UNLISTED 0x100u
 #define NODE_KEPT 0x20u  /* a computed entry that goes only by an rmdir or unlink through
 			  * the mount (a logger): the kernel may keep its name */
 
@@ -188,6 +207,9 @@ int show_string(struct osfs_buf *out, const struct req *rq);
 	 .fields = (fn), .doc = (doc_)}
 #define LOG_ROW(n, source, doc_) \
 	{.name = (n), .kind = KIND_LOG, .mode = 0444, .data = (source), .doc = (doc_)}
+#define LIVE_ROW(n, source, mode_, doc_)                                           \
+	{.name = (n), .kind = KIND_LIVE, .mode = (mode_), .flags = NODE_OWNED | NODE_UNLISTED, \
+	 .data = (source), .doc = (doc_)}
 #define END_ROW {.name = NULL}
 
 /* An open file.  refs counts the open itself and each request still using it (a

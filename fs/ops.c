@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -20,6 +21,7 @@
 #include "access.h"
 #include "inode.h"
 #include "killpriv.h"
+#include "live.h"
 #include "node.h"
 #include "osfs/os.h"
 #include "osfs/refuse.h"
@@ -229,6 +231,9 @@ static void osfs_forget_multi(fuse_req_t r, size_t count, struct fuse_forget_dat
 	quota_given_back(count * (sizeof(struct inode) + 64));
 }
 
+static struct handle *get_handle(struct fuse_file_info *fi);
+static void put_handle(struct handle *h);
+
 static void reply_attr(fuse_req_t r, fuse_ino_t ino)
 {
 	struct inode *in = I(ino);
@@ -245,6 +250,11 @@ static void reply_attr(fuse_req_t r, fuse_ino_t ino)
 static void osfs_getattr(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	killpriv_fetched(I(ino), fuse_req_ctx(r)->pid);
+	if (fi && I(ino)->node->kind == KIND_LIVE) { /* lseek SEEK_END of an open live stream */
+		struct handle *h = get_handle(fi);
+		live_asked_end(h);
+		put_handle(h);
+	}
 	reply_attr(r, ino);
 }
 
@@ -538,6 +548,10 @@ static void osfs_read(fuse_req_t r, fuse_ino_t ino, size_t size, off_t off,
 		      struct fuse_file_info *fi)
 {
 	struct handle *h = get_handle(fi);
+	if (h->node->kind == KIND_LIVE) { /* answered now or later: live.c */
+		live_read(r, h, size, off, fi->flags);
+		return put_handle(h);
+	}
 	struct req rq = make_req(r, h->ino);
 	int err = node_read(h, off, size, &rq, reply_buf, r);
 	if (err)
@@ -577,6 +591,21 @@ static void osfs_flush(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
 		refused(r, in, NULL, err);
 	else
 		fuse_reply_err(r, 0);
+	put_handle(h);
+}
+
+/* poll, select and epoll: a live stream is ready when it has records; every
+ * other file always is, as without a poll operation. */
+static void osfs_poll(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi,
+		      struct fuse_pollhandle *ph)
+{
+	struct handle *h = get_handle(fi);
+	unsigned events = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+	if (h->node && h->node->kind == KIND_LIVE)
+		events = live_poll(h, ph);
+	else if (ph)
+		fuse_pollhandle_destroy(ph);
+	fuse_reply_poll(r, events);
 	put_handle(h);
 }
 
@@ -735,4 +764,5 @@ const struct fuse_lowlevel_ops osfs_ops = {
 	.listxattr = osfs_listxattr,
 	.removexattr = osfs_removexattr,
 	.create = osfs_create,
+	.poll = osfs_poll,
 };

@@ -30,6 +30,7 @@
 #include "access.h"
 #include "node.h"
 #include "osfs/logging/logging.h"
+#include "osfs/logging/tail.h"
 #include "osfs/os.h"
 #include "osfs/refuse.h"
 #include "osfs/thread.h"
@@ -110,6 +111,11 @@ static void add_access(void *ctx, const char *path, mode_t mode, gid_t gid)
 	cJSON_AddNumberToObject(c, "gid", gid);
 }
 
+static void add_tail(void *ctx, const char *logger, const char *formatter)
+{
+	cJSON_AddStringToObject(ctx, logger, formatter);
+}
+
 /* The state as one JSON document (NULL if out of memory). */
 static char *state_text(void)
 {
@@ -140,6 +146,7 @@ static char *state_text(void)
 	const char *tz = getenv("TZ");
 	cJSON_AddStringToObject(doc, "tz", tz ? tz : "");
 	access_each(add_access, cJSON_AddObjectToObject(doc, "access"));
+	log_tail_formatters(add_tail, cJSON_AddObjectToObject(doc, "tail_formatters"));
 	char *text = cJSON_Print(doc);
 	cJSON_Delete(doc);
 	return text;
@@ -464,6 +471,9 @@ static int load_state(void)
 			fprintf(stderr, "osfs: %s: %s\n", state_path, osfs_refusal());
 		cJSON_free(json);
 	}
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(doc, "tail_formatters")) /* after the formatters */
+		if (cJSON_IsString(c) && log_tail_formatter_set(c->string, c->valuestring) < 0)
+			fprintf(stderr, "osfs: %s: %s\n", state_path, osfs_refusal());
 	osfs_refusal_clear();
 	cJSON_Delete(doc);
 	return err;

@@ -17,6 +17,7 @@
 #include "osfs/fmt.h"
 #include "osfs/jsonscan.h"
 #include "osfs/logging/logging.h"
+#include "osfs/logging/tail.h"
 #include "osfs/os.h"
 #include "osfs/refuse.h"
 
@@ -212,6 +213,56 @@ static const struct node enabled_each = {.kind = KIND_VALUE, .mode = 0444, .show
 static const struct dir enabled_dir = {.each = &enabled_each, .match = match_enabled,
 				       .list = list_enabled};
 
+/* A logger's tail: its readers, as logging/tail.h keeps them. */
+static int tail_open(const char *logger, void (*wake)(void *), void *ctx, void **reader)
+{
+	struct log_tail *t;
+	int err = log_tail_open(logger, wake, ctx, &t);
+	if (!err)
+		*reader = t;
+	return err;
+}
+
+static void tail_close(void *t)
+{
+	log_tail_close(t);
+}
+
+static void tail_lock(void *t)
+{
+	log_tail_lock(t);
+}
+
+static void tail_unlock(void *t)
+{
+	log_tail_unlock(t);
+}
+
+static size_t tail_ready(const void *t)
+{
+	return log_tail_ready(t);
+}
+
+static size_t tail_take(void *t, char *out, size_t size)
+{
+	return log_tail_take(t, out, size);
+}
+
+static const struct live_source tail_source = {
+	.open = tail_open, .close = tail_close, .lock = tail_lock, .unlock = tail_unlock,
+	.ready = tail_ready, .take = tail_take, .extent = log_tail_extent,
+	.reserve = LOG_TAIL_BUFFER};
+
+static int show_tail_formatter(struct osfs_buf *out, const struct req *rq)
+{
+	return log_tail_formatter_get(rq->arg, out);
+}
+
+static int store_tail_formatter(const char *value, const struct req *rq)
+{
+	return log_tail_formatter_set(rq->arg, value);
+}
+
 /* A logger's record streams: the owner's alone, unless the owner chmods them. */
 #define LEVEL_ROW(n, level, doc_)                                                           \
 	{.name = (n), .kind = KIND_RECORDS, .mode = 0200, .flags = NODE_OWNED,              \
@@ -243,6 +294,12 @@ static const struct node logger_rows[] = {
 	LEVEL_ROW("error", 40, "write a line: one ERROR record"),
 	LEVEL_ROW("critical", 50, "write a line: one CRITICAL record"),
 	LEVEL_ROW("log", -1, "write 'LEVEL message': one record at that level"),
+	/* Records can carry secrets: the owner's alone to read, unless the owner chmods it. */
+	LIVE_ROW("tail", &tail_source, 0400,
+		 "the records that reach this logger's handlers, as they come (cat, tail -f); "
+		 "not listed"),
+	SETTING_ROW("tail_formatter", show_tail_formatter, store_tail_formatter,
+		    "the formatter tail shows records with; empty: logging.BASIC_FORMAT"),
 	END_ROW,
 };
 static const struct dir logger_dir = {.rows = logger_rows};

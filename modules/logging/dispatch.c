@@ -13,6 +13,7 @@
 #include "internal.h"
 #include "osfs/errno.h"
 #include "osfs/fmt.h"
+#include "osfs/logging/tail.h"
 #include "osfs/refuse.h"
 
 static int disable_level;    /* logging.disable() */
@@ -88,6 +89,7 @@ void log_fini(void)
 	default_formatter = NULL;
 	pthread_mutex_unlock(&log_config_lock);
 	log_levels_fini();
+	log_tail_fini();
 	log_stop_end();
 }
 
@@ -428,6 +430,8 @@ static inline __attribute__((always_inline)) int call_handlers(struct log_logger
 							      unsigned long key)
 {
 	int found = 0, err = 0;
+	if (__atomic_load_n(&log_tail_readers, __ATOMIC_RELAXED)) /* someone reads a tail */
+		log_tail_offer(l, r);
 	for (struct log_logger *c = l; c; c = c->propagate ? c->parent : NULL) {
 		for (size_t i = 0; i < c->nhandlers; i++) {
 			struct log_handler *h = c->handlers[i]->handler;
@@ -588,7 +592,8 @@ int log_handle_record(const char *logger, struct log_record *r, struct log_batch
 
 unsigned log_caller_needs(const char *logger)
 {
-	unsigned needs = 0;
+	/* a tail's formatter may show anything of the writer */
+	unsigned needs = __atomic_load_n(&log_tail_readers, __ATOMIC_RELAXED) ? LOG_CALLER_ALL : 0;
 	pthread_rwlock_rdlock(&log_lock);
 	for (struct log_logger *c = registry_logger(logger); c; c = c->propagate ? c->parent : NULL) {
 		for (size_t i = 0; i < c->nhandlers; i++) {

@@ -251,6 +251,12 @@ void handler_failed(struct log_handler *h, unsigned long records, pid_t pid, int
 struct log_batch *batch_new(void);
 int batch_emit(struct log_batch *b); /* emits and frees b; call it holding no log_lock */
 
+/* The tails (tail.c): a record at each logger of callHandlers' walk from l, to
+ * that logger's readers (log_lock held for reading); called only while
+ * log_tail_readers is not 0.  log_tail_fini at log_fini. */
+void log_tail_offer(struct log_logger *l, const struct log_record *r);
+void log_tail_fini(void);
+
 /* logging.lastResort: a record no handler took (log_lock held for reading). */
 void log_last_resort(struct log_record *r);
 /* Logger.handle(record) of a record made elsewhere (makeLogRecord): the logger's
