@@ -76,6 +76,7 @@ int log_init(void)
 
 void log_fini(void)
 {
+	spool_stop_thread(); /* no resend under way while the handlers close */
 	pthread_mutex_lock(&log_config_lock);
 	pthread_rwlock_wrlock(&log_lock);
 	struct log_objects *o = log_reg.objects;
@@ -84,6 +85,7 @@ void log_fini(void)
 	pthread_rwlock_unlock(&log_lock);
 	objects_drain(o);
 	objects_free(o);
+	spool_fini(); /* what the handlers left, saved */
 	log_formatter_free(default_formatter);
 	default_formatter = NULL;
 	pthread_mutex_unlock(&log_config_lock);
@@ -215,13 +217,26 @@ static int emit_one(struct batch_out *o)
 	struct log_handler *h = o->h;
 	struct log_emit e = {.text = o->text.data, .rec = o->rec, .n = o->records};
 	int err = osfs_buf_error(&o->text);
+	unsigned long lost = 0;
+	int spooled = 0;
 	if (!err && o->records && h->cls->emit) { /* (NullHandler has none) */
 		e.deadline = h->timeout_ms ? log_clock_ns() + (int64_t)h->timeout_ms * 1000000 : 0;
 		err = lock_until(h, e.deadline);
 		if (!err) {
-			err = h->cls->emit(h, &e);
+			if ((spooled = spool_wanted(h))) /* counts what it emits, keeps or loses */
+				err = spool_emit(h, &e, &lost);
+			else
+				err = h->cls->emit(h, &e);
 			pthread_mutex_unlock(&h->lock);
 		}
+	}
+	if (spooled && !err)
+		return 0;
+	if (spooled) {
+		char why[OSFS_REFUSAL_MAX];
+		snprintf(why, sizeof why, "%s", osfs_refusal());
+		handler_failed(h, lost, o->pid, err, why);
+		return raise_exceptions ? osfs_refuse(EIO, "handler '%s' failed: %s", h->id, why) : 0;
 	}
 	if (!err)
 		e.sent = o->records;
@@ -571,6 +586,7 @@ void log_stats(struct osfs_buf *out)
 		osfs_buf_printf(out, "handler.%s.emitted=%lu\nhandler.%s.errors=%lu\n", h->id,
 				__atomic_load_n(&h->emitted, __ATOMIC_RELAXED), h->id,
 				__atomic_load_n(&h->errors, __ATOMIC_RELAXED));
+		spool_stats(h, out);
 	}
 	pthread_rwlock_unlock(&log_lock);
 }

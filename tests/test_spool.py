@@ -1,0 +1,257 @@
+"""Spools of the network handlers: records a receiver did not take are kept and
+sent again, in order, when it is back.  Real peers on loopback, started and
+stopped by the tests: a Python receiver of SocketHandler's wire format (its own
+process, restarted mid-stream), a real rsyslog over TCP, UDP and HTTP receivers."""
+import http.server
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+SEED = 15
+
+# A receiver of SocketHandler's records (4-byte length, pickle), as the logging
+# cookbook's, in a process of its own; each record's msg on a line of OUT.
+# graceful: at SIGTERM it stops accepting, half-closes each connection (FIN) and
+# reads what is still sent until the sender closes, then exits: what it was sent
+# is read.  abrupt: SIGTERM's default, as a plain socketserver receiver.
+RECEIVER = r"""
+import os, pickle, select, signal, socket, struct, sys, time
+port, out, mode = int(sys.argv[1]), open(sys.argv[2], "a", buffering=1), sys.argv[3]
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", port))
+ls.listen(16)
+conns, stopping, until = {}, [], None
+rfd, wfd = os.pipe()
+os.set_blocking(wfd, False)
+if mode == "graceful":
+    signal.signal(signal.SIGTERM, lambda *a: stopping.append(1))
+    signal.set_wakeup_fd(wfd)
+print("ready", flush=True)
+while True:
+    if stopping and until is None:
+        ls.close()
+        for c in conns:
+            c.shutdown(socket.SHUT_WR)
+        until = time.time() + 5
+    if until is not None and (not conns or time.time() > until):
+        break
+    r, _, _ = select.select(list(conns) + ([] if until else [ls]) + [rfd], [], [], 0.1)
+    for s in r:
+        if s is ls:
+            c, _ = ls.accept()
+            conns[c] = b""
+            continue
+        if s == rfd:
+            os.read(rfd, 100)
+            continue
+        try:
+            data = s.recv(65536)
+        except ConnectionResetError:
+            data = b""
+        if not data:
+            s.close()
+            del conns[s]
+            continue
+        buf = conns[s] + data
+        while len(buf) >= 4 and len(buf) >= 4 + struct.unpack(">L", buf[:4])[0]:
+            n = struct.unpack(">L", buf[:4])[0]
+            out.write(pickle.loads(buf[4:4 + n])["msg"] + "\n")
+            buf = buf[4 + n:]
+        conns[s] = buf
+"""
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Receiver:
+    def __init__(self, tmp_path, port, mode="graceful"):
+        self.script = tmp_path / "receiver.py"
+        self.script.write_text(RECEIVER)
+        self.port, self.out, self.mode, self.proc = port, tmp_path / "received", mode, None
+
+    def start(self):
+        self.proc = subprocess.Popen([sys.executable, str(self.script), str(self.port), str(self.out),
+                                      self.mode], stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline() == "ready\n"
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def lines(self):
+        return self.out.read_text().splitlines() if self.out.exists() else []
+
+
+def stats(m):
+    return dict(l.split("=", 1) for l in m.read("logging", "stats").splitlines())
+
+
+def configure(m, handler, logger="net"):
+    os.makedirs(m.p("logging", "loggers", logger), exist_ok=True)
+    with open(m.p("logging", "config"), "w") as f:
+        json.dump({"version": 1, "formatters": {"f": {"format": "%(message)s"}},
+                   "handlers": {"h": dict(handler, formatter="f")},
+                   "loggers": {logger: {"level": "DEBUG", "handlers": ["h"]}}}, f)
+
+
+def wait(pred, timeout=15):
+    deadline = time.time() + timeout
+    while not pred() and time.time() < deadline:
+        time.sleep(0.02)
+    return pred()
+
+
+def write_numbered(m, start, stop, per_write, pause=0.0, logger="net"):
+    fd = os.open(m.p("logging", "loggers", logger, "info"), os.O_WRONLY)
+    try:
+        for i in range(start, stop, per_write):
+            os.write(fd, "".join(f"{k}\n" for k in range(i, min(i + per_write, stop))).encode())
+            if pause:
+                time.sleep(pause)
+    finally:
+        os.close(fd)
+
+
+SOCKET = {"class": "logging.handlers.SocketHandler", "host": "127.0.0.1",
+          "retryStart": 0.1, "retryFactor": 2.0, "retryMax": 0.4}
+
+
+def test_python_receiver_restarted_mid_stream(fresh, tmp_path):
+    """(1) Every record exactly once, in order, across two restarts of the receiver."""
+    rng = random.Random(SEED)
+    r = Receiver(tmp_path, free_port())
+    r.start()
+    try:
+        configure(fresh, dict(SOCKET, port=r.port))
+        n, at, restarts = 3000, 0, sorted(rng.sample(range(300, 2700, 10), 2))
+        for point in restarts + [n]:
+            write_numbered(fresh, at, point, rng.randint(1, 20), pause=0.001)
+            at = point
+            if point < n:
+                r.stop()  # mid-stream: records are in flight
+                write_numbered(fresh, at, at + 100, 7)  # while it is away
+                at += 100
+                r.start()
+        assert wait(lambda: len(r.lines()) >= n), (len(r.lines()), stats(fresh))
+        time.sleep(0.3)
+        assert r.lines() == [str(k) for k in range(n)], stats(fresh)
+        s = stats(fresh)
+        assert s["handler.h.dropped"] == "0" and s["handler.h.waiting"] == "0"
+        assert int(s["handler.h.resent"]) >= 100 and s["handler.h.errors"] == "0"
+        assert int(s["handler.h.emitted"]) == n
+    finally:
+        r.stop()
+
+
+def test_spool_bound_drops_exactly_the_newest(fresh, tmp_path):
+    """(3) Receiver down: bound + K records; the first bound arrive, K are counted dropped."""
+    r = Receiver(tmp_path, free_port())
+    configure(fresh, dict(SOCKET, port=r.port))
+    bound, k = 137, 58
+    with open(fresh.p("logging", "handlers", "h", "spool"), "w") as f:
+        f.write(f"{bound}\n")
+    assert fresh.read("logging", "handlers", "h", "spool") == f"{bound}\n"
+    write_numbered(fresh, 0, bound + k, 9)
+    s = stats(fresh)
+    assert (s["handler.h.waiting"], s["handler.h.dropped"], s["handler.h.errors"]) == (
+        str(bound), str(k), str(k))
+    assert "records are spooled" in "\n".join(fresh.errors())
+    r.start()
+    try:
+        assert wait(lambda: len(r.lines()) >= bound)
+        time.sleep(0.3)
+        assert r.lines() == [str(i) for i in range(bound)]
+        s = stats(fresh)
+        assert (s["handler.h.resent"], s["handler.h.waiting"], s["handler.h.dropped"]) == (
+            str(bound), "0", str(k))
+        write_numbered(fresh, 1000, 1010, 5)  # and on as before
+        assert wait(lambda: len(r.lines()) == bound + 10)
+    finally:
+        r.stop()
+
+
+def test_spool_zero_is_pythons_behaviour(make_mount, tmp_path):
+    m = make_mount("-o", "spool_records=0")
+    try:
+        r = Receiver(tmp_path, free_port())
+        configure(m, dict(SOCKET, port=r.port))
+        assert m.read("logging", "handlers", "h", "spool") == "0\n"
+        write_numbered(m, 0, 5, 5)
+        s = stats(m)
+        assert s["handler.h.errors"] == "5" and s["handler.h.spooled"] == "0"
+        with open(m.p("logging", "handlers", "h", "spool"), "w") as f:
+            f.write("10\n")  # this handler only
+        write_numbered(m, 5, 8, 3)
+        assert stats(m)["handler.h.waiting"] == "3"
+        with pytest.raises(OSError):
+            with open(m.p("logging", "handlers", "h", "spool"), "w") as f:
+                f.write("-1\n")
+    finally:
+        assert m.unmount() == 0
+        m.check_output()
+
+
+def test_spool_survives_a_daemon_restart(make_mount, tmp_path):
+    """(4) With -o state: records spooled while the receiver is down are saved when
+    osfs stops, and sent when both are back."""
+    state = tmp_path / "st" / "state.json"
+    r = Receiver(tmp_path, free_port())
+    m = make_mount("-o", f"state={state}")
+    configure(m, dict(SOCKET, port=r.port))
+    with open(m.p("logging", "handlers", "h", "spool"), "w") as f:
+        f.write("500\n")
+    write_numbered(m, 0, 250, 25)
+    assert stats(m)["handler.h.waiting"] == "250"
+    assert m.unmount() == 0
+    m.check_output()
+    spool = tmp_path / "st" / "state.json.spool"
+    st = os.lstat(spool)
+    assert stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600
+    m = make_mount("-o", f"state={state}")
+    try:
+        assert m.read("logging", "handlers", "h", "spool") == "500\n"  # kept in the state
+        write_numbered(m, 250, 300, 10)  # after the saved ones
+        r.start()
+        assert wait(lambda: len(r.lines()) >= 300)
+        time.sleep(0.3)
+        assert r.lines() == [str(k) for k in range(300)]
+        assert wait(lambda: not spool.exists(), 3)  # nothing left to keep
+    finally:
+        r.stop()
+        assert m.unmount() == 0
+        m.check_output()
+
+
+def test_spool_file_is_never_followed(make_mount, tmp_path):
+    d = tmp_path / "st"
+    d.mkdir(mode=0o700)
+    target = tmp_path / "elsewhere"
+    target.write_text("osfs-spool 1\n")
+    os.symlink(target, d / "state.json.spool")
+    with pytest.raises(RuntimeError, match="symbolic link"):
+        make_mount("-o", f"state={d / 'state.json'}")
+    os.unlink(d / "state.json.spool")
+    (d / "state.json.spool").write_text("osfs-spool 1\nhandler 99 1 1\nx")
+    os.chmod(d / "state.json.spool", 0o600)
+    with pytest.raises(RuntimeError, match="damaged"):
+        make_mount("-o", f"state={d / 'state.json'}")
