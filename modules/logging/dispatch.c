@@ -195,6 +195,12 @@ void handler_failed(struct log_handler *h, unsigned long records, pid_t pid, int
 	osfs_refusal_clear();
 }
 
+void handler_emitted(struct log_handler *h, long n)
+{
+	__atomic_add_fetch(&h->emitted, (unsigned long)n, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&stats.emitted, (unsigned long)n, __ATOMIC_RELAXED);
+}
+
 int log_batch_end(struct log_batch *b)
 {
 	pthread_rwlock_unlock(&log_lock);

@@ -282,6 +282,9 @@ int handler_handle(struct log_handler *h, const struct log_record *r, struct log
 /* Records a handler could not take: counted as its errors, with an errors line. */
 void handler_failed(struct log_handler *h, unsigned long records, pid_t pid, int err,
 		    const char *why);
+/* n records of the handler reached the target (n < 0: taken back: a spool found
+ * them unacknowledged), in its count and the daemon's. */
+void handler_emitted(struct log_handler *h, long n);
 struct log_batch *batch_new(void);
 int batch_emit(struct log_batch *b); /* emits and frees b; call it holding no log_lock */
 

@@ -298,7 +298,7 @@ static void reconcile(struct log_handler *h, struct spool *s)
 		while (s->unacked.head && s->unacked.head->conn == conn)
 			list_push(&back, list_pop(&s->unacked));
 		if (back.n) { /* sent, never acknowledged: not emitted after all */
-			__atomic_sub_fetch(&h->emitted, back.n, __ATOMIC_RELAXED);
+			handler_emitted(h, -(long)back.n);
 			s->spooled += back.n;
 			list_prepend(&s->waiting, &back);
 			mark_dirty();
@@ -392,7 +392,7 @@ static int resend(struct log_handler *h, struct spool *s, int64_t deadline)
 		free(list_pop(&s->waiting));
 	if (e.sent) {
 		s->resent += e.sent;
-		__atomic_add_fetch(&h->emitted, e.sent, __ATOMIC_RELAXED);
+		handler_emitted(h, (long)e.sent);
 		mark_dirty();
 	}
 	osfs_buf_free(&text);
@@ -442,7 +442,7 @@ int spool_emit(struct log_handler *h, struct log_emit *e, unsigned long *lost)
 	size_t first = 0;
 	if (flush_waiting(h, s, e->deadline) == 0) {
 		int err = send_some(h, s, e);
-		__atomic_add_fetch(&h->emitted, e->sent, __ATOMIC_RELAXED);
+		handler_emitted(h, (long)e->sent);
 		if (err) {
 			away(h, s, err);
 			osfs_refusal_clear();
