@@ -43,7 +43,7 @@ struct syslog {
 	const char *ident; /* the '.' key's ident and append_nul, as Python's attributes */
 	int append_nul;
 	struct net_stream st; /* TCP: the connection, connected again with Python's */
-	struct net_retry retry; /* SocketHandler back-off after the receiver is lost */
+	struct net_retry retry; /* back-off after the receiver is lost */
 };
 
 static const char *const params[] = {"address", "facility", "socktype", NULL};
@@ -119,7 +119,7 @@ static int syslog_open(struct log_handler *h, const cJSON *kwargs)
 	if (!s)
 		return -ENOMEM;
 	s->fd = s->st.fd = -1;
-	s->retry = (struct net_retry){1.0, 2.0, 30.0, -1, 0};
+	s->retry = (struct net_retry){0.25, 2.0, 30.0, -1, 0}; /* as the spool's (spool.c) */
 	h->state = s;
 	h->timeout_ms = TIMEOUT_MS;
 	const cJSON *ident = handler_prop(h, "ident"), *nul = handler_prop(h, "append_nul");
