@@ -450,3 +450,96 @@ def test_http_refused_and_5xx_are_spooled(fresh):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+class NetnsMount:
+    """osfs run inside a network namespace of its own (nsenter --net: the mount
+    itself stays in the test's mount namespace)."""
+
+    def __init__(self, path, netns, *options):
+        from conftest import Mount, OSFS
+        self.m = Mount.__new__(Mount)
+        self.m.path, self.m.log_path = str(path), str(path) + ".log"
+        self.m.log = open(self.m.log_path, "w+")
+        self.m.proc = subprocess.Popen(["nsenter", f"--net=/run/netns/{netns}", OSFS, str(path), "-f",
+                                        *options], stdout=self.m.log, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL)
+        self.m.wait_mounted()
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("nsenter"),
+                    reason="network namespaces need root, ip (iproute2) and nsenter")
+def test_fleet_ships_to_a_central_rsyslog_restarted_twice(tmp_path):
+    """(5) Three osfs hosts, each in a network namespace made here (a veth pair, its
+    own address), ship over TCP to one central rsyslog, which is restarted twice
+    while they write: its file ends with every record of every host, once each
+    and in order per host (but what rsyslog itself discards unread at SIGTERM)."""
+    hosts, n, tag = 3, 600, f"{os.getpid() % 10000}"
+    port = free_port()
+    made, mounts = [], []
+    rs = Rsyslog(tmp_path, port, addr="0.0.0.0")
+
+    def run(*argv):
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    try:
+        for i in range(hosts):
+            ns, host_if, ns_if = f"osfs-spool-{tag}-{i}", f"osh{tag}x{i}", f"osn{tag}x{i}"
+            run("ip", "netns", "add", ns)
+            made.append((ns, host_if))
+            run("ip", "link", "add", host_if, "type", "veth", "peer", "name", ns_if)
+            run("ip", "link", "set", ns_if, "netns", ns)
+            run("ip", "addr", "add", f"10.{77 + i}.{int(tag) % 250}.1/24", "dev", host_if)
+            run("ip", "link", "set", host_if, "up")
+            for cmd in (["ip", "addr", "add", f"10.{77 + i}.{int(tag) % 250}.2/24", "dev", ns_if],
+                        ["ip", "link", "set", ns_if, "up"], ["ip", "link", "set", "lo", "up"]):
+                run("ip", "netns", "exec", ns, *cmd)
+        rs.start()
+        for i in range(hosts):
+            mnt = tmp_path / f"host{i}"
+            mnt.mkdir()
+            m = NetnsMount(mnt, made[i][0]).m
+            mounts.append(m)
+            os.makedirs(m.p("logging", "loggers", "net"))
+            with open(m.p("logging", "config"), "w") as f:
+                json.dump({"version": 1,
+                           "formatters": {"f": {"format": f"host{i} seq %(message)s"}},
+                           "handlers": {"h": {"class": "logging.handlers.SysLogHandler",
+                                              "address": [f"10.{77 + i}.{int(tag) % 250}.1", port],
+                                              "socktype": "ext://socket.SOCK_STREAM",
+                                              "formatter": "f"}},
+                           "loggers": {"net": {"level": "INFO", "handlers": ["h"]}}}, f)
+            with open(m.p("logging", "handlers", "h", "spool"), "w") as f:
+                f.write("10000\n")
+        writers = [Writer(m, n, SEED + i) for i, m in enumerate(mounts)]
+        for w in writers:
+            w.start()
+        restarts = []
+        for frac in (0.3, 0.65):
+            assert wait(lambda: min(w.at for w in writers) >= n * frac, 20)
+            before = [w.at for w in writers]
+            rs.stop()
+            time.sleep(0.2)
+            rs.start()
+            restarts.append((before, [w.at for w in writers]))
+        for w in writers:
+            w.join(30)
+            assert w.error is None
+        assert wait(lambda: all(len(rs.numbers(rf"host{i} seq (\d+)")) >= n for i in range(hosts)), 20)
+        time.sleep(0.5)
+        lost = 0
+        for i in range(hosts):
+            got = rs.numbers(rf"host{i} seq (\d+)")
+            lost += len(check_stream(got, n, [(b[i], a[i]) for b, a in restarts], exact=False))
+            s = stats(mounts[i])
+            assert s["handler.h.dropped"] == "0" and s["handler.h.waiting"] == "0", s
+        print(f"fleet: {hosts} hosts x {n} records, rsyslog restarted twice: {lost} lost")
+    finally:
+        rs.stop()
+        for m in mounts:
+            code = m.unmount()
+            m.check_output()
+            assert code == 0
+        for ns, host_if in made:
+            subprocess.run(["ip", "link", "del", host_if], stderr=subprocess.DEVNULL)
+            subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
