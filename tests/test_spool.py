@@ -543,3 +543,47 @@ def test_fleet_ships_to_a_central_rsyslog_restarted_twice(tmp_path):
         for ns, host_if in made:
             subprocess.run(["ip", "link", "del", host_if], stderr=subprocess.DEVNULL)
             subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+
+
+def test_writers_never_wait_for_a_receiver_that_does_not_answer(fresh, tmp_path):
+    """A receiver whose host does not answer (a listener with a full backlog: the
+    connect waits for its 1 s timeout): the resends hold the handler for that long,
+    and writes meanwhile join the spool at once; nothing is lost, order holds."""
+    port = free_port()
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", port))
+    blocker.listen(0)
+    fillers = []
+    for _ in range(3):  # the backlog full: the next SYN is dropped, connect() waits
+        c = socket.socket()
+        c.setblocking(False)
+        c.connect_ex(("127.0.0.1", port))
+        fillers.append(c)
+    time.sleep(0.1)
+    r = Receiver(tmp_path, port)
+    try:
+        configure(fresh, dict(SOCKET, port=port))
+        slowest, n = 0, 0
+        for i in range(40):
+            t = time.monotonic()
+            write_numbered(fresh, n, n + 5, 5)
+            n += 5
+            if i:
+                slowest = max(slowest, time.monotonic() - t)
+            time.sleep(0.05)
+        s = stats(fresh)
+        assert s["handler.h.errors"] == "0" and s["handler.h.dropped"] == "0", s
+        assert int(s["handler.h.waiting"]) == n, s
+        assert slowest < 0.5, slowest  # no write waited for the connect's timeout
+        for c in fillers:
+            c.close()
+        blocker.close()
+        r.start()
+        assert wait(lambda: len(r.lines()) >= n, 20), stats(fresh)
+        time.sleep(0.3)
+        assert r.lines() == [str(k) for k in range(n)]
+    finally:
+        r.stop()
+        for c in fillers:
+            c.close()
+        blocker.close()

@@ -227,8 +227,19 @@ static int emit_one(struct batch_out *o)
 	int spooled = 0;
 	if (!err && o->records && h->cls->emit) { /* (NullHandler has none) */
 		e.deadline = h->timeout_ms ? log_clock_ns() + (int64_t)h->timeout_ms * 1000000 : 0;
-		err = lock_until(h, e.deadline);
-		if (!err) {
+		/* A spooled handler's records are never lost to a busy lock: while the
+		 * receiver is away (a resend may hold the lock for its timeout) they join
+		 * the spool at once, else when the wait for the lock ends. */
+		int spool = __atomic_load_n(&h->spool, __ATOMIC_ACQUIRE) != NULL;
+		if (spool && pthread_mutex_trylock(&h->lock) == 0)
+			err = 0;
+		else if (spool && (err = spool_busy_keep(h, &e, &lost, 0)) != -EBUSY)
+			spooled = 2; /* kept (or dropped): the lock is not held */
+		else if ((err = lock_until(h, e.deadline)) != 0 && spool) {
+			err = spool_busy_keep(h, &e, &lost, 1);
+			spooled = 2;
+		}
+		if (!err && spooled != 2) {
 			if ((spooled = spool_wanted(h))) /* counts what it emits, keeps or loses */
 				err = spool_emit(h, &e, &lost);
 			else

@@ -262,6 +262,10 @@ int spool_wanted(struct log_handler *h);
  * Counts the handler's emitted/errors itself; returns 0, or -errno for records
  * lost (dropped past the bound), with *lost how many. */
 int spool_emit(struct log_handler *h, struct log_emit *e, unsigned long *lost);
+/* A write that finds the handler's lock held while its receiver is away (or,
+ * force, that waited for it in vain): its records join the spool at once
+ * (-EBUSY: not away, wait for the lock). */
+int spool_busy_keep(struct log_handler *h, const struct log_emit *e, unsigned long *lost, int force);
 /* The handler goes: what it holds is kept for the next handler of its name (and
  * the spool file). */
 void spool_retire(struct log_handler *h);

@@ -57,6 +57,13 @@ struct list {
 struct spool {
 	struct list waiting, unacked;
 	unsigned long spooled, resent, dropped;
+	/* While the receiver is away, the handler's lock may be held by a resend
+	 * that waits for it (a connect to a host that does not answer): a write that
+	 * finds it so leaves its records here, at once, and whoever holds the lock
+	 * next moves them to waiting. */
+	pthread_mutex_t inbox_lock;
+	struct list inbox;
+	unsigned long inbox_dropped;
 	int64_t next_try; /* CLOCK_MONOTONIC ns; 0: at once */
 	double period;
 	int away;         /* the receiver is away (said once in errors) */
@@ -272,15 +279,69 @@ static void adopt(struct log_handler *h, struct spool *s)
 	pthread_mutex_unlock(&sp.lock);
 }
 
+/* Records written while the lock was held, after those waiting (up to the bound). */
+static void take_inbox(struct log_handler *h, struct spool *s, long bound)
+{
+	if (!__atomic_load_n(&s->inbox.n, __ATOMIC_RELAXED))
+		return;
+	pthread_mutex_lock(&s->inbox_lock);
+	struct list in = s->inbox;
+	s->inbox = (struct list){0};
+	pthread_mutex_unlock(&s->inbox_lock);
+	unsigned long dropped = 0;
+	for (struct srec *r; (r = list_pop(&in));) {
+		if ((long)s->waiting.n >= bound) {
+			dropped++;
+			free(r);
+		} else {
+			list_push(&s->waiting, r);
+		}
+	}
+	if (dropped) {
+		s->dropped += dropped;
+		s->spooled -= dropped; /* counted when they entered the inbox */
+		handler_failed(h, dropped, getpid(), ENOBUFS, "the spool is full: records dropped");
+	}
+	mark_dirty();
+}
+
+int spool_busy_keep(struct log_handler *h, const struct log_emit *e, unsigned long *lost, int force)
+{
+	struct spool *s = __atomic_load_n(&h->spool, __ATOMIC_ACQUIRE);
+	*lost = 0;
+	if (!s || (!force && !__atomic_load_n(&s->away, __ATOMIC_RELAXED)))
+		return -EBUSY; /* the receiver is not known away: wait for the lock */
+	long bound = bound_of(h->id);
+	pthread_mutex_lock(&s->inbox_lock);
+	for (size_t i = 0; i < e->n; i++) {
+		size_t start = i ? e->rec[i - 1].end : 0;
+		struct srec *r = (long)s->inbox.n < bound
+			? srec_new(e->text + start, e->rec[i].end - start, e->rec[i].levelno, e->rec[i].levelname)
+			: NULL;
+		if (r) {
+			list_push(&s->inbox, r);
+			__atomic_add_fetch(&s->spooled, 1, __ATOMIC_RELAXED);
+		} else {
+			s->inbox_dropped++;
+			(*lost)++;
+		}
+	}
+	pthread_mutex_unlock(&s->inbox_lock);
+	return *lost ? osfs_refuse(ENOBUFS, "the spool is full (%ld records): %lu dropped", bound, *lost)
+		     : 0;
+}
+
 static struct spool *spool_of(struct log_handler *h)
 {
 	if (!h->spool) {
 		struct spool *s = calloc(1, sizeof *s);
 		if (!s)
 			return NULL;
+		pthread_mutex_init(&s->inbox_lock, NULL);
 		__atomic_store_n(&h->spool, s, __ATOMIC_RELEASE);
 	}
 	adopt(h, h->spool);
+	take_inbox(h, h->spool, bound_of(h->id));
 	return h->spool;
 }
 
@@ -410,7 +471,7 @@ static void away(struct log_handler *h, struct spool *s, int err)
 {
 	if (s->away)
 		return;
-	s->away = 1;
+	__atomic_store_n(&s->away, 1, __ATOMIC_RELAXED);
 	char node[320], why[OSFS_REFUSAL_MAX + 64];
 	snprintf(node, sizeof node, "logging/handlers/%s", h->id);
 	snprintf(why, sizeof why, "%s; records are spooled", osfs_refusal());
@@ -428,7 +489,7 @@ static int flush_waiting(struct log_handler *h, struct spool *s, int64_t deadlin
 	int err = resend(h, s, deadline);
 	if (!err && !s->waiting.n) {
 		s->next_try = 0;
-		s->away = 0;
+		__atomic_store_n(&s->away, 0, __ATOMIC_RELAXED);
 		return 0;
 	}
 	away(h, s, err ? err : -EAGAIN);
@@ -472,6 +533,7 @@ void spool_retire(struct log_handler *h)
 	if (h->cls->release && h->cls->acked) /* closed first: what it acknowledged is final */
 		h->cls->release(h);
 	reconcile(h, s);
+	take_inbox(h, s, bound_of(h->id));
 	list_prepend(&s->waiting, &s->unacked);
 	struct pending *p = s->waiting.n ? calloc(1, sizeof *p) : NULL;
 	if (p && (p->id = strdup(h->id)) && (p->cls = strdup(h->cls->name))) {
@@ -490,6 +552,8 @@ void spool_retire(struct log_handler *h)
 	}
 	list_free(&s->waiting);
 	list_free(&s->unacked);
+	list_free(&s->inbox);
+	pthread_mutex_destroy(&s->inbox_lock);
 	free(s);
 	h->spool = NULL;
 }
@@ -509,7 +573,8 @@ void spool_stats(struct log_handler *h, struct osfs_buf *out)
 			"handler.%s.spool=%ld\nhandler.%s.spooled=%lu\nhandler.%s.resent=%lu\n"
 			"handler.%s.dropped=%lu\nhandler.%s.waiting=%zu\nhandler.%s.unacked=%zu\n",
 			h->id, bound_of(h->id), h->id, LOAD(s->spooled), h->id, LOAD(s->resent), h->id,
-			LOAD(s->dropped), h->id, LOAD(s->waiting.n), h->id, LOAD(s->unacked.n));
+			LOAD(s->dropped) + LOAD(s->inbox_dropped), h->id, LOAD(s->waiting.n) + LOAD(s->inbox.n),
+			h->id, LOAD(s->unacked.n));
 #undef LOAD
 }
 
