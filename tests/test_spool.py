@@ -587,3 +587,38 @@ def test_writers_never_wait_for_a_receiver_that_does_not_answer(fresh, tmp_path)
         for c in fillers:
             c.close()
         blocker.close()
+
+
+@pytest.mark.skipif(not shutil.which("rsyslogd"), reason="rsyslog is not installed")
+def test_syslog_tcp_connects_again_without_a_spool(make_mount, tmp_path):
+    """Issue 12: SysLogHandler over TCP connects again after rsyslog restarts (Python's
+    never does), spool or not; without one, what the outage cost is counted."""
+    m = make_mount("-o", "spool_records=0")
+    rs = Rsyslog(tmp_path, free_port())
+    rs.start()
+    try:
+        os.makedirs(m.p("logging", "loggers", "net"))
+        with open(m.p("logging", "config"), "w") as f:
+            json.dump({"version": 1, "formatters": {"f": {"format": "seq %(message)s"}},
+                       "handlers": {"h": {"class": "logging.handlers.SysLogHandler",
+                                          "address": ["127.0.0.1", rs.port],
+                                          "socktype": "ext://socket.SOCK_STREAM", "formatter": "f"}},
+                       "loggers": {"net": {"level": "INFO", "handlers": ["h"]}}}, f)
+        write_numbered(m, 0, 10, 10)
+        assert wait(lambda: len(rs.numbers()) == 10)
+        rs.stop()
+        rs.start()
+        k = 10
+        while not (len(rs.numbers()) > 10) and k < 400:  # until it is connected again
+            write_numbered(m, k, k + 1, 1)
+            k += 1
+            time.sleep(0.02)
+        assert wait(lambda: rs.numbers()[-1:] == [k - 1], 5), (rs.numbers()[-3:], k)
+        got, s = rs.numbers(), stats(m)
+        assert got == sorted(got) and len(got) == len(set(got))
+        assert int(s["handler.h.emitted"]) + int(s["handler.h.errors"]) == k, s
+        assert int(s["handler.h.errors"]) >= 1 and s["handler.h.spooled"] == "0"
+    finally:
+        rs.stop()
+        assert m.unmount() == 0
+        m.check_output()
