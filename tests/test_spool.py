@@ -622,3 +622,27 @@ def test_syslog_tcp_connects_again_without_a_spool(make_mount, tmp_path):
         rs.stop()
         assert m.unmount() == 0
         m.check_output()
+
+
+def test_syslog_udp_receiver_back(fresh):
+    """SysLogHandler over UDP: as DatagramHandler, the datagram that met the closed
+    port is lost (once), the rest are spooled and arrive in order."""
+    port = free_port(socket.SOCK_DGRAM)
+    os.makedirs(fresh.p("logging", "loggers", "net"))
+    with open(fresh.p("logging", "config"), "w") as f:
+        json.dump({"version": 1, "formatters": {"f": {"format": "seq %(message)s"}},
+                   "handlers": {"h": {"class": "logging.handlers.SysLogHandler",
+                                      "address": ["127.0.0.1", port], "formatter": "f"}},
+                   "loggers": {"net": {"level": "INFO", "handlers": ["h"]}}}, f)
+    write_numbered(fresh, 0, 10, 10)
+    assert stats(fresh)["handler.h.waiting"] == "9"
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", port))
+    sock.settimeout(5)
+    try:
+        got = [int(re.search(rb"seq (\d+)", sock.recv(4096)).group(1)) for _ in range(9)]
+        assert got == list(range(1, 10))
+        s = stats(fresh)
+        assert (s["handler.h.resent"], s["handler.h.waiting"]) == ("9", "0")
+    finally:
+        sock.close()
