@@ -8,7 +8,7 @@ osfs_fuzz_packages="clang libclang-rt-14-dev"
 # file(1): Python's platform.architecture(), the tests' reference, asks it.
 # debhelper, dpkg-dev, build-essential, lintian: tests/test_packaging.py builds,
 # checks and installs the Debian packages.
-osfs_test_packages="$osfs_fuzz_packages python3 python3-pytest attr file util-linux procps tzdata coreutils logrotate rsyslog python3-aiosmtpd systemd man-db debhelper dpkg-dev build-essential lintian"
+osfs_test_packages="$osfs_fuzz_packages python3 python3-pytest attr file util-linux procps tzdata coreutils logrotate rsyslog python3-aiosmtpd iproute2 systemd man-db debhelper dpkg-dev build-essential lintian"
 
 osfs_missing() {
 	local p missing=""
