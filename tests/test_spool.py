@@ -303,8 +303,9 @@ class Rsyslog:
 
 def check_stream(got, n, restarts, exact):
     """Records arrive once each and in order.  exact: every one; else a receiver
-    that discards what it had not read when it stopped (rsyslog at SIGTERM) may
-    lose, at each restart, one run of the records written just before it."""
+    that discards what it had taken but not processed when it stopped (rsyslog at
+    SIGTERM) may lose, at each restart, one run: the tail of what it was sent
+    before it (a record acknowledged by its TCP: osfs cannot know)."""
     assert got == sorted(got) and len(got) == len(set(got)), "duplicated or out of order"
     missing = sorted(set(range(n)) - set(got))
     if exact:
@@ -317,8 +318,8 @@ def check_stream(got, n, restarts, exact):
         else:
             runs.append([k, k])
     assert len(runs) <= len(restarts), (runs, restarts)
-    for lo, hi in runs:  # each within the last records before a stop
-        assert any(before - 200 <= lo and hi < after for before, after in restarts), (runs, restarts)
+    for lo, hi in runs:  # each the tail of what the receiver had taken when it stopped
+        assert any(before - 50 <= hi < after for before, after in restarts), (runs, restarts)
     return missing
 
 

@@ -422,7 +422,16 @@ static int send_some(struct log_handler *h, struct spool *s, struct log_emit *e)
 	int err = h->cls->emit(h, e);
 	if (!err)
 		e->sent = e->n;
-	for (size_t i = 0; ends && e->conn && i < e->sent; i++) {
+	/* what the peer acknowledged already (often most of it, on a fast link) is
+	 * not copied; the rest is kept until it is */
+	uint64_t acked = 0;
+	size_t i = 0;
+	if (ends && e->conn && e->sent && !s->unacked.head) {
+		h->cls->acked(h, e->conn, &acked);
+		while (i < e->sent && ends[i] <= acked)
+			i++;
+	}
+	for (; ends && e->conn && i < e->sent; i++) {
 		size_t start = i ? e->rec[i - 1].end : 0;
 		struct srec *r = srec_new(e->text + start, e->rec[i].end - start, e->rec[i].levelno,
 					  e->rec[i].levelname);
