@@ -6,9 +6,10 @@ osfs_build_packages="meson ninja-build gcc pkg-config libfuse3-dev fuse3 libcjso
 osfs_fuzz_packages="clang libclang-rt-14-dev"
 # systemd and man-db: systemd-analyze verify checks the unit and its man page.
 # file(1): Python's platform.architecture(), the tests' reference, asks it.
+# iproute2: tests/test_spool.py's fleet, osfs hosts in network namespaces of their own.
 # debhelper, dpkg-dev, build-essential, lintian: tests/test_packaging.py builds,
 # checks and installs the Debian packages.
-osfs_test_packages="$osfs_fuzz_packages python3 python3-pytest attr file util-linux procps tzdata coreutils logrotate rsyslog python3-aiosmtpd python3-cryptography openssl systemd man-db debhelper dpkg-dev build-essential lintian"
+osfs_test_packages="$osfs_fuzz_packages python3 python3-pytest attr file util-linux procps tzdata coreutils logrotate rsyslog python3-aiosmtpd python3-cryptography openssl iproute2 systemd man-db debhelper dpkg-dev build-essential lintian"
 
 osfs_missing() {
 	local p missing=""

@@ -38,6 +38,7 @@ struct options {
 	int ffi;
 	int ffi_timeout;
 	int ffi_memory;
+	char *spool_records;
 };
 
 static const struct fuse_opt option_spec[] = {
@@ -51,6 +52,7 @@ static const struct fuse_opt option_spec[] = {
 	{"ffi", offsetof(struct options, ffi), 1},
 	{"ffi_timeout=%d", offsetof(struct options, ffi_timeout), 0},
 	{"ffi_memory=%d", offsetof(struct options, ffi_memory), 0},
+	{"spool_records=%s", offsetof(struct options, spool_records), 0},
 	FUSE_OPT_END,
 };
 
@@ -136,6 +138,10 @@ static const char usage[] =
 	"  -o tls_cafile=FILE, -o tls_capath=DIR\n"
 	"                   the CAs SMTPHandler (STARTTLS) and HTTPHandler (https) verify\n"
 	"                   servers with, unless a handler names its own (default: the system's)\n"
+	"  -o spool_records=N\n"
+	"                   records each network handler (Socket, Datagram, SysLog, HTTP) keeps\n"
+	"                   while its receiver is away, sent again in order when it is back\n"
+	"                   (1000; 0: none, as Python); logging/handlers/NAME/spool sets one's\n"
 	"  -o escape=others|all\n"
 	"                   whose records have their control characters escaped (\\n, \\x1b):\n"
 	"                   users other than the owner (the default), or everyone's\n"
@@ -164,6 +170,16 @@ int main(int argc, char *argv[])
 		return 2;
 	}
 	logging_escape_all = mine.escape && strcmp(mine.escape, "all") == 0;
+	if (mine.spool_records) {
+		char *end;
+		long n = strtol(mine.spool_records, &end, 10);
+		if (!*mine.spool_records || *end || n < 0 || n > 100000000) {
+			fprintf(stderr, "osfs: spool_records=%s: expected a number of records, 0-100000000\n",
+				mine.spool_records);
+			return 2;
+		}
+		log_spool_default_set(n);
+	}
 	mine.state = absolute(mine.state);
 	mine.logging_config = absolute(mine.logging_config);
 	if (mine.logging_listen_key && strcmp(mine.logging_listen_key, "none") != 0)
@@ -241,7 +257,7 @@ int main(int argc, char *argv[])
 	pthread_sigmask(SIG_BLOCK, &hup, NULL);
 	pthread_t hupper;
 	int have_hupper = osfs_thread_start(&hupper, hup_thread, &hup) == 0;
-	if (state_run() != 0 || log_listen_run() != 0)
+	if (state_run() != 0 || log_listen_run() != 0 || log_spool_run() != 0)
 		goto out_threads;
 	char ready[64];
 	snprintf(ready, sizeof ready, "READY=1\nMAINPID=%d", (int)getpid());
@@ -295,6 +311,7 @@ out_args:
 	free(mine.logging_listen_key);
 	free(mine.tls_cafile);
 	free(mine.tls_capath);
+	free(mine.spool_records);
 	free(opts.mountpoint);
 	fuse_opt_free_args(&args);
 	return status;

@@ -116,6 +116,11 @@ static void add_tail(void *ctx, const char *logger, const char *formatter)
 	cJSON_AddStringToObject(ctx, logger, formatter);
 }
 
+static void add_spool(void *ctx, const char *id, long n)
+{
+	cJSON_AddNumberToObject(ctx, id, (double)n);
+}
+
 /* The state as one JSON document (NULL if out of memory). */
 static char *state_text(void)
 {
@@ -147,6 +152,7 @@ static char *state_text(void)
 	cJSON_AddStringToObject(doc, "tz", tz ? tz : "");
 	access_each(add_access, cJSON_AddObjectToObject(doc, "access"));
 	log_tail_formatters(add_tail, cJSON_AddObjectToObject(doc, "tail_formatters"));
+	log_spool_settings(add_spool, cJSON_AddObjectToObject(doc, "spool"));
 	char *text = cJSON_Print(doc);
 	cJSON_Delete(doc);
 	return text;
@@ -411,6 +417,21 @@ static char *read_state(int *err)
 	return b.data ? b.data : strdup("");
 }
 
+/* The spools' file, beside the state file (FILE.spool): records kept for the
+ * network handlers, taken back by the handlers the state makes. */
+static int open_spool(void)
+{
+	char name[300];
+	snprintf(name, sizeof name, "%s.spool", state_base);
+	if (strlen(state_base) + 6 >= sizeof name || log_spool_open(state_dir, name) != 0) {
+		fprintf(stderr, "osfs: %s: %s\n", state_path,
+			strlen(state_base) + 6 >= sizeof name ? "name too long" : osfs_refusal());
+		osfs_refusal_clear();
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int load_state(void)
 {
 	int err;
@@ -462,6 +483,9 @@ static int load_state(void)
 			access_set(c->string, (mode_t)strtoul(mode->valuestring, NULL, 8) & 0777,
 				   (gid_t)gid->valuedouble);
 	}
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(doc, "spool"))
+		if (cJSON_IsNumber(c) && c->valuedouble >= 0)
+			log_spool_setting(c->string, (long)c->valuedouble);
 	const cJSON *logging = cJSON_GetObjectItem(doc, "logging");
 	err = 0;
 	if (cJSON_IsObject(logging)) {
@@ -490,6 +514,8 @@ int state_start(const char *state_file, const char *logging_config)
 		fprintf(stderr, "osfs: %s\n", why);
 	if (!err && state_path)
 		err = open_dir();
+	if (!err && state_path)
+		err = open_spool();
 	if (!err && state_path)
 		err = load_state();
 	loading = 0;

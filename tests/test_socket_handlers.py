@@ -91,6 +91,8 @@ def test_socket_handler_backoff_and_reconnect(fresh):
     s.close()  # nobody listens there yet
     configure(fresh, {"class": "logging.handlers.SocketHandler", "host": "127.0.0.1", "port": port,
                       "retryStart": 0.3, "retryFactor": 2.0, "retryMax": 1.0})
+    with open(fresh.p("logging", "handlers", "h", "spool"), "w") as f:
+        f.write("0\n")  # Python's behaviour: no spool (tests/test_spool.py has one)
     with open(fresh.p("logging", "loggers", "net", "error"), "w") as f:
         f.write("lost 1\n")  # the write succeeds; the failure is counted and logged
     assert "Connection refused" in fresh.errors()[-1]

@@ -129,6 +129,13 @@ def test_facility_and_receiver_down(fresh, tmp_path):
         r.close()
     os.unlink(tmp_path / "s.sock")
     with open(fresh.p("logging", "loggers", "app", "error"), "w") as f:
+        f.write("nobody listens\n")  # the write succeeds; the record is spooled
+    stats = dict(l.split("=") for l in fresh.read("logging", "stats").splitlines())
+    assert stats["handler.s.waiting"] == "1" and stats["handler.s.errors"] == "0"
+    assert "records are spooled" in fresh.errors()[-1]
+    with open(fresh.p("logging", "handlers", "s", "spool"), "w") as f:
+        f.write("0\n")  # no spool: Python's behaviour
+    with open(fresh.p("logging", "loggers", "app", "error"), "w") as f:
         f.write("nobody listens\n")  # the write succeeds; the failure is counted
     stats = dict(l.split("=") for l in fresh.read("logging", "stats").splitlines())
     assert int(stats["handler.s.errors"]) >= 1

@@ -384,6 +384,22 @@ static int has_reopen(const struct req *rq)
 	return log_handler_has(rq->arg, "reopen");
 }
 
+/* spool: the records a network handler keeps while its receiver is away. */
+static int has_spool(const struct req *rq)
+{
+	return log_handler_spool_has(rq->arg);
+}
+
+static int show_spool(struct osfs_buf *out, const struct req *rq)
+{
+	return log_handler_spool_get(rq->arg, out);
+}
+
+static int store_spool(const char *value, const struct req *rq)
+{
+	return log_handler_spool_set(rq->arg, value);
+}
+
 /* A handler's keyword arguments (filename, mode, stream, ...) as files. */
 static int kwargs_of(const char *id, cJSON **out)
 {
@@ -442,6 +458,9 @@ static const struct node handler_rows[] = {
 	 .take = take_control,
 	 .visible = has_reopen,
 	 .doc = "write 1: close the file and open it again by its name (logrotate's postrotate)"},
+	{.name = "spool", .kind = KIND_SETTING, .mode = 0644, .show = show_spool, .store = store_spool,
+	 .visible = has_spool,
+	 .doc = "records kept while the receiver is away, sent again in order (default: -o spool_records); 0: none, as Python"},
 	END_ROW,
 };
 
@@ -812,7 +831,7 @@ static const struct node logging_rows[] = {
 		    "1: a write fails with EIO when a handler fails (else it is counted and logged)"),
 	{.name = "levels", .kind = KIND_DIR, .mode = 0755, .dir = &levels_dir,
 	 .doc = "level names: levels/NAME holds its number; write one to add a name"},
-	VALUE_ROW("stats", show_stats, "records taken, emitted, dropped; handler errors"),
+	VALUE_ROW("stats", show_stats, "records taken, emitted, dropped; handler errors; spools (spooled, resent, dropped)"),
 	DOCUMENT_ROW("basic_config", NULL, apply_basic_config, basic_complete, &config_undo,
 		     "logging.basicConfig: its keyword arguments as a JSON object or key=value lines"),
 	{.name = "handle", .kind = KIND_RECORDS, .mode = 0200, .take = take_handled,

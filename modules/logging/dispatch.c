@@ -77,6 +77,7 @@ int log_init(void)
 
 void log_fini(void)
 {
+	spool_stop_thread(); /* no resend under way while the handlers close */
 	pthread_mutex_lock(&log_config_lock);
 	pthread_rwlock_wrlock(&log_lock);
 	struct log_objects *o = log_reg.objects;
@@ -85,6 +86,7 @@ void log_fini(void)
 	pthread_rwlock_unlock(&log_lock);
 	objects_drain(o);
 	objects_free(o);
+	spool_fini(); /* what the handlers left, saved */
 	log_formatter_free(default_formatter);
 	default_formatter = NULL;
 	pthread_mutex_unlock(&log_config_lock);
@@ -210,6 +212,12 @@ void handler_failed(struct log_handler *h, unsigned long records, pid_t pid, int
 	osfs_refusal_clear();
 }
 
+void handler_emitted(struct log_handler *h, long n)
+{
+	__atomic_add_fetch(&h->emitted, (unsigned long)n, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&stats.emitted, (unsigned long)n, __ATOMIC_RELAXED);
+}
+
 int log_batch_end(struct log_batch *b)
 {
 	pthread_rwlock_unlock(&log_lock);
@@ -232,13 +240,37 @@ static int emit_one(struct batch_out *o)
 	struct log_handler *h = o->h;
 	struct log_emit e = {.text = o->text.data, .rec = o->rec, .n = o->records};
 	int err = osfs_buf_error(&o->text);
+	unsigned long lost = 0;
+	int spooled = 0;
 	if (!err && o->records && h->cls->emit) { /* (NullHandler has none) */
 		e.deadline = h->timeout_ms ? log_clock_ns() + (int64_t)h->timeout_ms * 1000000 : 0;
-		err = lock_until(h, e.deadline);
-		if (!err) {
-			err = h->cls->emit(h, &e);
+		/* A spooled handler's records are never lost to a busy lock: while the
+		 * receiver is away (a resend may hold the lock for its timeout) they join
+		 * the spool at once, else when the wait for the lock ends. */
+		int spool = __atomic_load_n(&h->spool, __ATOMIC_ACQUIRE) != NULL;
+		if (spool && pthread_mutex_trylock(&h->lock) == 0)
+			err = 0;
+		else if (spool && (err = spool_busy_keep(h, &e, &lost, 0)) != -EBUSY)
+			spooled = 2; /* kept (or dropped): the lock is not held */
+		else if ((err = lock_until(h, e.deadline)) != 0 && spool) {
+			err = spool_busy_keep(h, &e, &lost, 1);
+			spooled = 2;
+		}
+		if (!err && spooled != 2) {
+			if ((spooled = spool_wanted(h))) /* counts what it emits, keeps or loses */
+				err = spool_emit(h, &e, &lost);
+			else
+				err = h->cls->emit(h, &e);
 			pthread_mutex_unlock(&h->lock);
 		}
+	}
+	if (spooled && !err)
+		return 0;
+	if (spooled) {
+		char why[OSFS_REFUSAL_MAX];
+		snprintf(why, sizeof why, "%s", osfs_refusal());
+		handler_failed(h, lost, o->pid, err, why);
+		return raise_exceptions ? osfs_refuse(EIO, "handler '%s' failed: %s", h->id, why) : 0;
 	}
 	if (!err)
 		e.sent = o->records;
@@ -644,6 +676,7 @@ void log_stats(struct osfs_buf *out)
 		osfs_buf_printf(out, "handler.%s.emitted=%lu\nhandler.%s.errors=%lu\n", h->id,
 				__atomic_load_n(&h->emitted, __ATOMIC_RELAXED), h->id,
 				__atomic_load_n(&h->errors, __ATOMIC_RELAXED));
+		spool_stats(h, out);
 	}
 	pthread_rwlock_unlock(&log_lock);
 }

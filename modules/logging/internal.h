@@ -155,6 +155,14 @@ struct log_emit {
 	size_t n;
 	int64_t deadline; /* CLOCK_MONOTONIC ns: this write's time with the handler ends */
 	size_t sent;      /* set by emit: how many records reached the target, in order */
+	/* With a spool (spool.c): a stream class says, for each record sent, where it
+	 * ended in the connection's bytes (ends[i], ends given) and which connection
+	 * it went on (conn); a datagram class told to probe makes sure, after the
+	 * first record, that the receiver did not refuse it; spooling: a failure the
+	 * class would ignore as Python does (an HTTP 5xx) is one. */
+	uint64_t *ends;
+	unsigned long conn;
+	int probe, spooling;
 };
 
 /* An attribute the '.' key of a dictConfig entry may set after the handler is
@@ -211,7 +219,15 @@ struct handler_class {
 	int (*rollover)(struct log_handler *h);
 	int (*reopen)(struct log_handler *h);
 	void (*close)(struct log_handler *h);
+	/* A network class whose records a spool keeps while the receiver is away
+	 * (spool.c): SPOOL_STREAM, SPOOL_DATAGRAM or SPOOL_REQUEST; 0: none.  A
+	 * stream class answers acked: how many bytes of connection conn the peer's
+	 * TCP acknowledged, and 1 if conn is the live connection (after checking that
+	 * the peer has not closed it: then it is closed, and 0). */
+	int spool;
+	int (*acked)(struct log_handler *h, unsigned long conn, uint64_t *acked);
 };
+enum { SPOOL_NONE, SPOOL_STREAM, SPOOL_DATAGRAM, SPOOL_REQUEST };
 
 extern const struct handler_class *const handler_classes[];
 const struct handler_class *handler_class_find(const char *name);
@@ -233,7 +249,29 @@ struct log_handler {
 	unsigned long emitted, errors;
 	size_t text_hint, records_hint; /* the last write's size: the next one's buffers */
 	unsigned refs;             /* its slot's, and each batch's that will emit to it */
+	struct spool *spool;       /* records kept while the receiver is away (spool.c) */
 };
+
+/* ---- spool (spool.c) --------------------------------------------------------- */
+
+/* Whether records of this handler go through a spool now (its class has one and
+ * its bound is not 0). */
+int spool_wanted(struct log_handler *h);
+/* emit_one for a spooled handler, the handler's lock held: what is spooled goes
+ * first, then these records, and what cannot be sent is kept (up to the bound).
+ * Counts the handler's emitted/errors itself; returns 0, or -errno for records
+ * lost (dropped past the bound), with *lost how many. */
+int spool_emit(struct log_handler *h, struct log_emit *e, unsigned long *lost);
+/* A write that finds the handler's lock held while its receiver is away (or,
+ * force, that waited for it in vain): its records join the spool at once
+ * (-EBUSY: not away, wait for the lock). */
+int spool_busy_keep(struct log_handler *h, const struct log_emit *e, unsigned long *lost, int force);
+/* The handler goes: what it holds is kept for the next handler of its name (and
+ * the spool file). */
+void spool_retire(struct log_handler *h);
+void spool_stats(struct log_handler *h, struct osfs_buf *out);
+void spool_fini(void); /* at log_fini, after the handlers closed: the spool file saved */
+void spool_stop_thread(void); /* at log_fini, before they close */
 
 void handler_ref(struct log_handler *h);
 void handler_unref(struct log_handler *h); /* the last one closes it */
@@ -248,6 +286,9 @@ int handler_handle(struct log_handler *h, const struct log_record *r, struct log
 /* Records a handler could not take: counted as its errors, with an errors line. */
 void handler_failed(struct log_handler *h, unsigned long records, pid_t pid, int err,
 		    const char *why);
+/* n records of the handler reached the target (n < 0: taken back: a spool found
+ * them unacknowledged), in its count and the daemon's. */
+void handler_emitted(struct log_handler *h, long n);
 struct log_batch *batch_new(void);
 int batch_emit(struct log_batch *b); /* emits and frees b; call it holding no log_lock */
 

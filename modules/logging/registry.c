@@ -130,6 +130,8 @@ void handler_ref(struct log_handler *h)
 
 static void handler_close(struct log_handler *h)
 {
+	if (h->spool) /* what it holds, left to the next handler of its name */
+		spool_retire(h);
 	if (h->cls && h->cls->close)
 		h->cls->close(h);
 	free(h->id);

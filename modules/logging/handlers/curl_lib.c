@@ -30,6 +30,7 @@ static void load(void)
 	} syms[] = {
 		SYM(global_init, "curl_global_init"),   SYM(easy_init, "curl_easy_init"),
 		SYM(easy_setopt, "curl_easy_setopt"),   SYM(easy_perform, "curl_easy_perform"),
+		SYM(easy_getinfo, "curl_easy_getinfo"),
 		SYM(easy_reset, "curl_easy_reset"),     SYM(easy_cleanup, "curl_easy_cleanup"),
 		SYM(easy_strerror, "curl_easy_strerror"), SYM(slist_append, "curl_slist_append"),
 		SYM(slist_free_all, "curl_slist_free_all"),

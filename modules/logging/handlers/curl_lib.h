@@ -12,6 +12,7 @@ struct curl_api {
 	CURL *(*easy_init)(void);
 	CURLcode (*easy_setopt)(CURL *c, CURLoption option, ...);
 	CURLcode (*easy_perform)(CURL *c);
+	CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
 	void (*easy_reset)(CURL *c);
 	void (*easy_cleanup)(CURL *c);
 	const char *(*easy_strerror)(CURLcode code);
@@ -30,6 +31,8 @@ void curl_stoppable(CURL *c);
 #define curl_easy_init curl_api.easy_init
 #define curl_easy_setopt curl_api.easy_setopt
 #define curl_easy_perform curl_api.easy_perform
+#undef curl_easy_getinfo
+#define curl_easy_getinfo curl_api.easy_getinfo
 #define curl_easy_reset curl_api.easy_reset
 #define curl_easy_cleanup curl_api.easy_cleanup
 #define curl_easy_strerror curl_api.easy_strerror

@@ -1,5 +1,6 @@
 /* logging.handlers.DatagramHandler: SocketHandler's pickles, one datagram per
- * record, over UDP (or a Unix datagram socket). */
+ * record, over UDP (or a Unix datagram socket).  The socket is connected, so that
+ * a receiver that is gone is reported (ECONNREFUSED) by the next send. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +38,12 @@ static int datagram_emit(struct log_handler *h, struct log_emit *e)
 	struct datagram *d = h->state;
 	for (; e->sent < e->n; e->sent++) {
 		size_t start = e->sent ? e->rec[e->sent - 1].end : 0;
+		int unix_path = d->a.family == AF_UNIX; /* not connected: it may not exist yet */
 		int err = net_send(d->fd, e->text + start, e->rec[e->sent].end - start, 0,
-				   (const struct sockaddr *)&d->a.addr, d->a.len, e->deadline, NULL);
+				   unix_path ? (const struct sockaddr *)&d->a.addr : NULL,
+				   unix_path ? d->a.len : 0, e->deadline, NULL);
+		if (!err && e->probe && e->sent == 0) /* is the receiver back? */
+			err = net_probe(d->fd, e->deadline);
 		if (err)
 			return osfs_refuse(-err, "send to %s: %s", d->a.text, strerror(-err));
 	}
@@ -66,4 +71,5 @@ const struct handler_class datagram_handler = {
 	.emit = datagram_emit,
 	.render = datagram_render,
 	.close = datagram_close,
+	.spool = SPOOL_DATAGRAM,
 };

@@ -192,12 +192,18 @@ static int http_emit(struct log_handler *h, struct log_emit *e)
 			curl_easy_setopt(c, CURLOPT_USERPWD, t->userpwd);
 		}
 		CURLcode rc = curl_easy_perform(c);
+		long status = 0;
+		if (rc == CURLE_OK && e->spooling) /* Python reads no status; a spool retries a 5xx */
+			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 		if (rc != CURLE_OK) {
 			char what[600];
 			snprintf(what, sizeof what, "HTTP to %s", t->url);
 			err = tls_refuse(&t->tls, rc, what);
-		} else
+		} else if (status >= 500) {
+			err = osfs_refuse(EAGAIN, "HTTP to %s: the server answered %ld", t->url, status);
+		} else {
 			e->sent = i + 1;
+		}
 		free(url);
 		free(data);
 	}
@@ -226,4 +232,5 @@ const struct handler_class http_handler = {
 	.emit = http_emit,
 	.render = http_render,
 	.close = http_close,
+	.spool = SPOOL_REQUEST,
 };

@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/un.h>
+#include <linux/sockios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../internal.h"
@@ -148,6 +151,13 @@ int net_connect(const struct net_address *a, int socktype, int timeout_ms)
 	int fd = socket(a->family, socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
+	/* A datagram socket is connected too: a receiver that is gone (ICMP port
+	 * unreachable) is then reported, by the next send, as ECONNREFUSED. */
+	if (socktype == SOCK_DGRAM && a->family != AF_UNIX && connect(fd, (const struct sockaddr *)&a->addr, a->len) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
 	if (socktype == SOCK_STREAM && connect(fd, (const struct sockaddr *)&a->addr, a->len) < 0) {
 		struct pollfd p[2] = {{.fd = fd, .events = POLLOUT}, {.fd = log_wake_fd(), .events = POLLIN}};
 		int soerr = errno;
@@ -192,4 +202,104 @@ int net_send(int fd, const void *p, size_t len, int stream, const struct sockadd
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+static unsigned long connections; /* numbers given to connections */
+
+void net_stream_opened(struct net_stream *st, int fd)
+{
+	st->fd = fd;
+	st->conn = __atomic_add_fetch(&connections, 1, __ATOMIC_RELAXED);
+	st->sent = 0;
+}
+
+/* Bytes sent on fd that its peer's TCP has not acknowledged (for a Unix socket:
+ * not read), or -1 if unknown. */
+static long long unacked(int fd)
+{
+	int outq = 0;
+	return ioctl(fd, SIOCOUTQ, &outq) == 0 && outq >= 0 ? outq : -1;
+}
+
+/* Whether the peer has closed (or reset) the connection. */
+static int peer_gone(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+#define ACK_WAIT_MS 20 /* what a close waits for the peer's last acknowledgements */
+
+void net_stream_close(struct net_stream *st)
+{
+	if (st->fd < 0)
+		return;
+	long long outq = unacked(st->fd);
+	for (int waited = 0; outq > 0 && waited < ACK_WAIT_MS && !peer_gone(st->fd) &&
+			     log_ms_left(0) != 0; waited++) {
+		struct timespec ms = {0, 1000000};
+		nanosleep(&ms, NULL);
+		outq = unacked(st->fd);
+	}
+	if (outq != 0) { /* unacknowledged: discarded, not delivered later */
+		struct linger l = {1, 0};
+		setsockopt(st->fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+	}
+	st->last_conn = st->conn;
+	st->last_acked = outq < 0 ? 0 : outq > (long long)st->sent ? 0 : st->sent - (uint64_t)outq;
+	close(st->fd);
+	st->fd = -1;
+}
+
+int net_stream_acked(struct net_stream *st, unsigned long conn, uint64_t *acked)
+{
+	if (st->fd >= 0 && conn == st->conn) {
+		long long outq = unacked(st->fd);
+		if (outq >= 0 && !peer_gone(st->fd)) {
+			*acked = outq > (long long)st->sent ? 0 : st->sent - (uint64_t)outq;
+			return 1;
+		}
+		net_stream_close(st);
+	}
+	*acked = conn && conn == st->last_conn ? st->last_acked : 0;
+	return 0;
+}
+
+static double wall(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int net_retry_due(struct net_retry *r, double *wait)
+{
+	double t = wall();
+	*wait = r->time >= 0 && t < r->time ? r->time - t : 0;
+	return *wait > 0 ? -ECONNREFUSED : 0;
+}
+
+void net_retry_failed(struct net_retry *r)
+{
+	r->period = r->time < 0 ? r->start : r->period * r->factor;
+	if (r->period > r->max)
+		r->period = r->max;
+	r->time = wall() + r->period;
+}
+
+void net_retry_ok(struct net_retry *r)
+{
+	r->time = -1;
+}
+
+int net_probe(int fd, int64_t deadline)
+{
+	int left = log_ms_left(deadline);
+	struct pollfd p[2] = {{.fd = fd, .events = 0}, {.fd = log_wake_fd(), .events = POLLIN}};
+	if (poll(p, 2, left < 0 || left > NET_PROBE_MS ? NET_PROBE_MS : left) <= 0 || !(p[0].revents & POLLERR))
+		return 0;
+	int soerr = 0;
+	socklen_t len = sizeof soerr;
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+	return soerr ? -soerr : 0;
 }

@@ -42,6 +42,8 @@ struct syslog {
 	long long facility;
 	const char *ident; /* the '.' key's ident and append_nul, as Python's attributes */
 	int append_nul;
+	struct net_stream st; /* TCP: the connection, connected again with Python's */
+	struct net_retry retry; /* back-off after the receiver is lost */
 };
 
 static const char *const params[] = {"address", "facility", "socktype", NULL};
@@ -116,7 +118,8 @@ static int syslog_open(struct log_handler *h, const cJSON *kwargs)
 	struct syslog *s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
-	s->fd = -1;
+	s->fd = s->st.fd = -1;
+	s->retry = (struct net_retry){0.25, 2.0, 30.0, -1, 0}; /* as the spool's (spool.c) */
 	h->state = s;
 	h->timeout_ms = TIMEOUT_MS;
 	const cJSON *ident = handler_prop(h, "ident"), *nul = handler_prop(h, "append_nul");
@@ -156,17 +159,53 @@ static int syslog_open(struct log_handler *h, const cJSON *kwargs)
 		s->socktype = SOCK_DGRAM;
 	if ((err = net_address_of(host, port, s->socktype, NET_RESOLVE_MS, &s->a)))
 		return err;
-	s->fd = net_connect(&s->a, s->socktype, TIMEOUT_MS);
-	if (s->fd < 0)
-		return osfs_refuse(-s->fd, "cannot connect to %s: %s", s->a.text, strerror(-s->fd));
+	int fd = net_connect(&s->a, s->socktype, TIMEOUT_MS); /* as Python: refused now */
+	if (fd < 0)
+		return osfs_refuse(-fd, "cannot connect to %s: %s", s->a.text, strerror(-fd));
+	if (s->socktype == SOCK_STREAM)
+		net_stream_opened(&s->st, fd);
+	else
+		s->fd = fd;
+	return 0;
+}
+
+/* TCP: connected again when the receiver was lost (Python's SysLogHandler never
+ * does), no sooner than the back-off allows. */
+static int tcp_connected(struct syslog *s, int64_t deadline)
+{
+	if (s->st.fd >= 0)
+		return 0;
+	double wait;
+	if (net_retry_due(&s->retry, &wait))
+		return osfs_refuse(ECONNREFUSED, "%s is down; next try in %.1f s", s->a.text, wait);
+	int left = log_ms_left(deadline);
+	int fd = left ? net_connect(&s->a, SOCK_STREAM, left < 0 ? TIMEOUT_MS : left) : -ETIMEDOUT;
+	if (fd < 0) {
+		net_retry_failed(&s->retry);
+		return osfs_refuse(-fd, "cannot connect to %s: %s", s->a.text, strerror(-fd));
+	}
+	net_stream_opened(&s->st, fd);
+	net_retry_ok(&s->retry);
 	return 0;
 }
 
 static int send_message(struct syslog *s, const struct osfs_buf *msg, int64_t deadline)
 {
-	int stream = s->socktype == SOCK_STREAM;
-	const struct sockaddr *to = !s->unix_socket && !stream ? (const struct sockaddr *)&s->a.addr : NULL;
-	return net_send(s->fd, msg->data, msg->len, stream, to, to ? s->a.len : 0, deadline, NULL);
+	if (s->socktype == SOCK_STREAM && !s->unix_socket) {
+		size_t done;
+		int err = net_send(s->st.fd, msg->data, msg->len, 1, NULL, 0, deadline, &done);
+		s->st.sent += done;
+		if (err) /* a message cut short: the connection is not usable any more */
+			net_stream_close(&s->st);
+		return err;
+	}
+	return net_send(s->fd, msg->data, msg->len, s->socktype == SOCK_STREAM, NULL, 0, deadline, NULL);
+}
+
+static int syslog_acked(struct log_handler *h, unsigned long conn, uint64_t *acked)
+{
+	struct syslog *s = h->state;
+	return net_stream_acked(&s->st, conn, acked);
 }
 
 /* One message per record: <PRI>, the formatted record (without its newline), NUL. */
@@ -191,7 +230,12 @@ static int syslog_emit(struct log_handler *h, struct log_emit *e)
 			break;
 		if (s->fd < 0 && s->unix_socket && (err = connect_unix(s, 0)))
 			break;
+		int tcp = s->socktype == SOCK_STREAM && !s->unix_socket;
+		if (tcp && (err = tcp_connected(s, e->deadline)))
+			break;
 		int sent = send_message(s, &msg, e->deadline);
+		if (!sent && !tcp && !s->unix_socket && e->probe && i == 0) /* is the receiver back? */
+			sent = net_probe(s->fd, e->deadline);
 		if (sent && sent != -ETIMEDOUT && s->unix_socket) { /* as Python: reconnect once, again */
 			close(s->fd);
 			s->fd = -1;
@@ -203,15 +247,22 @@ static int syslog_emit(struct log_handler *h, struct log_emit *e)
 			err = osfs_refuse(-sent, "send to the syslog receiver: %s", strerror(-sent));
 		else
 			e->sent = i + 1;
+		if (!sent && tcp) {
+			e->conn = s->st.conn;
+			if (e->ends)
+				e->ends[i] = s->st.sent;
+		}
 	}
 	osfs_buf_free(&msg);
 	return err;
 }
 
-/* A Unix socket is connected again by the next record; UDP and TCP stay. */
+/* A Unix socket or a TCP connection is connected again by the next record; UDP
+ * stays. */
 static void syslog_release(struct log_handler *h)
 {
 	struct syslog *s = h->state;
+	net_stream_close(&s->st);
 	if (s->unix_socket && s->fd >= 0) {
 		close(s->fd);
 		s->fd = -1;
@@ -223,6 +274,8 @@ static void syslog_close(struct log_handler *h)
 	struct syslog *s = h->state;
 	if (s && s->fd >= 0)
 		close(s->fd);
+	if (s)
+		net_stream_close(&s->st);
 	free(s);
 }
 
@@ -234,4 +287,6 @@ const struct handler_class syslog_handler = {
 	.emit = syslog_emit,
 	.release = syslog_release,
 	.close = syslog_close,
+	.spool = SPOOL_STREAM, /* a datagram one over UDP: spool.c asks */
+	.acked = syslog_acked,
 };

@@ -110,6 +110,22 @@ void log_raise_set(int on);
 void log_stats(struct osfs_buf *out);
 void log_flush_all(void);
 
+/* Spools of the network handlers (spool.c): records a receiver did not take are
+ * kept, up to a bound, and sent again in order.  The daemon-wide bound (-o
+ * spool_records; 0: none, Python's behaviour), a handler's own (kept by its name,
+ * outside the dictConfig document; "default" or a number), and the spool file
+ * (the state file's directory, opened; loaded now, saved while spools change and
+ * at log_fini).  log_spool_run starts the thread that sends spooled records again. */
+void log_spool_default_set(long n);
+long log_spool_default_get(void);
+int log_handler_spool_has(const char *id);
+int log_handler_spool_get(const char *id, struct osfs_buf *out);
+int log_handler_spool_set(const char *id, const char *value);
+int log_spool_setting(const char *id, long n); /* n < 0: the default (state file) */
+void log_spool_settings(void (*emit)(void *ctx, const char *id, long n), void *ctx);
+int log_spool_open(int dirfd, const char *name);
+int log_spool_run(void);
+
 /* logging.config.dictConfig(JSON): all or nothing.  The current configuration
  * as one dictConfig JSON document. */
 int log_dict_config(const char *json);
