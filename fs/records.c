@@ -62,6 +62,8 @@ _Static_assert(CHUNK <= NODE_LINE_MAX, "a chunk's lines are never too long");
  * is longer, or unfinished). */
 static size_t whole_lines(const char *data, size_t size)
 {
+	if (!data) /* (a write of nothing may come with no buffer) */
+		return 0;
 	const char *nl = memrchr(data, '\n', size < CHUNK ? size : CHUNK);
 	return nl ? (size_t)(nl - data) + 1 : 0;
 }

@@ -94,7 +94,13 @@ class Mount:
                 subprocess.run(["fusermount3", "-u", self.path], check=True)
             else:
                 self.proc.send_signal(how)
-            return self.proc.wait(timeout=10)
+            status = self.proc.wait(timeout=10)
+            if status != 0:  # what the daemon said last, in the failing test's report
+                self.log.flush()
+                self.log.seek(0)
+                print(f"osfs exited with {status}; the end of its output:",
+                      *self.log.read().splitlines()[-40:], sep="\n")
+            return status
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()

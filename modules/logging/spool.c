@@ -507,6 +507,22 @@ static int flush_waiting(struct log_handler *h, struct spool *s, int64_t deadlin
 	return -EAGAIN;
 }
 
+/* Whether a send's error says the receiver is away and may come back: a refused,
+ * reset or broken connection, no route, a timeout, a server's 5xx (EAGAIN).
+ * Anything else (a certificate not trusted, a login refused, TLS refused) is the
+ * handler's error, as in Python: a receiver that will answer the same is not
+ * waited for, and the records are counted as the handler's errors. */
+static int receiver_away(int err)
+{
+	static const int away_errs[] = {ECONNREFUSED, ECONNRESET, ECONNABORTED, EPIPE, ETIMEDOUT,
+					EHOSTUNREACH, ENETUNREACH, EHOSTDOWN, ENETDOWN, ENOTCONN,
+					EAGAIN};
+	for (size_t i = 0; i < sizeof away_errs / sizeof away_errs[0]; i++)
+		if (-err == away_errs[i])
+			return 1;
+	return 0;
+}
+
 int spool_emit(struct log_handler *h, struct log_emit *e, unsigned long *lost)
 {
 	*lost = 0;
@@ -518,6 +534,10 @@ int spool_emit(struct log_handler *h, struct log_emit *e, unsigned long *lost)
 	if (flush_waiting(h, s, e->deadline) == 0) {
 		int err = send_some(h, s, e);
 		handler_emitted(h, (long)e->sent);
+		if (err && !receiver_away(err)) {
+			*lost = e->n - e->sent; /* the handler's errors, not kept */
+			return err;
+		}
 		if (err) {
 			away(h, s, err);
 			osfs_refusal_clear();
