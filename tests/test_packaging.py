@@ -389,7 +389,8 @@ def test_install_mount_build_purge(debs, tmp_path):
         for page in ("osfs", "mount.fuse.osfs"):
             assert os.path.realpath(run(["man", "-w", page]).strip()) == "/usr/share/man/man8/osfs.8.gz"
         for path in files_of_man_page("/usr/share/man/man8/osfs.8.gz"):
-            assert os.path.exists(path) or path == "/var/lib/osfs/state.json", path
+            # the state file and its spool are made by a running osfs, when needed
+            assert os.path.exists(path) or path.startswith("/var/lib/osfs/state.json"), path
 
         # mounted as the README shows, where the directory does not exist yet
         run(["mount", "-t", "fuse.osfs", "osfs", mnt, "-o",

@@ -508,7 +508,8 @@ static int flush_waiting(struct log_handler *h, struct spool *s, int64_t deadlin
 }
 
 /* Whether a send's error says the receiver is away and may come back: a refused,
- * reset or broken connection, no route, a timeout, a server's 5xx (EAGAIN).
+ * reset or broken connection, no route, a timeout, a server's 5xx (EAGAIN), a
+ * Unix socket whose name is gone while its daemon restarts (ENOENT: /dev/log).
  * Anything else (a certificate not trusted, a login refused, TLS refused) is the
  * handler's error, as in Python: a receiver that will answer the same is not
  * waited for, and the records are counted as the handler's errors. */
@@ -516,7 +517,7 @@ static int receiver_away(int err)
 {
 	static const int away_errs[] = {ECONNREFUSED, ECONNRESET, ECONNABORTED, EPIPE, ETIMEDOUT,
 					EHOSTUNREACH, ENETUNREACH, EHOSTDOWN, ENETDOWN, ENOTCONN,
-					EAGAIN};
+					EAGAIN, ENOENT};
 	for (size_t i = 0; i < sizeof away_errs / sizeof away_errs[0]; i++)
 		if (-err == away_errs[i])
 			return 1;
