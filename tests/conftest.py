@@ -5,7 +5,9 @@ always unmount in `finally`, assert a clean exit, and scan the daemon's output f
 warnings, sanitizer reports and crash lines (libfuse's OutputChecker).
 """
 import contextlib
+import itertools
 import os
+import pwd
 import re
 import signal
 import subprocess
@@ -174,3 +176,38 @@ def sleeper():
     finally:
         p.kill()
         p.wait()
+
+
+_users = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def stranger():
+    """A second user, made for the module's tests (a system user, no home) and
+    removed after them with whatever it left running."""
+    name = f"osfs-u{os.getpid()}-{next(_users)}"
+    subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/bin/sh", name],
+                   check=True)
+    try:
+        yield pwd.getpwnam(name)
+    finally:
+        subprocess.run(["pkill", "-KILL", "-u", name], check=False)
+        subprocess.run(["userdel", name], check=False)
+
+
+class Transaction:
+    """One open file of a transaction node: write a request, read the response."""
+
+    def __init__(self, path):
+        self.fd = os.open(path, os.O_RDWR)
+
+    def ask(self, request):
+        try:
+            os.write(self.fd, (request + "\n").encode())
+            err = None
+        except OSError as e:
+            err = e.errno
+        return err, os.read(self.fd, 1 << 16).decode()
+
+    def close(self):
+        os.close(self.fd)

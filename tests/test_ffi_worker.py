@@ -7,7 +7,6 @@ fork) replace the worker and never hang or bloat the daemon."""
 import ctypes
 import errno
 import os
-import pwd
 import signal
 import struct
 import subprocess
@@ -252,17 +251,7 @@ def test_one_call_at_a_time_bounded_by_the_timeout(make_mount):
         b.close()
 
 
-@pytest.fixture
-def user():
-    name = f"osfs-f{os.getpid()}"
-    subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/bin/sh", name], check=True)
-    try:
-        yield pwd.getpwnam(name)
-    finally:
-        subprocess.run(["userdel", name], check=False)
-
-
-def test_as_a_user_the_worker_cannot_fork(user):
+def test_as_a_user_the_worker_cannot_fork(stranger):
     """The daemon run by a user who is not root (root mounts /dev/fuse for it and
     passes the descriptor, as fusermount3 would): RLIMIT_NPROC 0 binds."""
     libc = ctypes.CDLL(None, use_errno=True)
@@ -270,11 +259,12 @@ def test_as_a_user_the_worker_cannot_fork(user):
     os.chmod(base, 0o755)
     mnt = os.path.join(base, "mnt")
     os.mkdir(mnt)
-    os.chown(mnt, user.pw_uid, user.pw_gid)
+    os.chown(mnt, stranger.pw_uid, stranger.pw_gid)
     fd = os.open("/dev/fuse", os.O_RDWR)
-    opts = f"fd={fd},rootmode=40000,user_id={user.pw_uid},group_id={user.pw_gid}".encode()
+    opts = f"fd={fd},rootmode=40000,user_id={stranger.pw_uid},group_id={stranger.pw_gid}".encode()
     assert libc.mount(b"osfs", mnt.encode(), b"fuse.osfs", 0, opts) == 0, ctypes.get_errno()
-    as_user = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups"]
+    as_user = ["setpriv", f"--reuid={stranger.pw_uid}", f"--regid={stranger.pw_gid}",
+               "--clear-groups"]
     proc = subprocess.Popen(as_user + [OSFS, f"/dev/fd/{fd}", "-f", "-o", "ffi"], pass_fds=[fd],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     os.close(fd)
@@ -285,7 +275,7 @@ def test_as_a_user_the_worker_cannot_fork(user):
         while not os.path.exists(os.path.join(mnt, "ffi")) and time.monotonic() < deadline:
             time.sleep(0.05)
         r = subprocess.run(as_user + ["bash", "-c", script], capture_output=True, text=True, timeout=20)
-        assert r.stdout.splitlines() == ["ret=-1", f"errno={errno.EAGAIN}", f"ret={user.pw_uid}",
+        assert r.stdout.splitlines() == ["ret=-1", f"errno={errno.EAGAIN}", f"ret={stranger.pw_uid}",
                                          f"errno={errno.EAGAIN}"], r.stderr
     finally:
         subprocess.run(["umount", mnt], check=False)

@@ -8,25 +8,11 @@ import time
 
 import pytest
 
+from conftest import Transaction
+
 VOLATILE_SYSCONF = {"SC_AVPHYS_PAGES"}  # free memory changes between two reads
 
 
-class Transaction:
-    """One open file of a transaction node: write a request, read the response."""
-
-    def __init__(self, path):
-        self.fd = os.open(path, os.O_RDWR)
-
-    def ask(self, request):
-        try:
-            os.write(self.fd, (request + "\n").encode())
-            err = None
-        except OSError as e:
-            err = e.errno
-        return err, os.read(self.fd, 1 << 16).decode()
-
-    def close(self):
-        os.close(self.fd)
 
 
 def refused(fn, err):

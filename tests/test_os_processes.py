@@ -6,7 +6,6 @@ the state each leaves must agree."""
 import errno
 import json
 import os
-import pwd
 import signal
 import subprocess
 import sys
@@ -79,17 +78,6 @@ for op in ops:
         out.append(["err", errno_EINVAL])
 print(json.dumps(out))
 '''.replace("errno_EINVAL", str(errno.EINVAL))
-
-
-@pytest.fixture(scope="module")
-def stranger():
-    name = f"osfs-p{os.getpid()}"
-    subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/bin/sh", name], check=True)
-    try:
-        yield pwd.getpwnam(name)
-    finally:
-        subprocess.run(["pkill", "-KILL", "-u", name], check=False)
-        subprocess.run(["userdel", name], check=False)
 
 
 @pytest.fixture(scope="module")

@@ -1,23 +1,8 @@
 """Permissions with -o allow_other: a second user, made by the test, sees its own
 os/self, cannot write settings or documents, cannot read os/environ, cannot use
 ffi, and os/kill lets it signal only its own processes."""
-import os
-import pwd
 import signal
 import subprocess
-
-import pytest
-
-
-@pytest.fixture(scope="module")
-def stranger():
-    name = f"osfs-t{os.getpid()}"
-    subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/bin/sh", name],
-                   check=True)
-    try:
-        yield pwd.getpwnam(name)
-    finally:
-        subprocess.run(["userdel", name], check=False)
 
 
 def as_user(user, script):

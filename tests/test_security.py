@@ -9,7 +9,6 @@ errors; the state file fails loudly and safely."""
 import errno
 import json
 import os
-import pwd
 import random
 import shutil
 import signal
@@ -26,17 +25,6 @@ LINE_MAX = 65536
 # Under AddressSanitizer freed memory waits in quarantine: the figures of resident
 # memory are not the daemon's own, and are not checked there.
 SANITIZED = "libasan" in subprocess.run(["ldd", OSFS], capture_output=True, text=True).stdout
-
-
-@pytest.fixture(scope="module")
-def stranger():
-    name = f"osfs-x{os.getpid()}"
-    subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/bin/sh", name],
-                   check=True)
-    try:
-        yield pwd.getpwnam(name)
-    finally:
-        subprocess.run(["userdel", name], check=False)
 
 
 def user_argv(user, argv):

@@ -6,7 +6,6 @@ the owner's; what Python would loop or overflow on is refused or bounded."""
 import errno
 import json
 import os
-import pwd
 import random
 import re
 import shutil
@@ -43,17 +42,6 @@ def stats(m):
 
 def handler(name, cls, **kw):
     return {name: dict({"class": cls}, **kw)}
-
-
-@pytest.fixture(scope="module")
-def stranger():
-    name = f"osfs-s{os.getpid()}"
-    subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/bin/sh", name],
-                   check=True)
-    try:
-        yield pwd.getpwnam(name)
-    finally:
-        subprocess.run(["userdel", name], check=False)
 
 
 def as_user(user, script):

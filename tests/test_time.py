@@ -10,6 +10,8 @@ import time
 
 import pytest
 
+from conftest import Transaction
+
 ZONES = ["UTC", "Europe/Paris", "America/New_York", "Australia/Sydney", "Asia/Kolkata",
          "America/St_Johns", "EST5EDT,M3.2.0,M11.1.0", "<+03>-3"]
 STAMPS = [0, 951782400, 1710054000, 1730000000, -946771200, 2147483648, 1795698382,
@@ -27,22 +29,6 @@ def python(code, tz="UTC", *args):
     return json.loads(r.stdout)
 
 
-class Transaction:
-    """One open file of a transaction node: write a request, read the response."""
-
-    def __init__(self, path):
-        self.fd = os.open(path, os.O_RDWR)
-
-    def ask(self, request):
-        try:
-            os.write(self.fd, (request + "\n").encode())
-            err = None
-        except OSError as e:
-            err = e.errno
-        return err, os.read(self.fd, 1 << 16).decode()
-
-    def close(self):
-        os.close(self.fd)
 
 
 @pytest.fixture(scope="module")
