@@ -19,40 +19,6 @@ static int is_control(uint32_t c)
 	return 0;
 }
 
-/* One well-formed UTF-8 character at p (Python's strict decoder): its length and
- * *cp, or 0 for a byte that does not start one. */
-static size_t utf8_char(const unsigned char *p, uint32_t *cp)
-{
-	static const struct {
-		unsigned char lead_lo, lead_hi, second_lo, second_hi;
-		size_t n;
-	} forms[] = {
-		{0xc2, 0xdf, 0x80, 0xbf, 2}, {0xe0, 0xe0, 0xa0, 0xbf, 3},
-		{0xe1, 0xec, 0x80, 0xbf, 3}, {0xed, 0xed, 0x80, 0x9f, 3},
-		{0xee, 0xef, 0x80, 0xbf, 3}, {0xf0, 0xf0, 0x90, 0xbf, 4},
-		{0xf1, 0xf3, 0x80, 0xbf, 4}, {0xf4, 0xf4, 0x80, 0x8f, 4},
-	};
-	if (*p < 0x80) {
-		*cp = *p;
-		return 1;
-	}
-	for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
-		if (*p < forms[f].lead_lo || *p > forms[f].lead_hi)
-			continue;
-		if (p[1] < forms[f].second_lo || p[1] > forms[f].second_hi)
-			return 0;
-		for (size_t i = 2; i < forms[f].n; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-		uint32_t c = *p & (0xff >> (forms[f].n + 1));
-		for (size_t i = 1; i < forms[f].n; i++)
-			c = c << 6 | (p[i] & 0x3f);
-		*cp = c;
-		return forms[f].n;
-	}
-	return 0;
-}
-
 /* repr()'s escape of c; in a JSON string, its backslash is written "\\". */
 static void put_escape(struct osfs_buf *out, uint32_t c, int json)
 {
@@ -71,7 +37,7 @@ static void put_escape(struct osfs_buf *out, uint32_t c, int json)
 static size_t put_char(struct osfs_buf *out, const unsigned char *p, int json)
 {
 	uint32_t c;
-	size_t n = utf8_char(p, &c);
+	size_t n = osfs_utf8_char(p, &c);
 	if (n == 0) { /* not UTF-8: \xNN, as backslashreplace */
 		put_escape(out, *p, json);
 		n = 1;

@@ -2,6 +2,7 @@
 #include "osfs/buf.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,4 +98,38 @@ void osfs_buf_free(struct osfs_buf *b)
 int osfs_buf_error(const struct osfs_buf *b)
 {
 	return b->failed ? -ENOMEM : 0;
+}
+
+/* The strict decoder (osfs/buf.h): one well-formed UTF-8 character, its length and
+ * *cp, or 0 for a byte that does not start one. */
+size_t osfs_utf8_char(const unsigned char *p, uint32_t *cp)
+{
+	static const struct {
+		unsigned char lead_lo, lead_hi, second_lo, second_hi;
+		size_t n;
+	} forms[] = {
+		{0xc2, 0xdf, 0x80, 0xbf, 2}, {0xe0, 0xe0, 0xa0, 0xbf, 3},
+		{0xe1, 0xec, 0x80, 0xbf, 3}, {0xed, 0xed, 0x80, 0x9f, 3},
+		{0xee, 0xef, 0x80, 0xbf, 3}, {0xf0, 0xf0, 0x90, 0xbf, 4},
+		{0xf1, 0xf3, 0x80, 0xbf, 4}, {0xf4, 0xf4, 0x80, 0x8f, 4},
+	};
+	if (*p < 0x80) {
+		*cp = *p;
+		return 1;
+	}
+	for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
+		if (*p < forms[f].lead_lo || *p > forms[f].lead_hi)
+			continue;
+		if (p[1] < forms[f].second_lo || p[1] > forms[f].second_hi)
+			return 0;
+		for (size_t i = 2; i < forms[f].n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+		uint32_t c = *p & (0xff >> (forms[f].n + 1));
+		for (size_t i = 1; i < forms[f].n; i++)
+			c = c << 6 | (p[i] & 0x3f);
+		*cp = c;
+		return forms[f].n;
+	}
+	return 0;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "osfs/buf.h"
 #include "osfs/errno.h"
 
 static __thread char last[OSFS_REFUSAL_MAX];
@@ -103,34 +104,11 @@ bool osfs_refusal_quiet(void)
 }
 
 /* The length of the valid UTF-8 character at p, or 0 for a control byte or one
- * that does not start a well-formed sequence (Python's strict decoder rules:
- * no overlong forms, no surrogates, nothing past U+10FFFF). */
+ * that does not start a well-formed sequence. */
 static size_t utf8_length(const unsigned char *p)
 {
-	static const struct {
-		unsigned char lead_lo, lead_hi, second_lo, second_hi;
-		size_t n;
-	} forms[] = {
-		{0xc2, 0xdf, 0x80, 0xbf, 2}, {0xe0, 0xe0, 0xa0, 0xbf, 3},
-		{0xe1, 0xec, 0x80, 0xbf, 3}, {0xed, 0xed, 0x80, 0x9f, 3},
-		{0xee, 0xef, 0x80, 0xbf, 3}, {0xf0, 0xf0, 0x90, 0xbf, 4},
-		{0xf1, 0xf3, 0x80, 0xbf, 4}, {0xf4, 0xf4, 0x80, 0x8f, 4},
-	};
-	if (*p < 0x20 || *p == 0x7f)
-		return 0;
-	if (*p < 0x80)
-		return 1;
-	for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
-		if (*p < forms[f].lead_lo || *p > forms[f].lead_hi)
-			continue;
-		if (p[1] < forms[f].second_lo || p[1] > forms[f].second_hi)
-			return 0;
-		for (size_t i = 2; i < forms[f].n; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-		return forms[f].n;
-	}
-	return 0;
+	uint32_t c;
+	return *p < 0x20 || *p == 0x7f ? 0 : osfs_utf8_char(p, &c);
 }
 
 /* Append s as one line of UTF-8: newlines become spaces, other control bytes

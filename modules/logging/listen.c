@@ -198,23 +198,15 @@ void log_listen_key_get(struct osfs_buf *out)
 
 /* ---- one configuration ---- */
 
-/* Strict UTF-8, as bytes.decode("utf-8"); no NUL (a configuration is text). */
+/* Strict UTF-8, as bytes.decode("utf-8"); no NUL (a configuration is text).  s[n]
+ * ends the buffer it is in (an osfs_buf's terminator), where a character cut short
+ * stops. */
 static int utf8_valid(const unsigned char *s, size_t n)
 {
-	for (size_t i = 0; i < n;) {
-		unsigned c = s[i];
-		size_t k = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-			 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-		if (!k || c == 0 || i + k > n)
+	uint32_t cp;
+	for (size_t i = 0, k; i < n; i += k)
+		if (!s[i] || !(k = osfs_utf8_char(s + i, &cp)) || i + k > n)
 			return 0;
-		for (size_t j = 1; j < k; j++)
-			if ((s[i + j] & 0xc0) != 0x80)
-				return 0;
-		if ((c == 0xe0 && s[i + 1] < 0xa0) || (c == 0xed && s[i + 1] > 0x9f) ||
-		    (c == 0xf0 && s[i + 1] < 0x90) || (c == 0xf4 && s[i + 1] > 0x8f))
-			return 0;
-		i += k;
-	}
 	return 1;
 }
 

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct osfs_buf {
 	char *data; /* always NUL-terminated when non-NULL */
@@ -27,5 +28,10 @@ void osfs_buf_free(struct osfs_buf *b);
 
 /* 0, or -ENOMEM if any append since the last reset failed. */
 int osfs_buf_error(const struct osfs_buf *b);
+
+/* One well-formed UTF-8 character at p, a NUL-terminated string (Python's strict
+ * decoder: no overlong forms, no surrogates, nothing past U+10FFFF): its length and
+ * *cp, or 0 for a byte that does not start one. */
+size_t osfs_utf8_char(const unsigned char *p, uint32_t *cp);
 
 #endif
