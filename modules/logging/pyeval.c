@@ -647,6 +647,28 @@ static cJSON *parenthesized(struct ev *e)
 	return v;
 }
 
+/* After an item of a display or of a call's arguments: a ',' goes on to the
+ * next, else the closing bracket must come. */
+static void item_end(struct ev *e, const char *close)
+{
+	if (is_op(e, ","))
+		next(e);
+	else if (!is_op(e, close))
+		expected(e);
+}
+
+/* A display's end: its closing bracket taken, or what was built dropped after an
+ * error. */
+static cJSON *display_end(struct ev *e, cJSON *v)
+{
+	if (e->err) {
+		cJSON_Delete(v);
+		return NULL;
+	}
+	next(e);
+	return v;
+}
+
 static cJSON *list_display(struct ev *e)
 {
 	next(e); /* [ */
@@ -660,17 +682,9 @@ static cJSON *list_display(struct ev *e)
 			unsupported(e, "a list comprehension");
 			break;
 		}
-		if (is_op(e, ","))
-			next(e);
-		else if (!is_op(e, "]"))
-			expected(e);
+		item_end(e, "]");
 	}
-	if (e->err) {
-		cJSON_Delete(v);
-		return NULL;
-	}
-	next(e);
-	return v;
+	return display_end(e, v);
 }
 
 static cJSON *dict_display(struct ev *e)
@@ -712,17 +726,9 @@ static cJSON *dict_display(struct ev *e)
 		cJSON_Delete(k);
 		if (!x)
 			break;
-		if (is_op(e, ","))
-			next(e);
-		else if (!is_op(e, "}"))
-			expected(e);
+		item_end(e, "}");
 	}
-	if (e->err) {
-		cJSON_Delete(v);
-		return NULL;
-	}
-	next(e);
-	return v;
+	return display_end(e, v);
 }
 
 static cJSON *atom(struct ev *e)
@@ -815,10 +821,7 @@ static cJSON *primary(struct ev *e)
 separator:
 				if (e->err)
 					break;
-				if (is_op(e, ","))
-					next(e);
-				else if (!is_op(e, ")"))
-					expected(e);
+				item_end(e, ")");
 			}
 			cJSON *r = e->err ? NULL : (next(e), call(e, v, args, kwargs));
 			cJSON_Delete(args);
