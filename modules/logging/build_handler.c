@@ -48,6 +48,28 @@ const char *handler_signature(const struct handler_class *cls, int *required, in
 	return strrchr(cls->name, '.') + 1;
 }
 
+int handler_missing_arguments(const struct handler_class *cls, const char *init, int required,
+			      const cJSON *given)
+{
+	char missing[400] = "";
+	int n = 0;
+	for (int i = 0; i < required; i++)
+		if (!cJSON_GetObjectItemCaseSensitive(given, cls->params[i]))
+			n++;
+	for (int i = 0, k = 0; i < required; i++) {
+		if (cJSON_GetObjectItemCaseSensitive(given, cls->params[i]))
+			continue;
+		k++;
+		size_t at = strlen(missing);
+		snprintf(missing + at, sizeof missing - at, "%s'%s'",
+			 k == 1 ? "" : k == n ? (n == 2 ? " and " : ", and ") : ", ", cls->params[i]);
+	}
+	if (n)
+		return py_error("TypeError", "%s.__init__() missing %d required positional argument%s: %s",
+				init, n, n == 1 ? "" : "s", missing);
+	return 0;
+}
+
 static const char *init_name(const struct handler_class *cls, int *required)
 {
 	int nparams;
@@ -296,23 +318,7 @@ static int keyword_arguments(struct build_ctx *b, const struct handler_class *cl
 	cJSON_Delete(keys);
 	if (err)
 		return err;
-	char missing[400] = "";
-	int n = 0;
-	for (int i = 0; i < required; i++)
-		if (!cJSON_GetObjectItemCaseSensitive(kwargs, cls->params[i]))
-			n++;
-	for (int i = 0, k = 0; i < required; i++) {
-		if (cJSON_GetObjectItemCaseSensitive(kwargs, cls->params[i]))
-			continue;
-		k++;
-		size_t at = strlen(missing);
-		snprintf(missing + at, sizeof missing - at, "%s'%s'",
-			 k == 1 ? "" : k == n ? (n == 2 ? " and " : ", and ") : ", ", cls->params[i]);
-	}
-	if (n)
-		return py_error("TypeError", "%s.__init__() missing %d required positional argument%s: %s",
-				init, n, n == 1 ? "" : "s", missing);
-	return 0;
+	return handler_missing_arguments(cls, init, required, kwargs);
 }
 
 static const struct handler_attr *find_attr(const struct handler_attr *t, const char *name)

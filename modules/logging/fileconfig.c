@@ -172,21 +172,8 @@ static int match_arguments(const struct handler_class *cls, const cJSON *args, c
 					init, k->string);
 		cJSON_AddItemToObject(h, k->string, cJSON_Duplicate(k, 1));
 	}
-	char missing[400] = "";
-	int m = 0, k = 0;
-	for (int p = 0; p < required; p++)
-		m += !cJSON_GetObjectItemCaseSensitive(h, cls->params[p]);
-	for (int p = 0; p < required; p++) {
-		if (cJSON_GetObjectItemCaseSensitive(h, cls->params[p]))
-			continue;
-		k++;
-		size_t at = strlen(missing);
-		snprintf(missing + at, sizeof missing - at, "%s'%s'",
-			 k == 1 ? "" : k == m ? (m == 2 ? " and " : ", and ") : ", ", cls->params[p]);
-	}
-	if (m)
-		return py_error("TypeError", "%s.__init__() missing %d required positional argument%s: %s",
-				init, m, m == 1 ? "" : "s", missing);
+	if ((err = handler_missing_arguments(cls, init, required, h)))
+		return err;
 	if (null && cJSON_GetObjectItemCaseSensitive(h, "level")) { /* Handler(level): _checkLevel */
 		int level;
 		err = build_level(cJSON_GetObjectItemCaseSensitive(h, "level"), &level);

@@ -373,6 +373,11 @@ void handlers_uncommit(struct log_handler *const *hs, size_t n);
 /* Python's __init__ of a class: its name in TypeErrors, how many parameters have
  * no default, how many it takes (osfs's params list them first, in order). */
 const char *handler_signature(const struct handler_class *cls, int *required, int *nparams);
+/* Python's TypeError for the required parameters (the first `required` of the
+ * class's) that given lacks: "X.__init__() missing 2 required positional
+ * arguments: 'a' and 'b'"; 0 when none is missing. */
+int handler_missing_arguments(const struct handler_class *cls, const char *init, int required,
+			      const cJSON *given);
 /* A '.' attribute of a handler, or NULL. */
 const cJSON *handler_prop(const struct log_handler *h, const char *name);
 /* logging._checkLevel: an int, or a registered name. */
