@@ -30,7 +30,8 @@
  * question is asked per open, as before.
  *
  * libfuse 3.17 offers FUSE_CAP_HANDLE_KILLPRIV_V2; before, the flag is set in the
- * INIT reply through the session's custom I/O, when the kernel offered it. */
+ * INIT reply as the session's device I/O (device.c) passes it, when the kernel
+ * offered it. */
 #include "killpriv.h"
 
 #include <errno.h>
@@ -58,9 +59,12 @@ void killpriv_init(struct fuse_conn_info *conn)
 	}
 }
 
-static int custom_io(struct fuse_session *se)
+void killpriv_read(const void *buf, ssize_t n)
 {
-	return 0;
+}
+
+void killpriv_reply(struct iovec *iov, int count)
+{
 }
 
 #else
@@ -68,9 +72,12 @@ static int custom_io(struct fuse_session *se)
 /* The INIT request's id, while its reply is to be sent; 0 otherwise. */
 static uint64_t init_unique;
 
-static ssize_t io_read(int fd, void *buf, size_t len, void *userdata)
+void killpriv_init(struct fuse_conn_info *conn)
 {
-	ssize_t n = read(fd, buf, len);
+}
+
+void killpriv_read(const void *buf, ssize_t n)
+{
 	const struct fuse_in_header *in = buf;
 	if (n >= (ssize_t)(sizeof *in + offsetof(struct fuse_init_in, flags2)) &&
 	    in->opcode == FUSE_INIT) {
@@ -78,10 +85,9 @@ static ssize_t io_read(int fd, void *buf, size_t len, void *userdata)
 		if (arg->flags & FUSE_HANDLE_KILLPRIV_V2)
 			__atomic_store_n(&init_unique, in->unique, __ATOMIC_RELAXED);
 	}
-	return n; /* errno as read() left it: libfuse reads it */
 }
 
-static ssize_t io_writev(int fd, struct iovec *iov, int count, void *userdata)
+void killpriv_reply(struct iovec *iov, int count)
 {
 	uint64_t init = __atomic_load_n(&init_unique, __ATOMIC_RELAXED);
 	if (init && count > 1 && iov[0].iov_len >= sizeof(struct fuse_out_header) &&
@@ -94,18 +100,6 @@ static ssize_t io_writev(int fd, struct iovec *iov, int count, void *userdata)
 			__atomic_store_n(&granted, 1, __ATOMIC_RELAXED);
 		}
 	}
-	return writev(fd, iov, count);
-}
-
-static const struct fuse_custom_io io = {.read = io_read, .writev = io_writev};
-
-void killpriv_init(struct fuse_conn_info *conn)
-{
-}
-
-static int custom_io(struct fuse_session *se)
-{
-	return fuse_session_custom_io(se, &io, fuse_session_fd(se));
 }
 
 #endif
@@ -191,11 +185,10 @@ static void *primer(void *arg)
 	return NULL;
 }
 
-int killpriv_attach(struct fuse_session *se, const char *mountpoint, int threaded)
+void killpriv_attach(const char *mountpoint, int threaded)
 {
 	/* Single-threaded, an open waiting for the primer would wait for itself. */
 	pr.mount = threaded && mountpoint && *mountpoint == '/' ? strdup(mountpoint) : NULL;
-	return custom_io(se);
 }
 
 void killpriv_stop(void)

@@ -3,14 +3,21 @@
 #ifndef OSFS_KILLPRIV_H
 #define OSFS_KILLPRIV_H
 
+#include <sys/types.h>
+#include <sys/uio.h>
+
 #include "inode.h"
 #include "ops.h"
 
-/* After the mount, before the session loop: 0 or -errno.  mountpoint: where the
- * primer opens files (an absolute path; anything else: no primer); threaded: the
- * session loop is multi-threaded (else: no primer). */
-int killpriv_attach(struct fuse_session *se, const char *mountpoint, int threaded);
+/* Before the session loop.  mountpoint: where the primer opens files (an absolute
+ * path; anything else: no primer); threaded: the session loop is multi-threaded
+ * (else: no primer). */
+void killpriv_attach(const char *mountpoint, int threaded);
 void killpriv_init(struct fuse_conn_info *conn); /* from the init operation */
+/* What the session read from the device (n bytes, or n < 0), and a reply it is
+ * about to write (device.c): where the INIT exchange is seen, before libfuse 3.17. */
+void killpriv_read(const void *buf, ssize_t n);
+void killpriv_reply(struct iovec *iov, int count);
 void killpriv_stop(void);                        /* after the session loop */
 int killpriv_granted(void);
 

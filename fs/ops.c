@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "device.h"
 #include "inode.h"
 #include "killpriv.h"
 #include "live.h"
@@ -150,7 +151,8 @@ static void osfs_init(void *userdata, struct fuse_conn_info *conn)
 
 int osfs_ops_session(struct fuse_session *se, const char *mountpoint, int threaded)
 {
-	return killpriv_attach(se, mountpoint, threaded);
+	killpriv_attach(mountpoint, threaded);
+	return device_attach(se);
 }
 
 /* Answers with the entry dir/name (with fi: as created and opened): 0 or -errno. */

@@ -114,3 +114,28 @@ def test_gone_quickly_whatever_handlers_wait_for(tmp_path, deaf_peer, how):
     # what the healthy queue held reached its file, each record once
     lines = (tmp_path / "queued.log").read_text().splitlines()
     assert lines == [f"healthy {i}" for i in range(20000)]
+
+
+CLOSER = r"""
+import os, resource, sys
+path, n = sys.argv[1], int(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_NOFILE, (n + 100, n + 100))
+for _ in range(n):
+    os.write(os.open(path, os.O_WRONLY), b"partial")
+# exits: every file is closed at once, each a release the kernel queues
+"""
+
+
+def test_unmount_with_releases_queued_is_a_clean_stop(make_mount):
+    """An unmount right after thousands of files were closed: the kernel drops the
+    releases it still holds, and a read of the device under way may fail with
+    ECONNABORTED rather than ENODEV (Linux 6.18); either is the end of the session,
+    and the daemon exits 0 having said nothing."""
+    for _ in range(6):
+        m = make_mount()
+        os.mkdir(m.p("logging", "loggers", "app"))
+        subprocess.run(["/usr/bin/python3", "-c", CLOSER, m.p("logging", "loggers", "app", "info"),
+                        "3000"], check=True)
+        assert m.unmount() == 0
+        m.check_output()
+        assert "reading device" not in m.output()
