@@ -40,12 +40,8 @@ int osfs_refuse_prefix(int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
-	size_t n = strlen(prefix);
-	memcpy(last, prefix, sizeof last);
-	if (cause[0] && n + 2 < sizeof last) { /* cut where the buffer ends */
-		memcpy(last + n, ": ", 3);
-		strncat(last + n + 2, cause, sizeof last - n - 3);
-	}
+	/* cut where the buffer ends */
+	snprintf(last, sizeof last, cause[0] ? "%s: %s" : "%s", prefix, cause);
 	quiet = false;
 	return -err;
 }
