@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +234,8 @@ int file_dir_fd(struct file *f)
 	return fd < 0 ? -errno : fd;
 }
 
+#define KWARG_INT_MAX (1LL << 62)
+
 int kwarg_int(const cJSON *kwargs, const char *key, long long dflt, long long *out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(kwargs, key);
@@ -240,12 +243,14 @@ int kwarg_int(const cJSON *kwargs, const char *key, long long dflt, long long *o
 		*out = dflt;
 		return 0;
 	}
-	/* 2**63 bounds what long long holds; the cast outside them is undefined */
-	if (!cJSON_IsNumber(v) || !(v->valuedouble >= -9223372036854775808.0 &&
-				    v->valuedouble < 9223372036854775808.0) ||
-	    v->valuedouble != (double)(long long)v->valuedouble)
-		return osfs_refuse(EINVAL, "%s must be an integer within +-2**63", key);
-	*out = (long long)v->valuedouble;
+	double d = v ? v->valuedouble : 0;
+	if (!cJSON_IsNumber(v) || d != floor(d) || isinf(d))
+		return osfs_refuse(EINVAL, "%s must be an integer", key);
+	/* Python's integers have no bound, and each of these options is only compared
+	 * or counted up to: one past +-2**62 is as good as infinite, and is taken as
+	 * that bound (the cast of a double past 2**63 would be undefined, and the bound
+	 * leaves room for the arithmetic the handlers do with it). */
+	*out = d > KWARG_INT_MAX ? KWARG_INT_MAX : d < -KWARG_INT_MAX ? -KWARG_INT_MAX : (long long)d;
 	return 0;
 }
 
