@@ -432,6 +432,15 @@ static int open_spool(void)
 	return 0;
 }
 
+/* The first member of the object doc[key], or NULL if there is none or doc[key] is
+ * no object: a state file edited by hand may hold anything, and the items of an
+ * array have no names. */
+static const cJSON *first_member(const cJSON *doc, const char *key)
+{
+	const cJSON *o = cJSON_GetObjectItem(doc, key);
+	return cJSON_IsObject(o) ? o->child : NULL;
+}
+
 static int load_state(void)
 {
 	int err;
@@ -450,7 +459,7 @@ static int load_state(void)
 	}
 	free(text);
 	const cJSON *c;
-	cJSON_ArrayForEach(c, cJSON_GetObjectItem(doc, "levels"))
+	for (c = first_member(doc, "levels"); c; c = c->next)
 		if (cJSON_IsNumber(c))
 			log_level_add(c->string, c->valueint);
 	const cJSON *env = cJSON_GetObjectItem(doc, "environ");
@@ -477,14 +486,15 @@ static int load_state(void)
 		log_last_resort_set(-1);
 	else if (cJSON_IsString(last) && log_level_parse(last->valuestring, &level) == 0)
 		log_last_resort_set(level);
-	cJSON_ArrayForEach(c, cJSON_GetObjectItem(doc, "access")) {
+	for (c = first_member(doc, "access"); c; c = c->next) {
 		const cJSON *mode = cJSON_GetObjectItem(c, "mode"), *gid = cJSON_GetObjectItem(c, "gid");
-		if (cJSON_IsString(mode) && cJSON_IsNumber(gid) && gid->valuedouble >= 0)
+		if (cJSON_IsString(mode) && cJSON_IsNumber(gid) && gid->valuedouble >= 0 &&
+		    gid->valuedouble < 4294967295.0) /* (gid_t)-1 is no group */
 			access_set(c->string, (mode_t)strtoul(mode->valuestring, NULL, 8) & 0777,
 				   (gid_t)gid->valuedouble);
 	}
-	cJSON_ArrayForEach(c, cJSON_GetObjectItem(doc, "spool"))
-		if (cJSON_IsNumber(c) && c->valuedouble >= 0)
+	for (c = first_member(doc, "spool"); c; c = c->next)
+		if (cJSON_IsNumber(c) && c->valuedouble >= 0 && c->valuedouble < 9223372036854775808.0)
 			log_spool_setting(c->string, (long)c->valuedouble);
 	const cJSON *logging = cJSON_GetObjectItem(doc, "logging");
 	err = 0;
@@ -495,7 +505,7 @@ static int load_state(void)
 			fprintf(stderr, "osfs: %s: %s\n", state_path, osfs_refusal());
 		cJSON_free(json);
 	}
-	cJSON_ArrayForEach(c, cJSON_GetObjectItem(doc, "tail_formatters")) /* after the formatters */
+	for (c = first_member(doc, "tail_formatters"); c; c = c->next) /* after the formatters */
 		if (cJSON_IsString(c) && log_tail_formatter_set(c->string, c->valuestring) < 0)
 			fprintf(stderr, "osfs: %s: %s\n", state_path, osfs_refusal());
 	osfs_refusal_clear();

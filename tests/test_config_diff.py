@@ -733,6 +733,11 @@ FILE_ERRORS = [
     "[formatters]\nkeys=\n[handlers]\nkeys=h\n[loggers]\nkeys=root\n[logger_root]\nhandlers=h\n"
     "[handler_h]\nclass=handlers.SMTPHandler\nargs=('localhost', 'a@b', ['x@y' 'z@w'], 'subject')\n"
     "kwargs={'timeout': 1 / 0}\n",
+    # an index past what Py_ssize_t holds, and one within it
+    "[formatters]\nkeys=\n[handlers]\nkeys=h\n[loggers]\nkeys=root\n[logger_root]\nhandlers=h\n"
+    "[handler_h]\nclass=NullHandler\nargs=([1][2**63],)\n",
+    "[formatters]\nkeys=\n[handlers]\nkeys=h\n[loggers]\nkeys=root\n[logger_root]\nhandlers=h\n"
+    "[handler_h]\nclass=NullHandler\nargs=((1, 2)[2**62],)\n",
 ]
 
 FILE_ACCEPTED = [

@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+from conftest import OSFS
+
 INI = """\
 [DEFAULT]
 logdir={dir}
@@ -327,3 +329,32 @@ def test_integer_options_past_2_63_as_python(fresh, tmp_path, big):
         results[who] = {name: (d / name).read_text() for name in sorted(os.listdir(d))}
     assert results["py"]["rot.log"].count("\n") == 4 and results["py"]["mem.log"]
     assert results["osfs"] == results["py"]
+
+
+STATE_KEYS = ["levels", "environ", "tz", "disable", "raise_exceptions", "last_resort", "access",
+              "spool", "tail_formatters", "version", "logging"]
+
+
+@pytest.mark.parametrize("shape", [[1], ["x", {"a": 1}], "s", 5, None, True, {"": 1},
+                                   {"a": [1]}, {"a": {"mode": 7, "gid": "x"}}, {"x": None},
+                                   {"a": 1e300, "b": {"mode": "644", "gid": 1e300}}])
+def test_a_state_file_of_any_shape_starts(make_mount, tmp_path, shape):
+    """A state file edited by hand: whatever each of its keys holds, osfs starts,
+    serves, and saves a state of its own again at the next change -- or, where the
+    logging configuration in it is an object dictConfig refuses, does not start,
+    says why, and leaves the file as it was."""
+    state = tmp_path / "state.json"
+    text = json.dumps({key: shape for key in STATE_KEYS})
+    state.write_text(text)
+    if isinstance(shape, dict):
+        p = subprocess.run([OSFS, "-f", str(tmp_path), "-o", f"state={state}"],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 1 and f"osfs: {state}: dictionary doesn't specify a version" in p.stderr
+        assert state.read_text() == text and not os.path.ismount(tmp_path)
+        state.write_text(json.dumps({key: shape for key in STATE_KEYS if key != "logging"}))
+    m = make_mount("-o", f"state={state}")
+    assert m.read("errno", "ENOENT") == "2\n"
+    m.write("logging/disable", "INFO\n")
+    assert m.unmount() == 0
+    m.check_output()
+    assert json.loads(state.read_text())["disable"] == "INFO"

@@ -613,7 +613,8 @@ def test_queue_is_bounded(make_mount, tarpit):
     for spec in ("queue.Queue", {"()": "queue.Queue", "maxsize": 3}, {"maxsize": 0}):
         assert config(m, {"version": 1, "handlers": handler(
             "q", "logging.handlers.QueueHandler", queue=spec)}) is None, spec
-    for spec in ({"()": "my.Queue"}, {"maxsize": "5"}, {"maxsize": 10**7}, "queue.LifoQueue"):
+    for spec in ({"()": "my.Queue"}, {"maxsize": "5"}, {"maxsize": 10**7}, "queue.LifoQueue",
+                 ["queue.Queue"], [], 5, {"maxsize": 1e300}, {"maxsize": 2.5}):
         assert config(m, {"version": 1, "handlers": handler(
             "q", "logging.handlers.QueueHandler", queue=spec)}) == errno.EINVAL, spec
     assert config(m, {"version": 1, "handlers": dict(

@@ -11,6 +11,7 @@
  * stays).  force detaches the root's handlers; those nothing else uses go (are
  * closed), as Python closes them. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,7 +125,8 @@ static int check_level(const cJSON *v, int *level)
 		*level = cJSON_IsTrue(v);
 		return 0;
 	}
-	if (cJSON_IsNumber(v) && v->valuedouble == (double)(int)v->valuedouble) {
+	if (cJSON_IsNumber(v) && v->valuedouble >= INT_MIN && v->valuedouble <= INT_MAX &&
+	    v->valuedouble == (double)(int)v->valuedouble) {
 		*level = (int)v->valuedouble;
 		return 0;
 	}

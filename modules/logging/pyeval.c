@@ -473,7 +473,12 @@ static cJSON *subscript(struct ev *e, const cJSON *v, const cJSON *key)
 						 what, py_type_name(key)));
 			return NULL;
 		}
-		long long i = cJSON_IsBool(key) ? cJSON_IsTrue(key) : (long long)key->valuedouble;
+		double d = cJSON_IsBool(key) ? cJSON_IsTrue(key) : key->valuedouble;
+		if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) { /* Py_ssize_t */
+			fail(e, py_error("IndexError", "cannot fit 'int' into an index-sized integer"));
+			return NULL;
+		}
+		long long i = (long long)d;
 		long long n = cJSON_IsString(v) ? (long long)u8_count(v->valuestring, strlen(v->valuestring))
 						: cJSON_GetArraySize(v);
 		if (i < 0)

@@ -19,8 +19,8 @@
 
 int net_port(const cJSON *v, int *port)
 {
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long long)v->valuedouble ||
-	    v->valuedouble < 0 || v->valuedouble > 65535)
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 65535) ||
+	    v->valuedouble != (double)(int)v->valuedouble)
 		return osfs_refuse(EINVAL, "port must be 0-65535");
 	*port = (int)v->valuedouble;
 	return 0;

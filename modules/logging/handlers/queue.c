@@ -11,6 +11,7 @@
  * batches of QUEUE_BATCH, for at most QUEUE_CLOSE_MS (when osfs stops, its stop's
  * budget); the rest is counted lost. */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,15 +121,16 @@ static int maxsize_of(const cJSON *v, size_t *out)
 	const cJSON *factory = cJSON_GetObjectItemCaseSensitive(v, "()");
 	const cJSON *maxsize = cJSON_GetObjectItemCaseSensitive(v, "maxsize");
 	const cJSON *c;
-	int other = 0;
-	cJSON_ArrayForEach(c, v)
-		other |= strcmp(c->string, "()") != 0 && strcmp(c->string, "maxsize") != 0;
-	if (!cJSON_IsObject(v) || other ||
+	int other = !cJSON_IsObject(v); /* (an array's items have no names) */
+	if (!other)
+		cJSON_ArrayForEach(c, v)
+			other |= strcmp(c->string, "()") != 0 && strcmp(c->string, "maxsize") != 0;
+	if (other ||
 	    (factory && !(cJSON_IsString(factory) && strcmp(factory->valuestring, "queue.Queue") == 0)))
 		return osfs_refuse(EINVAL, "queue: queue.Queue, or {\"()\": \"queue.Queue\", "
 				   "\"maxsize\": N}: osfs runs no Python");
-	if (maxsize && (!cJSON_IsNumber(maxsize) ||
-			maxsize->valuedouble != (double)(long long)maxsize->valuedouble))
+	if (maxsize && (!cJSON_IsNumber(maxsize) || maxsize->valuedouble != floor(maxsize->valuedouble) ||
+			isinf(maxsize->valuedouble)))
 		return osfs_refuse(EINVAL, "queue: maxsize is an integer");
 	if (maxsize && maxsize->valuedouble > QUEUE_MAX)
 		return osfs_refuse(EINVAL, "queue: maxsize %.0f is more than osfs keeps (%d)",
