@@ -33,6 +33,14 @@ def default_sigint():
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def in_mount_table(path):
+    """Whether path is a mount point in /proc/self/mounts, reachable or not."""
+    want = os.path.realpath(path)
+    with open("/proc/self/mounts") as f:
+        # (the kernel escapes a space in a path as \040)
+        return any(line.split()[1].replace("\\040", " ") == want for line in f)
+
+
 class Mount:
     """A running osfs: .path is the mount point, .proc the daemon."""
 
@@ -107,7 +115,7 @@ class Mount:
             if self.proc.poll() is None:
                 self.proc.kill()
                 self.proc.wait()
-            if os.path.ismount(self.path):
+            if in_mount_table(self.path):  # (a dead daemon's mount is no ismount)
                 subprocess.run(["fusermount3", "-u", "-z", self.path], check=False)
             self.log.close()
 
