@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -622,9 +623,8 @@ struct dirfill {
 	struct osfs_buf *buf;
 };
 
-static void add_entry(void *ctx, const char *name, const struct node *row)
+static void put_entry(struct dirfill *f, const char *name, const struct node *row)
 {
-	struct dirfill *f = ctx;
 	struct stat st = {.st_mode = row ? node_type(row) : S_IFDIR};
 	/* d_ino: any stable nonzero number; some programs skip entries with 0. */
 	size_t h = 5381;
@@ -638,6 +638,17 @@ static void add_entry(void *ctx, const char *name, const struct node *row)
 		fuse_add_direntry(f->r, slot, need, name, &st, (off_t)(at + need));
 }
 
+/* A listed name that is no file name (a logger "a/b", "", "..", one of more than
+ * NAME_MAX bytes: dictConfig takes any string) is left out; the kernel would fail
+ * the whole listing (EIO) for a '/' or an overlong one. */
+static void add_entry(void *ctx, const char *name, const struct node *row)
+{
+	size_t n = strlen(name);
+	if (n && n <= NAME_MAX && !strchr(name, '/') && strcmp(name, ".") != 0 &&
+	    strcmp(name, "..") != 0)
+		put_entry(ctx, name, row);
+}
+
 static void osfs_opendir(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct inode *in = I(ino);
@@ -648,8 +659,8 @@ static void osfs_opendir(fuse_req_t r, fuse_ino_t ino, struct fuse_file_info *fi
 		return refused(r, in, NULL, err);
 	h->node = in->node;
 	struct dirfill f = {r, &h->content};
-	add_entry(&f, ".", NULL);
-	add_entry(&f, "..", NULL);
+	put_entry(&f, ".", NULL);
+	put_entry(&f, "..", NULL);
 	err = node_list(in->node, &rq, add_entry, &f);
 	if (!err)
 		err = osfs_buf_error(&h->content);

@@ -3,6 +3,7 @@ within seconds with bounded output, meets no refusal it did not cause, and chang
 nothing (no record taken, no signal sent, no setting changed, no errors line).
 And the ones that follow what changes: tail -f and tail -F on errors; find -newer,
 make and stat on settings and documents."""
+import json
 import os
 import shutil
 import signal
@@ -113,6 +114,20 @@ def test_unanswerable_nodes_are_not_listed_but_answer(fresh):
     assert "altsep" not in os.listdir(fresh.p("os"))
     with pytest.raises(OSError):
         fresh.read("os", "altsep")
+
+
+def test_names_that_are_no_file_names_are_not_listed(fresh):
+    """dictConfig takes any string as a logger or handler name; one that no file can
+    be named ('a/b', '..', '', 300 bytes) is left out of the listing, which works."""
+    odd = ["a/b", ".", "..", "", "x" * 300]
+    doc = {"version": 1, "loggers": {name: {"level": "INFO"} for name in odd + ["ok"]},
+           "handlers": {name: {"class": "logging.NullHandler"} for name in odd + ["h"]}}
+    fresh.write("logging/config", json.dumps(doc))
+    assert sorted(os.listdir(fresh.p("logging", "loggers"))) == ["ok", "root"]
+    assert os.listdir(fresh.p("logging", "handlers")) == ["h"]
+    for argv in (["ls", "-laR"], ["find"], ["grep", "-r", "zzz"], ["du", "-a"]):
+        r = subprocess.run(argv + [fresh.p("logging")], capture_output=True, text=True)
+        assert r.returncode == (1 if argv[0] == "grep" else 0) and not r.stderr, (argv, r.stderr)
 
 
 def follow(m, argv, refusals):
