@@ -566,3 +566,33 @@ def test_dictconfig_on_existing_loggers_equals_pythons(fresh, seed):
                ("level", "propagate", "disabled", "handlers")]
         assert got[0] == level and got[1] == str(int(propagate)) or name == "root", (name, got, want[name])
         assert got[2] == str(int(disabled)) and got[3].split() == hs, (name, got, want[name])
+
+
+@pytest.mark.parametrize("path, text", [
+    ("logging/config", '{"version": 1, "formatters": {"f": {"format": "[%(message)s]\\u0000t"}}}'),
+    ("logging/config", '{"version": 1, "loggers": {"t\\u0000x": {"level": "DEBUG"}}}'),
+    ("logging/config", '{"version": 1, "handlers": {"h": {"class": "logging.FileHandler", '
+                       '"filename": "@/n\\u0000.log"}}}'),
+    ("logging/config", '{"version": 1, "formatters": {"f": {"defaults": {"x": "d\\u0000e"}}}}'),
+    ("logging/loggers/app/info", '{"msg": "a\\u0000b"}\n'),
+    ("logging/loggers/app/info", '{"msg": "%s", "args": ["c\\u0000d"]}\n'),
+    ("logging/loggers/app/info", '{"msg": "m", "extra\\u0000": 1}\n'),
+    ("logging/handle", '{"name": "app\\u0000x", "levelno": 20, "msg": "via handle"}\n'),
+    ("logging/basic_config", '{"force": true, "format": "a\\u0000"}'),
+])
+def test_a_json_string_holding_nul_is_refused_not_cut(fresh, tmp_path, path, text):
+    """Where json.loads gives a string with a NUL character, osfs, whose texts are C
+    strings, refuses what holds it, as it refuses a NUL byte in a line: it never cuts
+    the string short (a name cut short is another logger, a file another file)."""
+    log = tmp_path / "app.log"
+    config(fresh, {"version": 1, "handlers": {"h": {"class": "logging.FileHandler",
+                                                    "filename": str(log)}},
+                   "loggers": {"app": {"level": "DEBUG", "handlers": ["h"]}}})
+    before = fresh.read("logging", "config")
+    with pytest.raises(OSError) as e:
+        fresh.write(path, text.replace("@", str(tmp_path)))
+    assert e.value.errno == errno.EINVAL
+    assert fresh.errors()[-1].endswith("EINVAL: a JSON string holds \\u0000: osfs keeps no NUL "
+                                       "character in a text, as a line written holds no NUL byte")
+    assert fresh.read("logging", "config") == before
+    assert log.read_text() == "" and sorted(os.listdir(tmp_path)) == ["app.log"]

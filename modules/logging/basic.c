@@ -425,8 +425,8 @@ int log_basic_config(const char *doc)
 	cJSON *kw = NULL;
 	int err = 0;
 	if (*p == '{') {
-		kw = cJSON_Parse(p);
-		if (!cJSON_IsObject(kw))
+		kw = py_json_parse(p, strlen(p), &err); /* as json.loads reads it */
+		if (!err && !cJSON_IsObject(kw))
 			err = osfs_refuse(EINVAL, "basic_config takes one JSON object of keyword arguments");
 	} else {
 		err = parse_lines(p, &kw);

@@ -446,6 +446,10 @@ cJSON *py_json_parse(const char *text, size_t len, int *err)
 {
 	const char *p = text, *end = text + len;
 	*err = pj_check(&p, end, 0);
+	if (*err == -EILSEQ && pj_ws(p, end) == end) {
+		*err = pj_refuse_nul();
+		return NULL;
+	}
 	if (*err) {
 		cJSON_Delete(cJSON_ParseWithLength(text, len)); /* for where it went wrong */
 		const char *at = cJSON_GetErrorPtr();

@@ -73,8 +73,11 @@ int pv_to_double(const struct pyval *v, double *d);
  * refused; NaN, Infinity and -Infinity accepted; an integer of more than 4300
  * digits refused, as int() refuses it). */
 #define PJ_MAX_DEPTH 1000
-/* Checks one value at *p (after whitespace); *p is left past it.  0 or -EINVAL. */
+/* Checks one value at *p (after whitespace); *p is left past it.  0, -EINVAL, or
+ * -EILSEQ for a valid value with a string that holds \u0000 (which osfs, keeping
+ * texts as C strings, refuses rather than cut short: pj_refuse_nul says so). */
 int pj_check(const char **p, const char *end, int depth);
+int pj_refuse_nul(void);
 const char *pj_ws(const char *p, const char *end);
 /* The Python value of the JSON value at p (checked): strings are decoded into
  * scratch (so v->s points into scratch until it is next written); containers

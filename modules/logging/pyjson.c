@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "osfs/refuse.h"
 #include "pyfmt.h"
 
 const char *pj_ws(const char *p, const char *end)
@@ -38,9 +39,11 @@ static int hex4(const char *p, const char *end, unsigned *v)
 	return 0;
 }
 
+/* 0, 1 if the string is valid and holds a \u0000, or -EINVAL. */
 static int check_string(const char **pp, const char *end)
 {
 	const char *p = *pp + 1;
+	int nul = 0;
 	while (p < end && *p != '"') {
 		unsigned char c = (unsigned char)*p;
 		if (c < 0x20)
@@ -52,6 +55,7 @@ static int check_string(const char **pp, const char *end)
 			if (*p == 'u') {
 				if (hex4(p + 1, end, &v))
 					return -EINVAL;
+				nul |= v == 0;
 				p += 4;
 			} else if (!strchr("\"\\/bfnrt", *p) || !*p) {
 				return -EINVAL;
@@ -62,7 +66,7 @@ static int check_string(const char **pp, const char *end)
 	if (p >= end)
 		return -EINVAL;
 	*pp = p + 1;
-	return 0;
+	return nul;
 }
 
 /* -?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?, and an int of at most 4300 digits. */
@@ -115,12 +119,14 @@ static int word(const char **pp, const char *end, const char *w)
 int pj_check(const char **pp, const char *end, int depth)
 {
 	const char *p = pj_ws(*pp, end);
-	int err;
+	int err, nul = 0;
 	if (p >= end)
 		return -EINVAL;
 	switch (*p) {
 	case '"':
 		err = check_string(&p, end);
+		nul = err == 1;
+		err = nul ? 0 : err;
 		break;
 	case '{':
 	case '[': {
@@ -137,13 +143,16 @@ int pj_check(const char **pp, const char *end, int depth)
 		for (;;) {
 			if (dict) {
 				p = pj_ws(p, end);
-				if (p >= end || *p != '"' || (err = check_string(&p, end)))
+				if (p >= end || *p != '"' || (err = check_string(&p, end)) < 0)
 					return -EINVAL;
+				nul |= err;
 				p = pj_ws(p, end);
 				if (p >= end || *p++ != ':')
 					return -EINVAL;
 			}
-			if ((err = pj_check(&p, end, depth + 1)))
+			if ((err = pj_check(&p, end, depth + 1)) == -EILSEQ)
+				nul = 1, err = 0;
+			else if (err)
 				return err;
 			p = pj_ws(p, end);
 			if (p < end && *p == ',') {
@@ -179,7 +188,13 @@ int pj_check(const char **pp, const char *end, int depth)
 	}
 	if (!err)
 		*pp = p;
-	return err;
+	return err ? err : nul ? -EILSEQ : 0;
+}
+
+int pj_refuse_nul(void)
+{
+	return osfs_refuse(EINVAL, "a JSON string holds \\u0000: osfs keeps no NUL character in a "
+			   "text, as a line written holds no NUL byte");
 }
 
 void pj_string(const char *p, struct osfs_buf *out)

@@ -150,8 +150,9 @@ int log_json_values(const char *json, struct log_extra **out, size_t *count)
 	const char *end = json + strlen(json), *p = pj_ws(json, end), *q = p;
 	*out = NULL;
 	*count = 0;
-	if (p >= end || *p != '{' || pj_check(&q, end, 0) || pj_ws(q, end) != end)
-		return 1;
+	int bad = p >= end || *p != '{' ? -EINVAL : pj_check(&q, end, 0);
+	if (bad || pj_ws(q, end) != end)
+		return bad == -EILSEQ && pj_ws(q, end) == end ? pj_refuse_nul() : 1;
 	struct pj_iter it;
 	const char *k, *v;
 	size_t n = 0, used = 0;

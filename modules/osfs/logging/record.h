@@ -96,7 +96,8 @@ struct log_record *log_record_copy(const struct log_record *r);
 void log_record_free(struct log_record *r);
 
 /* Every key of a JSON object as Python values (formatter defaults): 0, 1 if the
- * text is not a JSON object, or -ENOMEM. */
+ * text is not a JSON object, -EINVAL if it is one with a string holding \u0000
+ * (refused), or -ENOMEM. */
 int log_json_values(const char *json, struct log_extra **out, size_t *count);
 void log_values_free(struct log_extra *e, size_t n);
 
