@@ -318,6 +318,10 @@ int osfs_strftime_request(const char *request, struct osfs_buf *out)
 		err = osfs_refuse(EINVAL, "'%s': expected utc or local", zone);
 	if (!err)
 		err = zone && strcmp(zone, "utc") == 0 ? osfs_gmtime(t, &tm) : osfs_localtime(t, &tm);
+	/* strftime(format, gmtime(t)): the struct_time's year (tm_year + 1900) is a C int
+	 * again in strftime's gettmarg */
+	if (!err && tm.tm_year > INT_MAX - 1900)
+		err = osfs_refuse(ERANGE, "signed integer is greater than maximum");
 	if (!err)
 		err = osfs_strftime(format, &tm, out);
 	free(copy);

@@ -413,6 +413,48 @@ def test_gmtime_localtime_ctime_of_any_time(tm, zone):
     assert list(plain) == list(json.loads(tm.read("time", "localtime", "1700000000.json")))
 
 
+STRFTIME_AT_CODE = r"""
+import json, sys, time
+out = []
+for t in json.loads(sys.argv[1]):
+    row = []
+    for convert in (time.localtime, time.gmtime):
+        try:
+            when = float(t) if isinstance(t, str) else t
+            row.append(["ok", time.strftime("%Y|%c|%F|%G|%y", convert(when))])
+        except OSError as e:
+            row.append(["OSError", e.errno])
+        except (ValueError, OverflowError) as e:
+            row.append([type(e).__name__, str(e)])
+    out.append(row)
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York"])
+def test_strftime_of_any_time(tm, zone):
+    """strftime(format, localtime(t)) and of gmtime(t): a year past a C int is
+    Python's OverflowError (ERANGE) in strftime, not a year wrapped round."""
+    import random
+    set_tz(tm, zone)
+    stamps = [t for t in random_stamps(random.Random(SEED), 40) if t not in ("soon", "12abc")]
+    want = python(STRFTIME_AT_CODE, zone, json.dumps(stamps))
+    call = Transaction(tm.p("time", "strftime", "call"))
+    try:
+        for t, answers in zip(stamps, want):
+            for mode, w in zip(("local", "utc"), answers):
+                err, got = call.ask(f"%Y|%c|%F|%G|%y\t{t}\t{mode}")
+                if w[0] == "ok":
+                    assert (err, got) == (None, w[1] + "\n"), (t, mode)
+                else:
+                    code = w[1] if w[0] == "OSError" else ERRNO_OF[w[0]]
+                    assert err == code, (t, mode, w, got)
+                    if w[0] != "OSError":
+                        assert got.endswith(f": {w[1]}\n"), (t, mode, w, got)
+    finally:
+        call.close()
+
+
 def random_fields(rng, n):
     """struct_time tuples: valid ones, each field past its range, Python's 0 for
     the lowest month/day/yday, wday of any sign, and the C int's edges."""
