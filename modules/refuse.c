@@ -19,6 +19,24 @@
 static __thread char last[OSFS_REFUSAL_MAX];
 static __thread bool quiet; /* the last refusal was reported before */
 
+/* A message cut where the buffer ends is cut before a character, never inside
+ * one: what is shown stays UTF-8. */
+static void cut_clean(char *s)
+{
+	size_t n = strlen(s);
+	if (n + 1 < OSFS_REFUSAL_MAX)
+		return;
+	size_t lead = n, back = 0;
+	while (lead > 0 && back < 4 && ((unsigned char)s[lead - 1] & 0xc0) == 0x80)
+		lead--, back++;
+	if (lead == 0)
+		return;
+	unsigned char c = (unsigned char)s[lead - 1];
+	size_t len = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	if (back + 1 < len) /* the last character lacks its continuation bytes */
+		s[lead - 1] = '\0';
+}
+
 int osfs_refuse(int err, const char *fmt, ...)
 {
 	/* formatted aside first: an argument may be osfs_refusal() itself */
@@ -27,6 +45,7 @@ int osfs_refuse(int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	cut_clean(msg);
 	memcpy(last, msg, sizeof last);
 	quiet = false;
 	return -err;
@@ -42,6 +61,7 @@ int osfs_refuse_prefix(int err, const char *fmt, ...)
 	va_end(ap);
 	/* cut where the buffer ends */
 	snprintf(last, sizeof last, cause[0] ? "%s: %s" : "%s", prefix, cause);
+	cut_clean(last);
 	quiet = false;
 	return -err;
 }

@@ -14,7 +14,7 @@
 #include "buf.h"
 
 #define OSFS_ERRLOG_LINES 512  /* lines kept in all; see osfs_errlog_add_as */
-#define OSFS_REFUSAL_MAX  400  /* bytes of message kept per refusal */
+#define OSFS_REFUSAL_MAX  2048 /* bytes of message kept per refusal */
 
 int osfs_refuse(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A refusal that explains the last one: "prefix: <the last refusal's message>"

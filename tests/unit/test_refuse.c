@@ -32,6 +32,23 @@ int main(void)
 	osfs_refuse_prefix(EINVAL, "%s", big); /* a prefix that fills it alone */
 	CHECK(strlen(osfs_refusal()) == OSFS_REFUSAL_MAX - 1);
 
+	/* cut before a character, never inside one */
+	char wide[OSFS_REFUSAL_MAX * 2];
+	size_t w = 0;
+	wide[w++] = 'x';
+	wide[w++] = 'x';
+	while (w + 3 < sizeof wide) {
+		memcpy(wide + w, "\xc3\xa9", 2); /* é */
+		w += 2;
+	}
+	wide[w] = '\0';
+	osfs_refuse(EINVAL, "%s", wide);
+	CHECK(strlen(osfs_refusal()) == OSFS_REFUSAL_MAX - 2);
+	CHECK(osfs_refusal()[OSFS_REFUSAL_MAX - 3] == '\xa9');
+	osfs_refuse_prefix(EINVAL, "é");
+	CHECK(strlen(osfs_refusal()) == OSFS_REFUSAL_MAX - 2);
+	CHECK(strncmp(osfs_refusal(), "é: xxé", 8) == 0);
+
 	osfs_refusal_clear(); /* no cause: the context alone */
 	osfs_refuse_prefix(EINVAL, "alone");
 	CHECK_STR(osfs_refusal(), "alone");
