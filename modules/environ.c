@@ -24,7 +24,8 @@ void osfs_environ_init(char **envp)
 			continue;
 		memcpy(name, *e, len);
 		name[len] = '\0';
-		osfs_kv_str(&store, name, eq + 1);
+		if (!osfs_kv_get(&store, name)) /* a name twice: its first value, as os.environ */
+			osfs_kv_str(&store, name, eq + 1);
 	}
 	pthread_mutex_unlock(&lock);
 }

@@ -126,7 +126,8 @@ int osfs_proc_environ(pid_t pid, struct osfs_kv *out)
 		if (eq && eq != entry) {
 			*eq = '\0';
 			entry[len] = '\0';
-			osfs_kv_str(out, entry, eq + 1);
+			if (!osfs_kv_get(out, entry)) /* a name twice: its first value, as os.environ */
+				osfs_kv_str(out, entry, eq + 1);
 		}
 		i += len + 1;
 	}

@@ -274,3 +274,34 @@ def test_rlimit_of_another_users_process(make_mount):
     for name, (python, ours) in seen.items():
         assert ours == python, name
     assert m.errors() == []
+
+
+RAW_ENV = r"""
+import ctypes, json, os, sys
+libc = ctypes.CDLL(None)
+env = [e.encode() for e in json.loads(sys.argv[1])] + [None]
+argv = [a.encode() for a in sys.argv[2:]] + [None]
+libc.execve(argv[0], (ctypes.c_char_p * len(argv))(*argv), (ctypes.c_char_p * len(env))(*env))
+"""
+
+SHOW_ENV = r"""
+import json, os, sys
+root = sys.argv[1]
+mine = os.path.join(root, "os", "self", "environ")
+print(json.dumps({"python": dict(os.environ),
+                  "osfs": {name: open(os.path.join(mine, name)).read()[:-1]
+                           for name in os.listdir(mine)}}))
+"""
+
+
+def test_environment_with_a_name_twice_or_a_slash(fresh):
+    """An environment as execve gives it: a name twice is its first value (as
+    os.environ takes it), and a name with '/' is left out of the listing."""
+    env = ["DUP=first", "DUP=second", "A/B=1", "PLAIN=x", "=novalue", "EMPTY="]
+    out = subprocess.run(["/usr/bin/python3", "-c", RAW_ENV, json.dumps(env), "/usr/bin/python3",
+                          "-c", SHOW_ENV, fresh.path], capture_output=True, text=True, check=True)
+    got = json.loads(out.stdout)
+    assert got["python"]["DUP"] == "first"
+    # (no file is named '' or 'A/B'; LC_CTYPE is Python's own, its C locale coercion)
+    assert got["osfs"] == {k: v for k, v in got["python"].items()
+                           if k and "/" not in k and k != "LC_CTYPE"}
