@@ -310,6 +310,16 @@ def test_dictconfig_documents_equal_pythons(fresh, tmp_path):
     {"version": 1, "formatters": {"f": {"()": "logging.Formatter", "format": "%(message)s"}}},
     {"version": 1, "filters": {"f": {"()": "logging.Filter", "name": "a.b"}}},
     {"version": "1"}, {"version": True}, {"version": 1.0}, {"formatters": {}},
+    # a bool is an int; a mode that is no string is FileHandler's TypeError
+    {"version": 1, "handlers": {"h": {"class": "logging.handlers.RotatingFileHandler",
+                                      "filename": "/dev/null", "maxBytes": True, "backupCount": False}}},
+    {"version": 1, "handlers": {"h": {"class": "logging.handlers.MemoryHandler", "capacity": True}}},
+    {"version": 1, "handlers": {"h": {"class": "logging.handlers.SocketHandler", "host": "127.0.0.1",
+                                      "port": True}}},
+    {"version": 1, "handlers": {"h": {"class": "logging.FileHandler", "filename": "/dev/null",
+                                      "mode": None}}},
+    {"version": 1, "handlers": {"h": {"class": "logging.FileHandler", "filename": "/dev/null",
+                                      "mode": 5}}},
 ])
 def test_documents_like_pythons(fresh, doc):
     """Hand-picked documents of the documentation and the configurator's corners."""

@@ -118,7 +118,10 @@ def basic_cases(seed, n):
              (False, {"level": "20"}), (False, {"bogus": 1, "other": 2}),
              (True, {"bogus": 1}), (False, {"format": "%(message)"}),
              (False, {"filename": "", "stream": "ext://sys.stdout"}),
-             (True, {"force": True, "handlers": ["pre"]})]
+             (True, {"force": True, "handlers": ["pre"]}),
+             (False, {"format": None}), (False, {"format": None, "style": "{"}),
+             (False, {"filename": "@basic-null.log", "filemode": None}),
+             (False, {"filename": "@basic-five.log", "filemode": 5})]
     for i in range(n):
         kw = {}
         style = rnd.choice([None, "%", "{", "$"])
@@ -322,8 +325,9 @@ spec = json.loads(sys.stdin.read())
 for level, name in spec["add"]:
     logging.addLevelName(level, name)
 out = {"mapping": list(logging.getLevelNamesMapping().items()),
-       "names": {str(x): str(logging.getLevelName(int(x) if x.lstrip("-").isdigit() else x))
-                 for x in spec["ask"]}}
+       # X is asked as a number where it is written as str(int) writes one
+       "names": {str(x): str(logging.getLevelName(
+           int(x) if x.lstrip("-").isdigit() and str(int(x)) == x else x)) for x in spec["ask"]}}
 print(json.dumps(out))
 """
 
@@ -331,7 +335,9 @@ print(json.dumps(out))
 def test_level_names_equal_pythons(fresh):
     add = [(25, "NOTICE"), (5, "TRACE"), (20, "INFORMATION"), (45, "SEVERE"), (60, "FATALITY")]
     ask = ([str(n) for n in range(-5, 66)] + ["INFO", "WARN", "FATAL", "NOTICE", "TRACE",
-                                                "INFORMATION", "LOUD", "info", "Level 5", "SEVERE"])
+                                                "INFORMATION", "LOUD", "info", "Level 5", "SEVERE",
+                                                "+10", "010", "-0", "+0", "00", "1_0", " 10", "10 ",
+                                                "2147483648", "-2147483649"])
     want = python(LEVELS_PY, stdin=json.dumps({"add": add, "ask": ask}))
     m = fresh
     for level, name in add:

@@ -132,7 +132,10 @@ void log_level_mapping(struct osfs_kv *kv)
 void log_level_name_of(const char *text, struct osfs_buf *out)
 {
 	int n, level;
-	if (osfs_parse_int(text, &n) == 0)
+	char canon[16];
+	/* a number as str(int) writes one: "+10", "010" and "-0" are texts */
+	if (osfs_parse_int(text, &n) == 0 && snprintf(canon, sizeof canon, "%d", n) > 0 &&
+	    strcmp(canon, text) == 0)
 		log_level_name(n, out);
 	else if (log_level_of(text, &level) == 0)
 		osfs_buf_printf(out, "%d", level);

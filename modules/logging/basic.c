@@ -238,6 +238,12 @@ static int make_handler(struct basic *c)
 	int err = c->made ? build_handler(&b, name, spec, &c->made->handler) : -ENOMEM;
 	conv_free(&cv);
 	cJSON_Delete(spec);
+	/* basicConfig raises the handler's exception itself, not dictConfig's chain:
+	 * its message without the "TypeError: " a chain shows */
+	const char *why = osfs_refusal(), *type_end = strstr(why, "Error: ");
+	if (err && type_end && strspn(why, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") ==
+				       (size_t)(type_end + 5 - why))
+		osfs_refuse(-err, "%s", type_end + 7);
 	if (!err && !(c->add = calloc(1, sizeof *c->add)))
 		err = -ENOMEM;
 	if (!err)
@@ -292,6 +298,8 @@ static int make_formatter(struct basic *c)
 		return osfs_refuse(EINVAL, "format: a string");
 	if (format && cJSON_IsString(format))
 		fmt = format->valuestring;
+	else if (format) /* format=None: Formatter(None), the style's "%(message)s" */
+		fmt = NULL;
 	if (datefmt && !cJSON_IsNull(datefmt) && !cJSON_IsString(datefmt))
 		return osfs_refuse(EINVAL, "datefmt: a string");
 	const char *dfs = datefmt && cJSON_IsString(datefmt) ? datefmt->valuestring : NULL;

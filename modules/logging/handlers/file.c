@@ -243,7 +243,11 @@ int kwarg_int(const cJSON *kwargs, const char *key, long long dflt, long long *o
 		*out = dflt;
 		return 0;
 	}
-	double d = v ? v->valuedouble : 0;
+	if (cJSON_IsBool(v)) { /* a bool is an int in Python */
+		*out = cJSON_IsTrue(v);
+		return 0;
+	}
+	double d = v->valuedouble;
 	if (!cJSON_IsNumber(v) || d != floor(d) || isinf(d))
 		return osfs_refuse(EINVAL, "%s must be an integer", key);
 	/* Python's integers have no bound, and each of these options is only compared
@@ -293,7 +297,10 @@ int file_setup(struct file *f, const cJSON *kwargs, int append_only)
 	f->fd = f->dir = -1;
 	if (!cJSON_IsString(name) || !*name->valuestring)
 		return osfs_refuse(EINVAL, "the handler needs a filename");
-	const char *m = append_only || !cJSON_IsString(mode) ? "a" : mode->valuestring;
+	if (!append_only && mode && !cJSON_IsString(mode)) /* FileHandler's "b" not in mode */
+		return osfs_refuse(EINVAL, "TypeError: argument of type '%s' is not iterable",
+				   py_type_name(mode));
+	const char *m = append_only || !mode ? "a" : mode->valuestring;
 	int flags = strcmp(m, "a") == 0 ? O_WRONLY | O_APPEND | O_CREAT
 		    : strcmp(m, "w") == 0 ? O_WRONLY | O_TRUNC | O_CREAT
 		    : strcmp(m, "x") == 0 ? O_WRONLY | O_CREAT | O_EXCL : -1;

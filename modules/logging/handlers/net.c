@@ -19,6 +19,10 @@
 
 int net_port(const cJSON *v, int *port)
 {
+	if (cJSON_IsBool(v)) { /* a bool is an int in Python */
+		*port = cJSON_IsTrue(v);
+		return 0;
+	}
 	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 65535) ||
 	    v->valuedouble != (double)(int)v->valuedouble)
 		return osfs_refuse(EINVAL, "port must be 0-65535");
