@@ -310,6 +310,9 @@ def test_dictconfig_documents_equal_pythons(fresh, tmp_path):
     {"version": 1, "formatters": {"f": {"()": "logging.Formatter", "format": "%(message)s"}}},
     {"version": 1, "filters": {"f": {"()": "logging.Filter", "name": "a.b"}}},
     {"version": "1"}, {"version": True}, {"version": 1.0}, {"formatters": {}},
+    # a formatter's class goes through logging.config._resolve, not the configurator's
+    {"version": 1, "formatters": {"f": {"class": "logging.Nope"}}},
+    {"version": 1, "formatters": {"f": {"class": "logging.handlers.Nope"}}},
     # a bool is an int; a mode that is no string is FileHandler's TypeError
     {"version": 1, "handlers": {"h": {"class": "logging.handlers.RotatingFileHandler",
                                       "filename": "/dev/null", "maxBytes": True, "backupCount": False}}},

@@ -338,7 +338,7 @@ int build_formatter(struct build_ctx *b, cJSON *config, struct log_formatter **o
 		else if (!cJSON_IsString(cls))
 			return py_error("AttributeError", "'%s' object has no attribute 'split'",
 					py_type_name(cls));
-		else if ((err = pn_resolve(cls->valuestring, &r)))
+		else if ((err = pn_import(cls->valuestring, &r, 0))) /* no "Cannot resolve" */
 			return err;
 		if (!r || r->kind != PN_CLASS || strcmp(r->text, "logging.Formatter") != 0)
 			return osfs_refuse(EINVAL, "formatter class '%s' is not supported: "
