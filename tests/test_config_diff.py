@@ -746,6 +746,15 @@ FILE_ERRORS = [
     "[formatters]\nkeys=\n[handlers]\nkeys=h\n[loggers]\nkeys=root\n[logger_root]\nhandlers=h\n"
     "[handler_h]\nclass=handlers.SMTPHandler\nargs=('localhost', 'a@b', ['x@y' 'z@w'], 'subject')\n"
     "kwargs={'timeout': 1 / 0}\n",
+    # the Formatter's own ValueError, with its section
+    "[formatters]\nkeys=f\n[formatter_f]\nformat=%(message)s\nstyle={\n[handlers]\nkeys=\n"
+    "[loggers]\nkeys=root\n[logger_root]\nhandlers=\n",
+    "[formatters]\nkeys=f\n[formatter_f]\nformat=%(message)s\nstyle=%%%%\n[handlers]\nkeys=\n"
+    "[loggers]\nkeys=root\n[logger_root]\nhandlers=\n",
+    "[formatters]\nkeys=f\n[formatter_f]\nformat={message!x}\nstyle={\n[handlers]\nkeys=\n"
+    "[loggers]\nkeys=root\n[logger_root]\nhandlers=\n",
+    "[formatters]\nkeys=f\n[formatter_f]\nformat=$$\nstyle=$\n[handlers]\nkeys=\n"
+    "[loggers]\nkeys=root\n[logger_root]\nhandlers=\n",
     # an index past what Py_ssize_t holds, and one within it
     "[formatters]\nkeys=\n[handlers]\nkeys=h\n[loggers]\nkeys=root\n[logger_root]\nhandlers=h\n"
     "[handler_h]\nclass=NullHandler\nargs=([1][2**63],)\n",

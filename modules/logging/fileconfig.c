@@ -78,6 +78,28 @@ static cJSON *evaluate(const char *section, const char *key, const char *text, i
 	return v;
 }
 
+/* c(fs, dfs, stl): the Formatter's own ValueError (a style, a format that does
+ * not validate) is fileConfig's, with the section in front, not dictConfig's
+ * "Unable to configure formatter" the document is applied with afterwards. */
+static int check_formatter(const char *sect, const cJSON *fm)
+{
+	const cJSON *format = cJSON_GetObjectItemCaseSensitive(fm, "format");
+	const cJSON *datefmt = cJSON_GetObjectItemCaseSensitive(fm, "datefmt");
+	const cJSON *style = cJSON_GetObjectItemCaseSensitive(fm, "style");
+	const char *stl = style ? style->valuestring : "%";
+	if (strlen(stl) != 1 || !strchr("%{$", stl[0]))
+		return osfs_refuse(EINVAL, "[%s] ValueError: Style must be one of: %%,{,$", sect);
+	struct log_formatter *made = log_formatter_new(format ? format->valuestring : NULL,
+						       datefmt ? datefmt->valuestring : NULL, stl[0],
+						       NULL, 1);
+	if (made) {
+		log_formatter_free(made);
+		return 0;
+	}
+	return osfs_refusal()[0] ? osfs_refuse(EINVAL, "[%s] ValueError: %s", sect, osfs_refusal())
+				 : -ENOMEM;
+}
+
 static int create_formatters(struct fc *f)
 {
 	cJSON *names;
@@ -97,6 +119,8 @@ static int create_formatters(struct fc *f)
 		}
 		if (!err && !ini_has_section(&f->ini, sect)) /* cp[sectname].get("class") */
 			err = py_error("KeyError", "%s", py_repr_s(sect, 0));
+		if (!err && fm)
+			err = check_formatter(sect, fm);
 		if (!err && !(err = get(f, sect, "class", 0, &cls)) && cls && *cls) {
 			const struct pn_row *r;
 			if (!(err = pn_import(cls, &r, 0)) &&
