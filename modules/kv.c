@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
 
 static struct osfs_kv_field *find(const struct osfs_kv *kv, const char *key)
 {
@@ -102,40 +101,56 @@ void osfs_kv_plain(const struct osfs_kv *kv, struct osfs_buf *out)
 		osfs_buf_printf(out, "%s=%s\n", kv->fields[i].key, kv->fields[i].text);
 }
 
-static cJSON *json_value(const struct osfs_kv_field *f)
+/* A JSON string as json.dumps writes a str that came from the system: an escape
+ * for '"', '\\' and each control character, and each byte that is not UTF-8 as
+ * the lone surrogate Python's surrogateescape decoding made of it (\udcff). */
+static void json_string(const char *s, struct osfs_buf *out)
 {
-	switch (f->type) {
-	case OSFS_KV_NUM:
-		/* Raw keeps every digit: cJSON's doubles would round 64-bit integers. */
-		return cJSON_CreateRaw(f->text);
-	case OSFS_KV_BOOL:
-		return cJSON_CreateBool(strcmp(f->text, "0") != 0);
-	case OSFS_KV_NULL:
-		return cJSON_CreateNull();
-	case OSFS_KV_STR:
-		break;
+	static const char plain[] = "\"\\\b\f\n\r\t", escaped[] = "\"\\bfnrt";
+	osfs_buf_putc(out, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		uint32_t c;
+		size_t n = osfs_utf8_char(p, &c);
+		const char *e = *p < 0x80 ? strchr(plain, *p) : NULL;
+		if (n == 0) {
+			osfs_buf_printf(out, "\\udc%02x", *p);
+			n = 1;
+		} else if (e) {
+			osfs_buf_putc(out, '\\');
+			osfs_buf_putc(out, escaped[e - plain]);
+		} else if (c < 0x20) {
+			osfs_buf_printf(out, "\\u%04x", (unsigned)c);
+		} else {
+			osfs_buf_add(out, p, n);
+		}
+		p += n;
 	}
-	return cJSON_CreateString(f->text);
+	osfs_buf_putc(out, '"');
 }
 
 void osfs_kv_json(const struct osfs_kv *kv, struct osfs_buf *out)
 {
-	cJSON *obj = cJSON_CreateObject();
-	for (size_t i = 0; obj && i < kv->count; i++) {
-		cJSON *v = json_value(&kv->fields[i]);
-		if (!v || !cJSON_AddItemToObject(obj, kv->fields[i].key, v)) {
-			cJSON_Delete(v);
-			cJSON_Delete(obj);
-			obj = NULL;
+	osfs_buf_putc(out, '{');
+	for (size_t i = 0; i < kv->count; i++) {
+		const struct osfs_kv_field *f = &kv->fields[i];
+		if (i)
+			osfs_buf_putc(out, ',');
+		json_string(f->key, out);
+		osfs_buf_putc(out, ':');
+		switch (f->type) {
+		case OSFS_KV_NUM: /* as it is: every digit of a 64-bit integer */
+			osfs_buf_puts(out, f->text);
+			break;
+		case OSFS_KV_BOOL:
+			osfs_buf_puts(out, strcmp(f->text, "0") != 0 ? "true" : "false");
+			break;
+		case OSFS_KV_NULL:
+			osfs_buf_puts(out, "null");
+			break;
+		case OSFS_KV_STR:
+			json_string(f->text, out);
+			break;
 		}
 	}
-	char *text = obj ? cJSON_PrintUnformatted(obj) : NULL;
-	if (text) {
-		osfs_buf_puts(out, text);
-		osfs_buf_putc(out, '\n');
-	} else {
-		out->failed = 1;
-	}
-	cJSON_free(text);
-	cJSON_Delete(obj);
+	osfs_buf_puts(out, "}\n");
 }

@@ -288,6 +288,20 @@ def test_environ_set_append_unset(fresh):
     assert fresh.read("os", "environ", "EMPTY") == "\n"
 
 
+def test_environ_json_as_json_dumps_writes_it(make_mount):
+    """Bytes that are no UTF-8 are what os.environ's surrogateescape made of them:
+    environ.json stays JSON, and reads back as Python's os.environ holds them."""
+    raw = {b"PATH": os.environ["PATH"].encode(), b"BAD": b"\xff\xfeA", b"Q": b'say "hi"\\',
+           b"CTL": b"a\x01\x7f\tb", b"UNI": "\u00e9\u2603".encode(), b"N\xe9": b"1"}
+    m = make_mount(env=raw)
+    want = subprocess.run(["/usr/bin/python3", "-c", "import json, os; print(json.dumps(dict(os.environ)))"],
+                          env=raw, capture_output=True, text=True, check=True).stdout
+    got = json.loads(open(m.p("os", "environ.json"), "rb").read())
+    mine = json.loads(want)
+    mine.pop("LC_CTYPE", None)  # Python's own, its C locale coercion
+    assert got == mine
+
+
 def test_environ_bad_name_is_refused_in_the_write(fresh):
     r = subprocess.run(["bash", "-c", f'echo x > "{fresh.p("os", "environ", "A=B")}"'],
                        capture_output=True, text=True)
