@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "osfs/fmt.h"
+#include "osfs/os.h"
 #include "osfs/refuse.h"
 
 /* The zone: TZ in the environment, changed under the write lock; conversions that
@@ -146,7 +147,13 @@ int osfs_tz_set(const char *zone)
 	tzset();
 	__atomic_add_fetch(&zone_generation, 1, __ATOMIC_RELEASE);
 	pthread_rwlock_unlock(&zone_lock);
-	return err ? -ENOMEM : 0;
+	if (err)
+		return -ENOMEM;
+	/* os.environ['TZ'] = zone; time.tzset(): os.environ says so too */
+	err = *zone ? osfs_environ_set("TZ", zone) : osfs_environ_unset("TZ");
+	if (err == -ENOENT) /* (it was not set) */
+		osfs_refusal_clear();
+	return err == -ENOENT ? 0 : err;
 }
 
 /* The zone's name: TZ if set, else the system's from /etc/timezone or the link

@@ -462,6 +462,11 @@ static int load_state(void)
 	for (c = first_member(doc, "levels"); c; c = c->next)
 		if (cJSON_IsNumber(c))
 			log_level_add(c->string, c->valueint);
+	/* the zone before the environment: setting it sets os.environ's TZ, which the
+	 * environment saved then says as it was */
+	const cJSON *tz = cJSON_GetObjectItem(doc, "tz");
+	if (cJSON_IsString(tz) && osfs_tz_set(tz->valuestring) < 0)
+		fprintf(stderr, "osfs: %s: %s\n", state_path, osfs_refusal());
 	const cJSON *env = cJSON_GetObjectItem(doc, "environ");
 	if (cJSON_IsObject(env)) {
 		struct osfs_kv all = {0};
@@ -473,9 +478,6 @@ static int load_state(void)
 			if (cJSON_IsString(c))
 				osfs_environ_set(c->string, c->valuestring);
 	}
-	const cJSON *tz = cJSON_GetObjectItem(doc, "tz");
-	if (cJSON_IsString(tz) && osfs_tz_set(tz->valuestring) < 0)
-		fprintf(stderr, "osfs: %s: %s\n", state_path, osfs_refusal());
 	const cJSON *disable = cJSON_GetObjectItem(doc, "disable");
 	int level;
 	if (cJSON_IsString(disable) && log_level_parse(disable->valuestring, &level) == 0)

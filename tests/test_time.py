@@ -267,8 +267,12 @@ def test_tz_setting(tm):
         with pytest.raises(OSError) as e:
             set_tz(tm, bad)
         assert e.value.errno == errno.EINVAL, bad
+    # os.environ['TZ'] = zone; time.tzset(): the daemon's os.environ says it too
+    assert tm.read("os", "environ", "TZ") == "America/New_York\n"
+    assert json.loads(tm.read("os", "environ.json"))["TZ"] == "America/New_York"
     set_tz(tm, "")  # back to the system's zone
     assert tm.read("time", "tz").strip() in ("Etc/UTC", "UTC")
+    assert "TZ" not in os.listdir(tm.p("os", "environ"))
 
 
 STRPTIME_CODE = r"""
