@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/times.h>
 #include <unistd.h>
@@ -158,6 +159,11 @@ int osfs_proc_link(pid_t pid, const char *which, struct osfs_buf *out)
 	if (n < 0)
 		return osfs_refuse(errno == ENOENT ? ESRCH : errno, "cannot read %s: %s", path,
 				   strerror(errno));
+	/* os.getcwd() of a directory since removed: FileNotFoundError (the link says
+	 * "/path (deleted)"; the directory has no link left) */
+	struct stat st;
+	if (strcmp(which, "cwd") == 0 && stat(path, &st) == 0 && st.st_nlink == 0)
+		return osfs_refuse(ENOENT, "[Errno 2] No such file or directory");
 	osfs_buf_add(out, target, (size_t)n);
 	return 0;
 }

@@ -305,3 +305,17 @@ def test_environment_with_a_name_twice_or_a_slash(fresh):
     # (no file is named '' or 'A/B'; LC_CTYPE is Python's own, its C locale coercion)
     assert got["osfs"] == {k: v for k, v in got["python"].items()
                            if k and "/" not in k and k != "LC_CTYPE"}
+
+
+def test_cwd_of_a_removed_directory(fresh, tmp_path):
+    """os.getcwd() in a directory since removed is FileNotFoundError; so is the
+    link os/self/cwd (the kernel's '/path (deleted)' is no directory)."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    code = ("import os, sys; os.rmdir(sys.argv[1])\n"
+            "def ask(f):\n    try: return f()\n    except OSError as e: return e.errno\n"
+            "print(ask(os.getcwd), ask(lambda: os.readlink(sys.argv[2])))")
+    out = subprocess.run(["/usr/bin/python3", "-c", code, str(gone), fresh.p("os", "self", "cwd")],
+                         cwd=gone, capture_output=True, text=True, check=True).stdout.split()
+    assert out == [str(errno.ENOENT), str(errno.ENOENT)]
+    assert os.readlink(fresh.p("os", "self", "cwd")) == os.getcwd()
