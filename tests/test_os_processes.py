@@ -74,10 +74,12 @@ for op in ops:
         out.append(["ok", (fs if mode == "fs" else py)(*op)])
     except OSError as e:
         out.append(["err", e.errno])
-    except (ValueError, OverflowError):
+    except ValueError:
         out.append(["err", errno_EINVAL])
+    except OverflowError:
+        out.append(["err", errno_ERANGE])
 print(json.dumps(out))
-'''.replace("errno_EINVAL", str(errno.EINVAL))
+'''.replace("errno_EINVAL", str(errno.EINVAL)).replace("errno_ERANGE", str(errno.ERANGE))
 
 
 @pytest.fixture(scope="module")
@@ -313,7 +315,8 @@ def test_proc_pid_is_what_python_tells(mnt, stranger):
     g = Group(stranger)
     try:
         subprocess.run(["renice", "-n", "3", "-p", str(g.members()[-1])], capture_output=True, check=True)
-        pids = [0, 1, os.getpid(), g.pgid, g.members()[-1], 999999]
+        pids = [0, 1, os.getpid(), g.pgid, g.members()[-1], 999999, -1, -5, 2**31, -2**31 - 1,
+                10**20]
         ops = [[op, p] for p in pids for op in ("getpgid", "getsid", "procnice", "getaffinity",
                                                 "getscheduler", "getparam", "rr")]
         for user in (None, stranger):

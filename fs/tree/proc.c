@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "osfs/errno.h"
+#include "osfs/fmt.h"
 #include "osfs/os.h"
 #include "osfs/refuse.h"
 
@@ -33,9 +34,17 @@ static int same_pid_namespace(const struct req *rq)
 static int match_pid(const char *name, const struct req *rq)
 {
 	int pid;
-	if (osfs_parse_int(name, &pid) < 0 || pid < 0)
+	long long wide;
+	const char *digits = name + (*name == '-');
+	if (osfs_parse_int(name, &pid) == 0)
+		return same_pid_namespace(rq); /* a negative one: each call's ESRCH or EINVAL */
+	if (!*digits || strspn(digits, "0123456789") != strlen(digits))
 		return osfs_refuse(ENOENT, "'%s' is not a process id", name);
-	return same_pid_namespace(rq);
+	/* Python's int, past pid_t: its OverflowError */
+	if (osfs_parse_ll(name, &wide) < 0)
+		return osfs_refuse(ERANGE, "Python int too large to convert to C long");
+	return osfs_refuse(ERANGE, "signed integer is %s",
+			   wide > 0 ? "greater than maximum" : "less than minimum");
 }
 
 /* The pid of this entry (0: the caller's thread, as Python's calls take 0). */
