@@ -88,15 +88,29 @@ const struct osfs_named *osfs_named_find(const struct osfs_named *t, size_t n, c
 	return bsearch(&key, t, n, sizeof *t, by_name);
 }
 
+int osfs_named_value(const struct osfs_named *t, size_t n, const char *name, int *value)
+{
+	const struct osfs_named *e = osfs_named_find(t, n, name);
+	char canon[16];
+	if (e)
+		*value = e->value;
+	/* or the number itself, as Python takes an int for the name (written as
+	 * str(int) writes it) */
+	else if (osfs_parse_int(name, value) < 0 || snprintf(canon, sizeof canon, "%d", *value) < 0 ||
+		 strcmp(canon, name) != 0)
+		return -ENOENT;
+	return 0;
+}
+
 int osfs_sysconf(const char *name, long *value)
 {
 	size_t n;
 	const struct osfs_named *t = osfs_sysconf_names(&n);
-	const struct osfs_named *e = osfs_named_find(t, n, name);
-	if (!e)
+	int which;
+	if (osfs_named_value(t, n, name, &which) < 0)
 		return osfs_refuse(ENOENT, "unknown sysconf name '%s'", name);
 	errno = 0;
-	long v = sysconf(e->value);
+	long v = sysconf(which);
 	if (v == -1 && errno) /* -1 alone means "no limit", as Python returns it */
 		return osfs_refuse(errno, "sysconf(%s) failed: %s", name, strerror(errno));
 	*value = v;
@@ -107,11 +121,11 @@ int osfs_confstr(const char *name, struct osfs_buf *out)
 {
 	size_t n;
 	const struct osfs_named *t = osfs_confstr_names(&n);
-	const struct osfs_named *e = osfs_named_find(t, n, name);
-	if (!e)
+	int which;
+	if (osfs_named_value(t, n, name, &which) < 0)
 		return osfs_refuse(ENOENT, "unknown confstr name '%s'", name);
 	errno = 0;
-	size_t len = confstr(e->value, NULL, 0);
+	size_t len = confstr(which, NULL, 0);
 	if (len == 0) {
 		if (errno)
 			return osfs_refuse(errno, "confstr(%s) failed: %s", name, strerror(errno));
@@ -123,7 +137,7 @@ int osfs_confstr(const char *name, struct osfs_buf *out)
 	char *tmp = malloc(len);
 	if (!tmp)
 		return -ENOMEM;
-	confstr(e->value, tmp, len);
+	confstr(which, tmp, len);
 	memcpy(p, tmp, len - 1);
 	free(tmp);
 	return 0;

@@ -174,8 +174,8 @@ int osfs_pathconf(const struct osfs_proc *caller, const char *path, const char *
 {
 	size_t n;
 	const struct osfs_named *t = osfs_pathconf_names(&n);
-	const struct osfs_named *e = osfs_named_find(t, n, name);
-	if (!e)
+	int which;
+	if (osfs_named_value(t, n, name, &which) < 0)
 		return osfs_refuse(EINVAL, "unrecognized configuration name '%s' (os/pathconf_names "
 				   "lists them)", name);
 	int base;
@@ -192,14 +192,14 @@ int osfs_pathconf(const struct osfs_proc *caller, const char *path, const char *
 		char self[64];
 		snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
 		errno = 0;
-		*value = pathconf(self, e->value);
+		*value = pathconf(self, which);
 		err = *value == -1 ? errno : 0;
 		close(fd);
-	} else if (needs_the_file(e->value)) {
+	} else if (needs_the_file(which)) {
 		err = -fd;
 	} else {
 		errno = 0;
-		*value = pathconf("/", e->value);
+		*value = pathconf("/", which);
 		err = *value == -1 ? errno : 0;
 	}
 	set_identity(&saved);

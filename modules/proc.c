@@ -245,11 +245,11 @@ int osfs_proc_rlimit(pid_t pid, const char *name, struct osfs_kv *out)
 {
 	size_t n;
 	const struct osfs_named *t = osfs_rlimit_names(&n);
-	const struct osfs_named *e = osfs_named_find(t, n, name);
-	if (!e)
+	int which;
+	if (osfs_named_value(t, n, name, &which) < 0)
 		return osfs_refuse(ENOENT, "unknown resource limit '%s'", name);
 	struct rlimit lim;
-	int err = osfs_getrlimit(pid, e->value, &lim);
+	int err = osfs_getrlimit(pid, which, &lim);
 	if (err)
 		return osfs_refuse(-err, "getrlimit(%d, %s): %s", (int)pid, name, strerror(-err));
 	osfs_kv_int(out, "soft", lim.rlim_cur == RLIM_INFINITY ? -1 : (long long)lim.rlim_cur);

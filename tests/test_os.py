@@ -415,3 +415,45 @@ def test_tools_over_the_whole_tree_finish(osfs, tmp_path):
                  ["find", osfs.path, "-type", "f", "-exec", "cat", "{}", "+"]):
         r = subprocess.run(argv, capture_output=True, timeout=60)
         assert len(r.stdout) < 16 << 20, argv
+
+
+NUMBERED_PY = r"""
+import json, os, resource
+def ask(f, *a):
+    try:
+        v = f(*a)
+        return ["ok", list(v) if isinstance(v, tuple) else v]
+    except OSError as e:
+        return ["err", e.errno]
+    except ValueError:
+        return ["err", 22]
+print(json.dumps({str(n): [ask(os.sysconf, n), ask(os.confstr, n), ask(resource.getrlimit, n)]
+                  for n in list(range(-2, 260)) + [1000, 65536]}))
+"""
+
+
+def test_configuration_names_given_as_numbers(fresh):
+    """os.sysconf, os.confstr and resource.getrlimit take an int for the name: so
+    do sysconf/N, confstr/N and os/self/rlimit/N (N as str(int) writes it)."""
+    want = json.loads(subprocess.run(["/usr/bin/python3", "-c", NUMBERED_PY], capture_output=True,
+                                     text=True, check=True).stdout)
+
+    def ours(*path):
+        try:
+            return ["ok", fresh.read(*path)]
+        except OSError as e:
+            return ["err", e.errno]
+    for n, (sc, cs, rl) in want.items():
+        got = ours("os", "sysconf", n)
+        assert got == (["ok", f"{sc[1]}\n"] if sc[0] == "ok" else sc), ("sysconf", n)
+        got = ours("os", "confstr", n)
+        if cs == ["ok", None]:  # no value here: Python's None
+            assert got == ["err", errno.ENODATA], ("confstr", n)
+        else:
+            assert got == (["ok", f"{cs[1]}\n"] if cs[0] == "ok" else cs), ("confstr", n)
+        got = ours("os", "self", "rlimit", n)
+        if rl[0] == "ok":
+            assert got == ["ok", f"soft={rl[1][0]}\nhard={rl[1][1]}\n"], ("rlimit", n)
+        else:
+            assert got == rl, ("rlimit", n)
+    assert ours("os", "sysconf", "030") == ["err", errno.ENOENT]  # not as str(int) writes it

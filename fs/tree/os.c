@@ -134,7 +134,9 @@ int match_named(const char *name, const struct req *rq)
 	const struct named_dir *d = rq->node->data;
 	size_t n;
 	const struct osfs_named *t = d->table(&n);
-	return osfs_named_find(t, n, name) ? 0 : osfs_refuse(ENOENT, "unknown %s '%s'", d->what, name);
+	int value;
+	return osfs_named_value(t, n, name, &value) == 0 ? 0
+							 : osfs_refuse(ENOENT, "unknown %s '%s'", d->what, name);
 }
 
 int list_named(emit_fn *emit, void *ctx, const struct req *rq)

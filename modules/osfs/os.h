@@ -20,6 +20,9 @@ const struct osfs_named *osfs_sysconf_names(size_t *count);
 const struct osfs_named *osfs_confstr_names(size_t *count);
 const struct osfs_named *osfs_rlimit_names(size_t *count);
 const struct osfs_named *osfs_named_find(const struct osfs_named *t, size_t n, const char *name);
+/* The value of a name of the table, or of a number given instead (as Python takes
+ * an int): 0, or -ENOENT. */
+int osfs_named_value(const struct osfs_named *t, size_t n, const char *name, int *value);
 
 /* os.sysconf(NAME) and os.confstr(NAME): 0, or -errno after osfs_refuse(). */
 int osfs_sysconf(const char *name, long *value);
