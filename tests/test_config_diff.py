@@ -323,6 +323,12 @@ def test_dictconfig_documents_equal_pythons(fresh, tmp_path):
                                       "mode": None}}},
     {"version": 1, "handlers": {"h": {"class": "logging.FileHandler", "filename": "/dev/null",
                                       "mode": 5}}},
+    # FileHandler's own errors: os.fspath, open()'s mode check, the open itself
+    *({"version": 1, "handlers": {"h": {"class": "logging.FileHandler", "filename": name}}}
+      for name in ("", None, 5, "/nonexistent-dir/x.log", "/proc/version/x.log")),
+    *({"version": 1, "handlers": {"h": {"class": "logging.FileHandler", "filename": "/dev/null",
+                                        "mode": mode}}}
+      for mode in ("q", "", "ra", "tb", "+", "aa", "rw+")),
 ])
 def test_documents_like_pythons(fresh, doc):
     """Hand-picked documents of the documentation and the configurator's corners."""

@@ -358,3 +358,28 @@ def test_a_state_file_of_any_shape_starts(make_mount, tmp_path, shape):
     assert m.unmount() == 0
     m.check_output()
     assert json.loads(state.read_text())["disable"] == "INFO"
+
+
+def test_filenames_are_made_absolute_as_abspath_does(fresh, tmp_path):
+    """FileHandler's baseFilename is os.path.abspath(filename): lexical, so
+    'link/../f.log' is the f.log beside the link, not beside the link's target."""
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "real" / "sub")
+    names = [f"{tmp_path}/link/../a.log", f"{tmp_path}//real/./sub/../b.log", f"{tmp_path}/c.log/."]
+    for who in ("py", "osfs"):
+        doc = {"version": 1, "handlers": {f"h{i}": {"class": "logging.FileHandler", "filename": name,
+                                                   "delay": True}
+                                         for i, name in enumerate(names)},
+               "loggers": {"app": {"handlers": [f"h{i}" for i in range(len(names))]}}}
+        if who == "py":
+            subprocess.run(["/usr/bin/python3", "-c", "import json, logging.config, sys\n"
+                            "logging.config.dictConfig(json.loads(sys.argv[1]))\n"
+                            "logging.getLogger('app').warning('py')", json.dumps(doc)], check=True)
+            made = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.log"))
+            for p in tmp_path.rglob("*.log"):
+                p.unlink()
+        else:
+            fresh.write("logging/config", json.dumps(doc))
+            fresh.write("logging/loggers/app/warning", "osfs\n")
+            assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.log")) == made
+    assert made == ["a.log", "c.log", "real/b.log"]

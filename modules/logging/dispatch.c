@@ -32,15 +32,51 @@ void log_set_base_dir(const char *dir)
 	snprintf(base_dir, sizeof base_dir, "%s", dir && *dir ? dir : "/");
 }
 
+/* posixpath.normpath of an absolute path, in place: no "." or empty component,
+ * ".." takes the one before (none above the root), two leading slashes kept. */
+static void normpath(char *path)
+{
+	int two = path[1] == '/' && path[2] != '/';
+	char *out = path + 1 + two, *in = path;
+	size_t kept = 0; /* components written */
+	while (*in) {
+		while (*in == '/')
+			in++;
+		size_t len = strcspn(in, "/");
+		if (!len || (len == 1 && in[0] == '.')) {
+		} else if (len == 2 && in[0] == '.' && in[1] == '.') {
+			if (kept) { /* back over the last component and its slash */
+				while (out > path + 1 + two && out[-1] != '/')
+					out--;
+				if (out > path + 1 + two)
+					out--;
+				kept--;
+			}
+		} else {
+			if (kept)
+				*out++ = '/';
+			memmove(out, in, len);
+			out += len;
+			kept++;
+		}
+		in += len;
+	}
+	*out = '\0';
+	if (two)
+		path[1] = '/';
+}
+
 char *log_absolute(const char *filename)
 {
-	if (filename[0] == '/')
-		return strdup(filename);
 	char *path;
-	size_t n = strlen(base_dir);
-	return asprintf(&path, "%s%s%s", base_dir, n && base_dir[n - 1] == '/' ? "" : "/", filename) < 0
-		       ? NULL
-		       : path;
+	if (filename[0] == '/')
+		path = strdup(filename);
+	else if (asprintf(&path, "%s%s%s", base_dir, strcmp(base_dir, "/") == 0 ? "" : "/",
+			  filename) < 0)
+		path = NULL;
+	if (path) /* os.path.abspath: joined, then normpath */
+		normpath(path);
+	return path;
 }
 
 void log_on_change(void (*fn)(void))

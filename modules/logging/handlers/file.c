@@ -19,6 +19,25 @@
 
 static const char *const params[] = {"filename", "mode", "encoding", "delay", "errors", NULL};
 
+/* The OSError open() raises, as a chain shows it: its class (PEP 3151's for the
+ * errno), "[Errno N] strerror" and the path. */
+static int os_error(int err, const char *path, const char *hint)
+{
+	static const struct {
+		int err;
+		const char *name;
+	} classes[] = {{ENOENT, "FileNotFoundError"}, {EEXIST, "FileExistsError"},
+		       {EISDIR, "IsADirectoryError"}, {ENOTDIR, "NotADirectoryError"},
+		       {EACCES, "PermissionError"}, {EPERM, "PermissionError"},
+		       {EINTR, "InterruptedError"}, {EAGAIN, "BlockingIOError"},
+		       {ETIMEDOUT, "TimeoutError"}};
+	const char *name = "OSError";
+	for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
+		if (classes[i].err == err)
+			name = classes[i].name;
+	return osfs_refuse(err, "%s: [Errno %d] %s: '%s'%s", name, err, strerror(err), path, hint);
+}
+
 /* Whether users other than root and the daemon's own can change a directory's
  * entries (its sticky bit does not keep them from making new names). */
 static int others_write(const struct stat *st)
@@ -102,8 +121,7 @@ static int walk(int dir, const char *path, int *links, int *dirfd, char **base)
 				err = osfs_refuse(EISDIR, "'%s' does not name a file", path);
 			continue;
 		} else {
-			err = osfs_refuse(errno, "cannot open the directory '%s' of %s: %s", name, path,
-					  strerror(errno));
+			err = os_error(errno, path, ""); /* as open(path) says it */
 			break;
 		}
 		name = next;
@@ -123,7 +141,7 @@ static int open_in(int dir, const char *name, int flags, const char *path, int l
 {
 	struct stat here;
 	if (fstat(dir, &here) < 0)
-		return osfs_refuse(errno, "cannot open '%s': %s", path, strerror(errno));
+		return os_error(errno, path, "");
 	int shared = others_write(&here);
 	int fd = openat(dir, name, (flags & ~O_TRUNC) | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
 			0644);
@@ -149,9 +167,9 @@ static int open_in(int dir, const char *name, int flags, const char *path, int l
 		return fd;
 	}
 	if (fd < 0)
-		return osfs_refuse(errno, "cannot open '%s': %s%s", path, strerror(errno),
-				   errno == ENXIO ? " (a FIFO or socket with no reader: osfs writes to "
-						    "regular files and character devices)" : "");
+		return os_error(errno, path, errno == ENXIO ? " (a FIFO or socket with no reader: osfs "
+							      "writes to regular files and character "
+							      "devices)" : "");
 	struct stat st;
 	const char *why = fstat(fd, &st) < 0 ? "it cannot be examined"
 			  : S_ISFIFO(st.st_mode) ? "it is a FIFO (writing to it could block)"
@@ -288,6 +306,26 @@ static int is_utf8_name(const char *name)
 	return 0;
 }
 
+/* open()'s check of a mode, with its ValueError: each letter of "xrwabt+" at most
+ * once, not both t and b, exactly one of x, r, w and a. */
+static int python_mode(const char *m)
+{
+	int seen[128] = {0}, rwxa = 0;
+	for (const unsigned char *c = (const unsigned char *)m; *c; c++) {
+		if (*c >= 128 || !strchr("xrwabt+", *c) || seen[*c]++)
+			return osfs_refuse(EINVAL, "invalid mode: '%s'", m);
+		rwxa += strchr("xrwa", *c) != NULL;
+	}
+	if (seen['t'] && seen['b'])
+		return osfs_refuse(EINVAL, "can't have text and binary mode at once");
+	if (rwxa > 1)
+		return osfs_refuse(EINVAL, "must have exactly one of create/read/write/append mode");
+	if (!rwxa) /* (FileIO's) */
+		return osfs_refuse(EINVAL, "Must have exactly one of create/read/write/append mode "
+				   "and at most one plus");
+	return 0;
+}
+
 int file_setup(struct file *f, const cJSON *kwargs, int append_only)
 {
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(kwargs, "filename");
@@ -295,17 +333,21 @@ int file_setup(struct file *f, const cJSON *kwargs, int append_only)
 	const cJSON *enc = cJSON_GetObjectItemCaseSensitive(kwargs, "encoding");
 	const cJSON *delay = cJSON_GetObjectItemCaseSensitive(kwargs, "delay");
 	f->fd = f->dir = -1;
-	if (!cJSON_IsString(name) || !*name->valuestring)
-		return osfs_refuse(EINVAL, "the handler needs a filename");
+	if (!cJSON_IsString(name)) /* os.fspath(filename) */
+		return osfs_refuse(EINVAL, "TypeError: expected str, bytes or os.PathLike object, not %s",
+				   name ? py_type_name(name) : "NoneType");
 	if (!append_only && mode && !cJSON_IsString(mode)) /* FileHandler's "b" not in mode */
 		return osfs_refuse(EINVAL, "TypeError: argument of type '%s' is not iterable",
 				   py_type_name(mode));
 	const char *m = append_only || !mode ? "a" : mode->valuestring;
+	int err = python_mode(m);
+	if (err)
+		return err;
 	int flags = strcmp(m, "a") == 0 ? O_WRONLY | O_APPEND | O_CREAT
 		    : strcmp(m, "w") == 0 ? O_WRONLY | O_TRUNC | O_CREAT
 		    : strcmp(m, "x") == 0 ? O_WRONLY | O_CREAT | O_EXCL : -1;
 	if (flags < 0)
-		return osfs_refuse(EINVAL, "mode '%s': expected a, w or x", m);
+		return osfs_refuse(EINVAL, "mode '%s': osfs writes text as a, w or x only", m);
 	if (enc && !cJSON_IsNull(enc) && (!cJSON_IsString(enc) || !is_utf8_name(enc->valuestring)))
 		return osfs_refuse(EINVAL, "encoding: osfs writes UTF-8 only");
 	f->path = log_absolute(name->valuestring);
@@ -324,7 +366,7 @@ int file_check(struct file *f)
 	struct stat st;
 	if (fstatat(f->dir, f->base, &st, 0) == 0) { /* examined as open_in would, not opened */
 		if ((f->flags & O_EXCL))
-			return osfs_refuse(EEXIST, "[Errno 17] File exists: '%s'", f->path);
+			return os_error(EEXIST, f->path, "");
 		if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))
 			return S_ISFIFO(st.st_mode) ? osfs_refuse(EACCES, "will not write to '%s': it is a "
 								  "FIFO (writing to it could block)", f->path) : 0;
@@ -338,7 +380,7 @@ int file_check(struct file *f)
 		return fd;
 	osfs_refusal_clear(); /* missing: it is created if the directory takes it */
 	if (faccessat(f->dir, ".", W_OK | X_OK, AT_EACCESS) != 0)
-		return osfs_refuse(errno, "cannot open '%s': %s", f->path, strerror(errno));
+		return os_error(errno, f->path, "");
 	return 0;
 }
 
