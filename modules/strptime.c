@@ -47,6 +47,23 @@ static int is_space(char c)
 	return strchr(" \t\n\r\f\v\x1c\x1d\x1e\x1f", c) && c;
 }
 
+/* The length of the whitespace character at s (str.isspace, which re's \s is for
+ * a str pattern), or 0. */
+static size_t space_len(const char *s)
+{
+	static const char *const wide[] = {
+		"\xc2\x85", "\xc2\xa0", "\xe1\x9a\x80", "\xe2\x80\xa8", "\xe2\x80\xa9", "\xe2\x80\xaf",
+		"\xe2\x81\x9f", "\xe3\x80\x80"};
+	if (is_space(*s))
+		return 1;
+	for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
+		if (strncmp(s, wide[i], strlen(wide[i])) == 0)
+			return strlen(wide[i]);
+	/* U+2000..U+200A */
+	return strncmp(s, "\xe2\x80", 2) == 0 && (unsigned char)s[2] >= 0x80 &&
+	       (unsigned char)s[2] <= 0x8a ? 3 : 0;
+}
+
 static int known_directive(char d)
 {
 	if (strchr("fzZ%", d))
@@ -103,9 +120,9 @@ static int compile(struct pattern *p, const char *format, const char *whole)
 {
 	for (const char *f = format; *f;) {
 		int err = 0;
-		if (is_space(*f)) {
-			while (is_space(*f))
-				f++;
+		if (space_len(f)) {
+			for (size_t n; (n = space_len(f));)
+				f += n;
 			err = add_tok(p, T_SPACE, ' ');
 			p->pypos += 3; /* \s+ */
 		} else if (*f != '%') {
@@ -268,11 +285,15 @@ static int match(const struct pattern *p, int i, const char *s, struct capture *
 		       match(p, i + 1, s + 1, cap, end);
 	case T_SPACE: {
 		const char *e = s;
-		while (is_space(*e))
-			e++;
-		for (; e > s; e--) /* \s+, greedy */
+		for (size_t n; (n = space_len(e));)
+			e += n;
+		while (e > s) { /* \s+, greedy: back one character at a time */
 			if (match(p, i + 1, e, cap, end))
 				return 1;
+			do
+				e--;
+			while (e > s && ((unsigned char)*e & 0xc0) == 0x80);
+		}
 		return 0;
 	}
 	case T_DIRECTIVE: {

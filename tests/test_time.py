@@ -580,7 +580,8 @@ def random_formats(rng, n):
         parts = []
         for _ in range(rng.randint(1, 5)):
             parts.append("%" + rng.choice(directives))
-            parts.append(rng.choice(["", " ", "-", ":", "/", "T", ".", "  ", "é", "(x)"]))
+            parts.append(rng.choice(["", " ", "-", ":", "/", "T", ".", "  ", "é", "(x)",
+                                     "\u00a0", "\u3000 ", "\u2003", "\x85"]))
         out.append("".join(parts))
     return out
 
@@ -625,7 +626,7 @@ def test_strptime_random_against_python(tm, zone):
         cases.append((s, f))
         if s and rng.random() < 0.5:  # a character changed, dropped or added
             k = rng.randrange(len(s))
-            cases.append((s[:k] + rng.choice("0 9aZ:+-") + s[k + 1:], f))
+            cases.append((s[:k] + rng.choice("0 9aZ:+-\u00a0\u2009\u2028") + s[k + 1:], f))
             cases.append((s[:k] + s[k + 1:], f))
             cases.append((s + rng.choice(["1", " ", "x"]), f))
     want = python(STRPTIME_RANDOM_CODE, zone, json.dumps(cases))
