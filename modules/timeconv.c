@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,13 @@ int osfs_time_parse(const char *text, time_t *t)
 	if (isnan(d))
 		return osfs_refuse(EINVAL, "Invalid value NaN (not a number)");
 	d = floor(d);
+	/* Python's range check takes the float 2**63 (time_t's maximum, rounded to a
+	 * double, compared with <=), and its cast then gives what x86-64 gives for it,
+	 * INT64_MIN: gmtime() of that is EOVERFLOW there, and so it is here */
+	if (d == 9223372036854775808.0) {
+		*t = (time_t)INT64_MIN;
+		return 0;
+	}
 	if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
 		return osfs_refuse(ERANGE, overflow);
 	*t = (time_t)d;
