@@ -105,6 +105,10 @@ def test_architecture_and_libc_ver_of_a_program(osfs, tmp_path):
             assert ours == ["musl", "1.2.4"]  # the current reference's musl names (3.13+)
         else:
             assert ours == libc, path
+    # libc_ver(''): no program, confstr's answer, as libc_ver() gives it
+    want = subprocess.run([sys.executable, "-c", "import platform; print(*platform.libc_ver(''))"],
+                          capture_output=True, text=True, check=True).stdout.split()
+    assert examine(osfs, "", "libc_ver_of") == want
 
 
 def test_a_program_is_read_with_the_writers_rights(make_mount, tmp_path):

@@ -154,6 +154,8 @@ static int call_examine(const char *request, struct osfs_buf *out, const struct 
 	int err = tree_caller(rq, &caller);
 	if (err)
 		return err;
+	if (rq->node->data && !*request) /* libc_ver(''): as libc_ver(), confstr's answer */
+		return show_libc_ver(out, rq);
 	return rq->node->data ? osfs_libc_ver_of(&caller, request, out)
 			      : osfs_architecture_of(&caller, request, out);
 }
