@@ -37,7 +37,12 @@ int osfs_path_error(int err, const char *path)
 {
 	struct osfs_buf r = {0};
 	pv_repr_str(path, strlen(path), &r);
-	int ret = osfs_refuse(err, "[Errno %d] %s: %s", err, strerror(err), r.data ? r.data : "''");
+	/* openat2 in the caller's root (RESOLVE_IN_ROOT) follows no /proc magic link */
+	int ret = err == EXDEV ? osfs_refuse(err, "%s goes through a /proc magic link (/proc/self/..., "
+					     "/dev/fd/N, /dev/stdin), which osfs does not follow: it "
+					     "looks at a path as the caller, but from its own process",
+					     r.data ? r.data : "''")
+		  : osfs_refuse(err, "[Errno %d] %s: %s", err, strerror(err), r.data ? r.data : "''");
 	osfs_buf_free(&r);
 	return ret;
 }
