@@ -412,7 +412,7 @@ JSON_LINES = value_lines(VALUES + INDEXED) + [json.dumps({"msg": v}, ensure_asci
     '{"msg": "dup", "x": {"a": 1, "b": 2, "a": [3]}}',
     '{"msg": "dup", "msg": 7}',
     '{"msg": "m", "x": NaN}', '{"msg": "m", "x": -Infinity}', '{"msg": "m", "x": 1e400}',
-    r'{"msg": "m", "x": "nul\u0000byte"}', r'{"msg": "m", "x": "\ud83d\ude00 pair"}',
+    r'{"msg": "m", "x": "\ud83d\ude00 pair"}',  # (a \u0000 is refused: test_logging.py)
     r'{"msg": "m", "x": "lone \ud800"}', r'{"msg": "m", "x": ["\udfff"]}',
     '{"msg": "m", "x": -0}', '{"msg": "m", "x": -0.0}', '{"msg": "m", "x": 1E2}',
     '{"msg": "m", "x": 123456789012345678901234567890.5}',

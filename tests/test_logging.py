@@ -577,6 +577,7 @@ def test_dictconfig_on_existing_loggers_equals_pythons(fresh, seed):
     ("logging/loggers/app/info", '{"msg": "a\\u0000b"}\n'),
     ("logging/loggers/app/info", '{"msg": "%s", "args": ["c\\u0000d"]}\n'),
     ("logging/loggers/app/info", '{"msg": "m", "extra\\u0000": 1}\n'),
+    ("logging/loggers/app/info", '{"msg": "m", "x": "nul\\u0000byte"}\n'),
     ("logging/handle", '{"name": "app\\u0000x", "levelno": 20, "msg": "via handle"}\n'),
     ("logging/basic_config", '{"force": true, "format": "a\\u0000"}'),
 ])
